@@ -1,0 +1,259 @@
+"""Charts of a run, in one matplotlib style: each a function of a Result returning a Figure.
+
+Conventions (anchors.md): seat counts are step functions (``steps-post``) with the
+purchased total as a line; monthly capacity is purchased against consumed bars with
+overage in red; outages, grace and unlicensed periods are shaded spans on the time axis.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from sim.result import Result
+
+STATE_COLOURS = {"licensed": "#4caf50", "grace": "#ffb300", "unlicensed": "#e53935"}
+REASON_COLOURS = {
+    "no_seat": "#6d4c41",
+    "capacity_exhausted": "#8e24aa",
+    "backend_unreachable": "#1e88e5",
+    "grace_expired": "#e53935",
+    "parallel_limit": "#fb8c00",
+    "not_licensed_for_product": "#757575",
+    "license_not_valid": "#212121",
+}
+
+
+def _figure(title: str, height: float = 4.0) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(10, height), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return fig, ax
+
+
+def _end_time(result: Result) -> pd.Timestamp:
+    return pd.Timestamp(result.scenario.end_at).tz_convert(result.scenario.tz)
+
+
+def allocation_steps(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
+    """The data behind :func:`allocations`: per (license, type), allocated and total over time,
+    extended to the end of the run."""
+    out: dict[tuple[str, str], pd.DataFrame] = {}
+    a = result.allocations
+    for (lic, typ), df in a.groupby(["license", "type"], sort=True):
+        df = df[["time", "allocated", "quarantined", "total"]].drop_duplicates("time", keep="last")
+        last = df.iloc[[-1]].copy()
+        last["time"] = _end_time(result)
+        out[(str(lic), str(typ))] = pd.concat([df, last], ignore_index=True)
+    return out
+
+
+def allocations(result: Result) -> Figure:
+    """Allocated seats per license and type as steps under the purchased total."""
+    steps = allocation_steps(result)
+    fig, ax = _figure("Professional and Analyzer allocations")
+    for (lic, typ), df in steps.items():
+        if df["total"].max() == 0 and df["allocated"].max() == 0:
+            continue
+        line = ax.step(df["time"], df["allocated"], where="post", label=f"{lic} {typ} allocated")
+        ax.step(
+            df["time"],
+            df["total"],
+            where="post",
+            linestyle="--",
+            color=line[0].get_color(),
+            label=f"{lic} {typ} total",
+        )
+    ax.set_ylabel("seats")
+    ax.set_xlabel("time")
+    ax.set_ylim(bottom=0)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def capacity_months(result: Result) -> pd.DataFrame:
+    """The data behind :func:`capacity`: purchased, consumed within the purchase, and overage."""
+    c = result.capacity.copy()
+    c["within"] = c[["consumed", "purchased"]].min(axis=1)
+    return c[["license", "month", "purchased", "consumed", "within", "overage", "denied_units"]]
+
+
+def capacity(result: Result) -> Figure:
+    """Analyzer Capacity per month: purchased against consumed, overage in red."""
+    c = capacity_months(result)
+    fig, ax = _figure("Analyzer Capacity: purchased vs consumed per month")
+    if c.empty:
+        ax.text(
+            0.5, 0.5, "no Analyzer Capacity in this scenario", ha="center", transform=ax.transAxes
+        )
+        return fig
+    labels = [
+        f"{m}\n{lic}" if c["license"].nunique() > 1 else m
+        for lic, m in zip(c["license"], c["month"], strict=True)
+    ]
+    x = np.arange(len(c))
+    ax.bar(x - 0.2, c["purchased"], width=0.4, color="#90caf9", label="purchased")
+    ax.bar(x + 0.2, c["within"], width=0.4, color="#1565c0", label="consumed")
+    ax.bar(x + 0.2, c["overage"], width=0.4, bottom=c["within"], color="#e53935", label="overage")
+    ax.set_xticks(x, labels, fontsize="small")
+    ax.set_ylabel("minutes")
+    ax.set_xlabel("month (UTC)")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def server_timeline(result: Result) -> Figure:
+    """Each server's license state over time, with its link and backend outages shaded."""
+    st = result.server_states
+    servers = list(dict.fromkeys(s.id for s in result.scenario.servers))
+    fig, ax = _figure("Server license state", height=1.2 + 0.8 * len(servers))
+    start = pd.Timestamp(result.scenario.start_at).tz_convert(result.scenario.tz)
+    ev = result.events
+    for y, sid in enumerate(servers):
+        for row in st[st["server"] == sid].itertuples():
+            ax.broken_barh(
+                [(row.start, row.end - row.start)],
+                (y - 0.3, 0.6),
+                color=STATE_COLOURS.get(row.state, "#9e9e9e"),
+            )
+        mine = ev[(ev["server"] == sid) & ev["kind"].isin(["outage_start", "outage_end"])]
+        _shade_outages(ax, mine, y, start, _end_time(result), "#000000")
+    backend = ev[ev["server"].isna() & ev["kind"].isin(["outage_start", "outage_end"])]
+    for y in range(len(servers)):
+        _shade_outages(ax, backend, y, start, _end_time(result), "#1e88e5")
+    ax.set_yticks(range(len(servers)), servers)
+    ax.set_xlim(start, _end_time(result))
+    ax.set_xlabel("time")
+    handles = [matplotlib.patches.Patch(color=c, label=s) for s, c in STATE_COLOURS.items()]
+    handles.append(
+        matplotlib.patches.Patch(
+            facecolor="none", edgecolor="#000000", hatch="///", label="link outage"
+        )
+    )
+    handles.append(
+        matplotlib.patches.Patch(
+            facecolor="none", edgecolor="#1e88e5", hatch="///", label="backend outage"
+        )
+    )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    return fig
+
+
+def _shade_outages(
+    ax: Any, ev: pd.DataFrame, y: int, start: pd.Timestamp, end: pd.Timestamp, colour: str
+) -> None:
+    opened: pd.Timestamp | None = None
+    depth = 0
+    for row in ev.sort_values("time", kind="stable").itertuples():
+        if row.kind == "outage_start":
+            if depth == 0:
+                opened = row.time
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0 and opened is not None:
+                ax.broken_barh(
+                    [(opened, row.time - opened)],
+                    (y - 0.45, 0.9),
+                    facecolor="none",
+                    edgecolor=colour,
+                    hatch="///",
+                    linewidth=0.5,
+                )
+                opened = None
+    if depth > 0 and opened is not None:
+        ax.broken_barh(
+            [(opened, end - opened)],
+            (y - 0.45, 0.9),
+            facecolor="none",
+            edgecolor=colour,
+            hatch="///",
+            linewidth=0.5,
+        )
+
+
+def denials_by_reason(result: Result, freq: str = "D") -> pd.DataFrame:
+    """The data behind :func:`denials`: denied sessions per period and reason."""
+    s = result.sessions
+    d = s[s["denied_reason"].notna()]
+    if d.empty:
+        return pd.DataFrame()
+    table = d.groupby([d["start"].dt.floor(freq), "denied_reason"]).size().unstack(fill_value=0)
+    return table.sort_index()
+
+
+def denials(result: Result) -> Figure:
+    """Denied sessions per day, stacked by reason."""
+    table = denials_by_reason(result)
+    fig, ax = _figure("Denied sessions by reason")
+    if table.empty:
+        ax.text(0.5, 0.5, "no denials", ha="center", transform=ax.transAxes)
+        return fig
+    bottom = np.zeros(len(table))
+    width = pd.Timedelta(days=0.8)
+    for reason in table.columns:
+        ax.bar(
+            table.index,
+            table[reason],
+            width=width,
+            bottom=bottom,
+            label=reason,
+            color=REASON_COLOURS.get(reason),
+            align="edge",
+        )
+        bottom += table[reason].to_numpy()
+    start = pd.Timestamp(result.scenario.start_at).tz_convert(result.scenario.tz)
+    ax.set_xlim(start, _end_time(result))
+    ax.set_ylabel("denied sessions per day")
+    ax.set_xlabel("day")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+CHARTS = {
+    "allocations": allocations,
+    "capacity": capacity,
+    "server_timeline": server_timeline,
+    "denials": denials,
+}
+
+
+class ChartAccessor:
+    """``result.plot.<name>()`` for every chart in :data:`CHARTS`."""
+
+    def __init__(self, result: Result) -> None:
+        self._result = result
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in CHARTS:
+            raise AttributeError(name)
+        return lambda **kw: CHARTS[name](self._result, **kw)
+
+    def __dir__(self) -> list[str]:
+        return list(CHARTS)
+
+
+def save_charts(result: Result, folder: Path) -> list[Path]:
+    """Draw every chart as a PNG into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in CHARTS.items():
+        fig = draw(result)
+        path = folder / f"{name}.png"
+        tmp = folder / f".{name}.partial.png"
+        fig.savefig(tmp, dpi=110)
+        plt.close(fig)
+        tmp.replace(path)
+        paths.append(path)
+    return paths

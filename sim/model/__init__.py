@@ -1,0 +1,1 @@
+"""The SimPy model: backend, links, servers and user populations over simulated time."""

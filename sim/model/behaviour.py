@@ -1,0 +1,166 @@
+"""User behaviour: each day's session plan of a user group, drawn with numpy.
+
+The behaviour model (design.md): on each working day a user starts at a normally
+distributed time, opens Poisson(2) sessions one after another with exponential breaks; a
+session opens an app and makes Poisson(40) clicks at exponential gaps, and ends at its last
+click. Each of a user's devices runs such a stream of its own.
+
+Clicks are never drawn one by one. For user-based access only a session's end matters, and
+the sum of k exponential gaps is Gamma(k). Analyzer Capacity needs the 6-minute units: once
+a unit is running, the clicks left in its window are Poisson(window / gap) because click
+gaps are memoryless; if they include the session's last click, the session ends at a
+Beta-distributed point of the window (the k-th of n uniform arrivals), otherwise the next
+click comes one exponential gap after the window and starts the next unit. A session is a
+few unit draws, exact in distribution. The plan is drawn for a whole group-day at once and
+assumes every unit is granted; the engine falls back to :func:`replan_activity` in the rare
+case where a denial changed which unit was running when a session began.
+
+Behaviour is exogenous: a denial or an interrupted session does not move the user's later
+sessions, so every what-if variant faces the same demand (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.calendar import LocalDay
+from sim.model.streams import Streams
+from sim.scenario import UserGroup
+
+
+@dataclass
+class DayPlan:
+    """The sessions one group plans on one day, as parallel arrays."""
+
+    user: np.ndarray
+    device: np.ndarray
+    server: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    clicks: np.ndarray
+    unit_ready: np.ndarray | None = None
+    """Planned end of the device's running unit when each session starts (capacity groups)."""
+    unit_ptr: np.ndarray | None = None
+    """Session ``i``'s planned unit starts are ``units[unit_ptr[i]:unit_ptr[i + 1]]``."""
+    units: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+class GroupPlanner:
+    """Draws the daily session plans of one user group."""
+
+    def __init__(
+        self,
+        group: UserGroup,
+        first_user: int,
+        servers: list[int],
+        streams: Streams,
+        unit: float,
+        with_units: bool,
+    ) -> None:
+        self.group = group
+        self.b = group.behaviour
+        self.first_user = first_user
+        self.servers = np.asarray(servers, dtype=np.int64)
+        self.streams = streams
+        self.unit = unit
+        self.with_units = with_units
+        self.devices = group.count * self.b.devices
+        self.running_until = np.full(self.devices, -np.inf)
+        self.weekdays = frozenset(self.b.weekday_numbers)
+
+    def plan(self, day: LocalDay) -> DayPlan | None:
+        if day.weekday not in self.weekdays or self.b.sessions_per_day <= 0:
+            return None
+        b = self.b
+        rng = self.streams.generator("behaviour", self.group.group, day.date)
+        n = self.devices
+        wall = np.clip(rng.normal(b.day_start.mean_seconds, b.day_start.sd, n), 0.0, 86399.0)
+        next_start = day.wall_clock(wall)
+        count = rng.poisson(b.sessions_per_day, n)
+        parts: list[tuple[np.ndarray, ...]] = []
+        unit_parts: list[tuple[np.ndarray, np.ndarray]] = []
+        done = 0
+        for j in range(int(count.max(initial=0))):
+            dev = np.flatnonzero(count > j)
+            start = next_start[dev]
+            clicks = rng.poisson(b.clicks_per_session, dev.size)
+            if self.with_units:
+                ready = self.running_until[dev]
+                end, u_sess, u_time = self._units(rng, dev, start, clicks)
+                unit_parts.append((u_sess + done, u_time))
+            else:
+                ready = np.full(dev.size, -np.inf)
+                end = start + rng.gamma(np.maximum(clicks, 1), b.click_gap) * (clicks > 0)
+            pause = rng.exponential(b.session_break, dev.size) if b.session_break > 0 else 0.0
+            next_start[dev] = end + pause
+            server = self.servers[rng.integers(0, self.servers.size, dev.size)]
+            parts.append((dev, start, end, clicks, server, ready))
+            done += dev.size
+        if not parts:
+            return None
+        dev, start, end, clicks, server, ready = (
+            np.concatenate(p) for p in zip(*parts, strict=True)
+        )
+        plan = DayPlan(
+            user=self.first_user + dev // b.devices,
+            device=dev % b.devices,
+            server=server,
+            start=start,
+            end=end,
+            clicks=clicks,
+        )
+        if self.with_units:
+            sess = np.concatenate([u[0] for u in unit_parts])
+            times = np.concatenate([u[1] for u in unit_parts])
+            order = np.argsort(sess, kind="stable")
+            plan.unit_ready = ready
+            plan.units = times[order]
+            plan.unit_ptr = np.searchsorted(sess[order], np.arange(len(start) + 1))
+        return plan
+
+    def _units(
+        self, rng: np.random.Generator, dev: np.ndarray, start: np.ndarray, clicks: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unit starts and session ends for one round of sessions (one per device)."""
+        gap, unit = self.b.click_gap, self.unit
+        window_end = self.running_until[dev].copy()
+        at = start.copy()
+        left = clicks.astype(np.float64)
+        end = start.copy()
+        fresh = at >= window_end
+        u_sess = [np.flatnonzero(fresh)]
+        u_time = [at[fresh]]
+        window_end[fresh] = at[fresh] + unit
+        active = np.flatnonzero(left > 0)
+        while active.size:
+            inside = rng.poisson((window_end[active] - at[active]) / gap)
+            last = inside >= left[active]
+            fin = active[last]
+            if fin.size:
+                share = rng.beta(left[fin], inside[last] - left[fin] + 1.0)
+                end[fin] = at[fin] + (window_end[fin] - at[fin]) * share
+            go = active[~last]
+            left[go] -= inside[~last]
+            at[go] = window_end[go] + rng.exponential(gap, go.size)
+            u_sess.append(go)
+            u_time.append(at[go])
+            window_end[go] = at[go] + unit
+            active = go
+        self.running_until[dev] = window_end
+        return end, np.concatenate(u_sess), np.concatenate(u_time)
+
+
+def replan_activity(rng: np.random.Generator, start: float, end: float, clicks: int) -> np.ndarray:
+    """Activity instants of a session known only by its start, end and click count.
+
+    Given the last of ``clicks`` Poisson clicks at ``end``, the others are uniform on
+    ``(start, end)``: the exact conditional law, used when a planned unit chain is void.
+    """
+    inner = np.sort(rng.uniform(start, end, max(clicks - 1, 0)))
+    tail = [end] if clicks > 0 else []
+    return np.concatenate(([start], inner, tail))

@@ -1,0 +1,257 @@
+"""The deployment as the engine sees it: servers, licenses and users, built from a scenario.
+
+Building the world turns timestamps into second offsets, outages into interval sets, and
+each server's license state into a timeline known ahead of the run (it depends only on
+outages and the contact schedule). It is also where a scenario that validates but asks for
+something the engine does not simulate yet is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.model.calendar import LocalDay, local_days, utc_month_starts
+from sim.model.streams import Streams
+from sim.rules.capacity import CapacityMeter
+from sim.rules.connectivity import (
+    ContactSchedule,
+    StateTimeline,
+    license_timeline,
+    restrict_validity,
+)
+from sim.rules.intervals import Intervals
+from sim.rules.pool import SeatType, UserPool
+from sim.scenario import Outage, RandomOutages, Scenario, ScenarioError
+from sim.scenario.errors import Problem
+
+SIMULATED_ACCESS = frozenset({"professional", "analyzer", "capacity"})
+SESSION_PRODUCTS = frozenset({"qlik_sense", "qlikview"})
+MAX_RANDOM_OUTAGES = 100_000
+
+
+@dataclass
+class LicenseRuntime:
+    """A license key during a run: its pool and its capacity account."""
+
+    id: str
+    pool: UserPool
+    meter: CapacityMeter
+    has_capacity: bool
+
+
+@dataclass
+class ServerRuntime:
+    """A server during a run: its product, its license and its license-state timeline."""
+
+    id: str
+    product: str
+    role: str
+    license: int
+    unreachable: Intervals
+    timeline: StateTimeline
+    outages: list[tuple[float, float, str]] = field(default_factory=list)
+
+    @property
+    def capacity_ok(self) -> bool:
+        # QlikView reaches Analyzer Capacity only through a unified license (not modelled).
+        return self.product == "qlik_sense"
+
+
+@dataclass
+class World:
+    """Everything the engine needs, in seconds since the start."""
+
+    scenario: Scenario
+    streams: Streams
+    horizon: float
+    days: list[LocalDay]
+    months: list[tuple[str, float]]
+    licenses: list[LicenseRuntime]
+    servers: list[ServerRuntime]
+    backend_outages: list[tuple[float, float, str]]
+    user_names: list[str]
+    user_group: np.ndarray
+    group_first_user: list[int]
+    group_servers: list[list[int]]
+
+
+def _refuse(scenario: Scenario, path: str, value: object, expected: str) -> ScenarioError:
+    return ScenarioError(scenario_source(scenario), [Problem(path, value, expected)])
+
+
+def scenario_source(scenario: Scenario) -> str:
+    return getattr(scenario, "source", None) or scenario.name
+
+
+def _outage_pairs(
+    scenario: Scenario, outages: list[Outage], default_cause: str
+) -> list[tuple[float, float, str]]:
+    return [
+        (scenario.seconds(o.start), scenario.seconds(o.stop), o.cause or default_cause)
+        for o in outages
+    ]
+
+
+def _random_outages(
+    scenario: Scenario,
+    spec: RandomOutages | None,
+    rng: np.random.Generator,
+    horizon: float,
+    path: str,
+) -> list[tuple[float, float, str]]:
+    if spec is None:
+        return []
+    expected = horizon / (spec.mtbf + spec.mttr)
+    if expected > MAX_RANDOM_OUTAGES:
+        raise _refuse(
+            scenario,
+            path,
+            {"mtbf": spec.mtbf, "mttr": spec.mttr},
+            f"an mtbf + mttr giving at most {MAX_RANDOM_OUTAGES:,} outages over the run "
+            f"(this gives about {expected:,.0f})",
+        )
+    out: list[tuple[float, float, str]] = []
+    t = float(rng.exponential(spec.mtbf))
+    while t < horizon:
+        d = float(rng.exponential(spec.mttr))
+        out.append((t, t + d, "random"))
+        t += d + float(rng.exponential(spec.mtbf))
+    return out
+
+
+def _check_supported(scenario: Scenario) -> None:
+    for i, lic in enumerate(scenario.licenses):
+        if lic.activation != "slk":
+            raise _refuse(
+                scenario,
+                f"licenses[{i}].activation",
+                lic.activation,
+                "'slk': the other activation modes validate but are not simulated yet",
+            )
+        if lic.tokens is not None or lic.qlikview_cals is not None:
+            raise _refuse(
+                scenario,
+                f"licenses[{i}]",
+                lic.id,
+                "a Professional/Analyzer/Capacity license: tokens and QlikView CALs validate "
+                "but are not simulated yet",
+            )
+    if scenario.desktops:
+        raise _refuse(
+            scenario, "desktops", len(scenario.desktops), "no desktops: not simulated yet"
+        )
+    for i, g in enumerate(scenario.users):
+        extra = set(g.access_types) - SIMULATED_ACCESS
+        if extra:
+            raise _refuse(
+                scenario,
+                f"users[{i}].access",
+                sorted(extra)[0],
+                "professional, analyzer or capacity: the legacy access types validate but "
+                "are not simulated yet",
+            )
+        for j, sid in enumerate(g.servers):
+            if scenario.server(sid).product not in SESSION_PRODUCTS:
+                raise _refuse(
+                    scenario,
+                    f"users[{i}].servers[{j}]",
+                    sid,
+                    "a Qlik Sense or QlikView server (users do not open sessions on NPrinting)",
+                )
+
+
+def build_world(scenario: Scenario, replication: int = 0, seed: int | None = None) -> World:
+    """Resolve a validated scenario into the engine's world."""
+    _check_supported(scenario)
+    rules = scenario.rules
+    streams = Streams(scenario.seed if seed is None else seed, replication)
+    horizon = scenario.horizon
+    months = utc_month_starts(scenario.start_at, horizon)
+    month_offsets = [m[1] for m in months]
+
+    backend = _outage_pairs(scenario, scenario.backend.outages, "backend outage")
+    backend += _random_outages(
+        scenario,
+        scenario.backend.random_outages,
+        streams.generator("outages", "backend"),
+        horizon,
+        "backend.random_outages",
+    )
+    backend_down = Intervals.of((a, b) for a, b, _ in backend)
+
+    licenses: list[LicenseRuntime] = []
+    for lic in scenario.licenses:
+        dynamic = frozenset(
+            SeatType(t)
+            for t in ("professional", "analyzer")
+            if getattr(lic.allocation, t) == "dynamic"
+        )
+        meter = CapacityMeter(
+            lic.capacity_minutes, rules.capacity_unit / 60.0, lic.overage, month_offsets
+        )
+        has_capacity = lic.capacity_minutes > 0 or lic.overage != "none"
+        licenses.append(
+            LicenseRuntime(
+                lic.id, UserPool(lic.professional, lic.analyzer, dynamic), meter, has_capacity
+            )
+        )
+    license_index = {lic.id: i for i, lic in enumerate(scenario.licenses)}
+
+    schedule = ContactSchedule(rules.user_sync_interval, rules.definition_refresh_interval)
+    servers: list[ServerRuntime] = []
+    for i, srv in enumerate(scenario.servers):
+        link = _outage_pairs(scenario, srv.link_outages, "link outage")
+        link += _random_outages(
+            scenario,
+            srv.random_outages,
+            streams.generator("outages", "link", srv.id),
+            horizon,
+            f"servers[{i}].random_outages",
+        )
+        unreachable = backend_down | Intervals.of((a, b) for a, b, _ in link)
+        lic = scenario.license(srv.license)
+        timeline = restrict_validity(
+            license_timeline(unreachable, horizon, schedule, rules.grace),
+            None if lic.valid_from is None else scenario.seconds(lic.valid_from),
+            None if lic.valid_until is None else scenario.seconds(lic.valid_until),
+        )
+        servers.append(
+            ServerRuntime(
+                srv.id,
+                srv.product,
+                srv.role,
+                license_index[srv.license],
+                unreachable,
+                timeline,
+                link,
+            )
+        )
+    server_index = {s.id: i for i, s in enumerate(scenario.servers)}
+
+    user_names: list[str] = []
+    user_group: list[int] = []
+    group_first_user: list[int] = []
+    group_servers: list[list[int]] = []
+    for gi, g in enumerate(scenario.users):
+        group_first_user.append(len(user_names))
+        width = len(str(g.count))
+        user_names.extend(f"{g.group}-{k + 1:0{width}d}" for k in range(g.count))
+        user_group.extend([gi] * g.count)
+        group_servers.append([server_index[s] for s in g.servers])
+
+    return World(
+        scenario=scenario,
+        streams=streams,
+        horizon=horizon,
+        days=local_days(scenario.start_at, horizon, scenario.tz),
+        months=months,
+        licenses=licenses,
+        servers=servers,
+        backend_outages=backend,
+        user_names=user_names,
+        user_group=np.asarray(user_group, dtype=np.int64),
+        group_first_user=group_first_user,
+        group_servers=group_servers,
+    )

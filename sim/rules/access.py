@@ -1,0 +1,72 @@
+"""Which access a login gets: the evaluation order of Qlik's access types.
+
+At login a Qlik Sense server tries, in this order (licensing-rules §3): an allocated
+Professional seat, an allocated Analyzer seat, the dynamic Professional rule, the dynamic
+Analyzer rule, the Analyzer Capacity rule, and otherwise denies ("no access pass"). A new
+allocation and a new capacity unit both need the backend right now; an existing allocation
+does not. This function only decides; the caller applies the allocation and the charge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.rules.pool import SeatType, UserPool
+from sim.rules.reasons import DenialReason
+
+PROFESSIONAL = "professional"
+ANALYZER = "analyzer"
+CAPACITY = "capacity"
+
+
+@dataclass(frozen=True)
+class AccessDecision:
+    """The outcome of one login: the access granted, or why not."""
+
+    access: str | None
+    allocate: SeatType | None = None
+    charge_unit: bool = False
+    reason: DenialReason | None = None
+
+
+def decide_access(
+    *,
+    user: int,
+    eligible: tuple[str, ...],
+    pool: UserPool,
+    reachable: bool,
+    capacity_allowed: bool,
+    unit_running: bool,
+    capacity_exhausted: bool,
+) -> AccessDecision:
+    """Walk the access order for ``user``.
+
+    ``eligible`` are the access rules that cover the user (its group's ``access``);
+    ``capacity_allowed`` says whether this server can use the license's capacity at all;
+    ``unit_running`` that the device already has a paid unit covering this instant.
+    """
+    held = pool.seat_of(user)
+    if held is not None:
+        return AccessDecision(held.value)
+    reason = DenialReason.NO_SEAT
+    for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
+        if seat.value not in eligible or not pool.is_dynamic(seat):
+            continue
+        if pool.available(seat) <= 0:
+            reason = DenialReason.NO_SEAT
+        elif not reachable:
+            reason = DenialReason.BACKEND_UNREACHABLE
+        else:
+            return AccessDecision(seat.value, allocate=seat)
+    if CAPACITY in eligible:
+        if not capacity_allowed:
+            reason = DenialReason.NOT_LICENSED_FOR_PRODUCT
+        elif unit_running:
+            return AccessDecision(CAPACITY)
+        elif not reachable:
+            reason = DenialReason.BACKEND_UNREACHABLE
+        elif capacity_exhausted:
+            reason = DenialReason.CAPACITY_EXHAUSTED
+        else:
+            return AccessDecision(CAPACITY, charge_unit=True)
+    return AccessDecision(None, reason=reason)

@@ -1,0 +1,99 @@
+"""Analyzer Capacity: a monthly allowance of minutes consumed in 6-minute units.
+
+A capacity user is charged one unit (6 minutes) when a unit starts: at the first activity
+(opening an app, a selection, a sheet change) when no unit is running on that device. A unit
+covers all activity within its 6 minutes; an idle open app consumes nothing. Client-managed
+sites count per device: one user on two devices runs two units (licensing-rules §4).
+
+The allowance resets at 00:00 UTC on the 1st of each month and unused minutes are lost.
+When the month's minutes cannot cover another unit, capacity users are denied until the
+reset, unless overage is enabled: unlimited, or up to a ceiling of extra minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+def unit_starts(activity: Iterable[float], running_until: float, unit: float) -> list[float]:
+    """The unit start times for activity at the given instants on one device.
+
+    ``running_until`` is when the device's current unit (if any) ends. The seed's example:
+    activity at 0 and 30 s, then at 26 min → units at 0 and 26 min: 12 minutes.
+    """
+    starts: list[float] = []
+    for a in activity:
+        if a >= running_until:
+            starts.append(a)
+            running_until = a + unit
+    return starts
+
+
+@dataclass
+class MonthRecord:
+    """One calendar month of one license's capacity (a row of the ``capacity`` table)."""
+
+    start: float
+    purchased: int
+    consumed: float = 0.0
+    denied_units: int = 0
+    exhausted_at: float | None = None
+
+    @property
+    def overage(self) -> float:
+        return max(0, self.consumed - self.purchased)
+
+
+class CapacityMeter:
+    """The capacity account of one license across the months of a run.
+
+    ``month_starts`` are the run's month boundaries (seconds, 00:00 UTC on the 1st), the
+    first being the run's start. ``overage`` is ``"none"``, ``"unlimited"`` or a ceiling in
+    minutes above the purchase.
+    """
+
+    def __init__(
+        self,
+        purchased_minutes: int,
+        unit_minutes: float,
+        overage: str | int,
+        month_starts: Sequence[float],
+    ) -> None:
+        self.unit = unit_minutes
+        self.purchased = purchased_minutes
+        if overage == "unlimited":
+            self.limit = math.inf
+        elif overage == "none":
+            self.limit = float(purchased_minutes)
+        else:
+            self.limit = float(purchased_minutes) + float(overage)
+        self.month_starts = list(month_starts)
+        self.months = [MonthRecord(s, purchased_minutes) for s in self.month_starts]
+        for m in self.months:
+            if self.limit < self.unit:
+                m.exhausted_at = m.start
+
+    def month(self, t: float) -> MonthRecord:
+        return self.months[max(bisect_right(self.month_starts, t) - 1, 0)]
+
+    def exhausted(self, t: float) -> bool:
+        m = self.month(t)
+        return m.consumed + self.unit > self.limit
+
+    def refuse(self, t: float) -> None:
+        """Count a unit refused at ``t`` without trying it (the month is known to be spent)."""
+        self.month(t).denied_units += 1
+
+    def try_start_unit(self, t: float) -> bool:
+        """Charge one unit at ``t``; False (and counted as denied) if the month is spent."""
+        m = self.month(t)
+        if m.consumed + self.unit > self.limit:
+            m.denied_units += 1
+            return False
+        m.consumed += self.unit
+        if m.consumed + self.unit > self.limit and m.exhausted_at is None:
+            m.exhausted_at = t
+        return True

@@ -1,0 +1,178 @@
+"""A server's license state over time on a Signed License Key: contact, grace, expiry.
+
+An SLK site talks to the Qlik License Service backend on a fixed schedule: the user
+assignment sync every 10 minutes and the license definition refresh every 24 hours
+(licensing-rules §1). A contact succeeds when both the backend and the server's link to it
+are up at that instant. When a contact fails the site enters its **grace** period, counted
+from the last successful contact (72 h by default, §2); existing allocations keep working.
+When grace runs out the site is **unlicensed** and denies everyone, until the first
+successful contact after the outage.
+
+None of this depends on users, so the whole timeline is computed ahead from the outages and
+the schedule. The site is assumed to have made a successful contact at the start of the run
+(its last one before the simulated period).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sim.rules.intervals import Intervals
+from sim.rules.reasons import DenialReason
+
+
+class LicenseState(StrEnum):
+    """What a server may do at a given moment."""
+
+    LICENSED = "licensed"
+    """Last contact succeeded: everything works."""
+    GRACE = "grace"
+    """Contact lost, grace running: allocated users keep access, nothing new is granted."""
+    UNLICENSED = "unlicensed"
+    """No access pass for anyone."""
+
+
+@dataclass(frozen=True)
+class StateSpan:
+    """One interval ``[start, end)`` of a server's license state."""
+
+    state: LicenseState
+    start: float
+    end: float
+    reason: DenialReason | None = None
+    last_contact: float | None = None
+
+
+@dataclass(frozen=True)
+class ContactSchedule:
+    """The instants at which a site contacts the backend: two grids from the run's start."""
+
+    sync_interval: float
+    refresh_interval: float
+
+    def next_at_or_after(self, t: float) -> float:
+        return min(
+            math.ceil(t / self.sync_interval) * self.sync_interval,
+            math.ceil(t / self.refresh_interval) * self.refresh_interval,
+        )
+
+    def last_before(self, t: float) -> float:
+        """The last contact strictly before ``t`` (never before the run's start)."""
+        a = (math.ceil(t / self.sync_interval) - 1) * self.sync_interval
+        b = (math.ceil(t / self.refresh_interval) - 1) * self.refresh_interval
+        return max(0.0, a, b)
+
+
+@dataclass(frozen=True)
+class StateTimeline:
+    """A piecewise-constant license state, looked up by time in O(log n)."""
+
+    spans: tuple[StateSpan, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(s.start for s in self.spans))
+
+    def at(self, t: float) -> StateSpan:
+        i = bisect_right(self._starts, t) - 1  # type: ignore[attr-defined]
+        return self.spans[max(i, 0)]
+
+    def unlicensed_from(self, t: float) -> StateSpan | None:
+        """The first unlicensed span that starts after ``t``, if any."""
+        i = bisect_right(self._starts, t)  # type: ignore[attr-defined]
+        for span in self.spans[i:]:
+            if span.state is LicenseState.UNLICENSED:
+                return span
+        return None
+
+
+def license_timeline(
+    unreachable: Intervals,
+    horizon: float,
+    schedule: ContactSchedule,
+    grace: float,
+) -> StateTimeline:
+    """The license state of an online SLK site over ``[0, horizon)``.
+
+    ``unreachable`` is the union of backend and link outages for this site.
+    """
+    spans: list[StateSpan] = []
+    pieces = list(unreachable.clipped(0.0, horizon))
+    t = 0.0
+    i = 0
+    while i < len(pieces):
+        a, b = pieces[i]
+        first_fail = schedule.next_at_or_after(a)
+        if first_fail >= b:
+            i += 1  # no contact was attempted while it was down
+            continue
+        last_ok = 0.0 if first_fail == 0.0 else schedule.last_before(first_fail)
+        recover = schedule.next_at_or_after(b)
+        i += 1
+        # A recovery instant that falls in the next outage is just another failed contact.
+        while i < len(pieces) and pieces[i][0] <= recover:
+            if recover < pieces[i][1]:
+                recover = schedule.next_at_or_after(pieces[i][1])
+            i += 1
+        recover = min(recover, horizon)
+        if first_fail >= horizon:
+            break
+        if first_fail > t:
+            spans.append(StateSpan(LicenseState.LICENSED, t, first_fail))
+        expiry = max(first_fail, last_ok + grace)
+        if expiry > first_fail:
+            spans.append(
+                StateSpan(LicenseState.GRACE, first_fail, min(expiry, recover), None, last_ok)
+            )
+        if expiry < recover:
+            spans.append(
+                StateSpan(
+                    LicenseState.UNLICENSED, expiry, recover, DenialReason.GRACE_EXPIRED, last_ok
+                )
+            )
+        t = recover
+    if t < horizon or not spans:
+        spans.append(StateSpan(LicenseState.LICENSED, t, horizon))
+    return StateTimeline(tuple(spans))
+
+
+def restrict_validity(
+    timeline: StateTimeline, valid_from: float | None, valid_until: float | None
+) -> StateTimeline:
+    """Overlay a license's validity dates: outside them the server is unlicensed."""
+    lo = -math.inf if valid_from is None else valid_from
+    hi = math.inf if valid_until is None else valid_until
+    spans: list[StateSpan] = []
+    for s in timeline.spans:
+        for a, b, inside in (
+            (s.start, min(s.end, lo), False),
+            (max(s.start, lo), min(s.end, hi), True),
+            (max(s.start, hi), s.end, False),
+        ):
+            if b <= a:
+                continue
+            if inside:
+                spans.append(StateSpan(s.state, a, b, s.reason, s.last_contact))
+            else:
+                spans.append(
+                    StateSpan(LicenseState.UNLICENSED, a, b, DenialReason.LICENSE_NOT_VALID)
+                )
+    return StateTimeline(tuple(_merge(spans)))
+
+
+def _merge(spans: list[StateSpan]) -> list[StateSpan]:
+    out: list[StateSpan] = []
+    for s in spans:
+        if (
+            out
+            and out[-1].state is s.state
+            and out[-1].reason is s.reason
+            and out[-1].end == s.start
+        ):
+            p = out[-1]
+            out[-1] = StateSpan(p.state, p.start, s.end, p.reason, p.last_contact)
+        else:
+            out.append(s)
+    return out

@@ -1,0 +1,42 @@
+"""Why a session was denied or cut short: the closed vocabulary of licsim.
+
+Every denial in the ``sessions`` table carries exactly one of these reasons, and an
+interrupted session carries one in ``interrupted``. The list is closed: reports, charts and
+the invariant checker may rely on it. Each member's docstring is the documentation.
+"""
+
+from enum import StrEnum
+
+
+class DenialReason(StrEnum):
+    """The reasons a session attempt is refused or a running session is stopped."""
+
+    NO_SEAT = "no_seat"
+    """No Professional/Analyzer allocation and none could be made: the user is not
+    allocated (manual allocation) or the dynamic rule found the pool empty ("no access pass")."""
+
+    CAPACITY_EXHAUSTED = "capacity_exhausted"
+    """An Analyzer Capacity unit could not start: the month's minutes (plus any overage
+    ceiling) are used up until the reset at 00:00 UTC on the 1st."""
+
+    BACKEND_UNREACHABLE = "backend_unreachable"
+    """The step needs the license backend right now (a new allocation, or a capacity unit)
+    and the backend or this server's link to it is down."""
+
+    GRACE_EXPIRED = "grace_expired"
+    """The server has had no successful contact with the backend for longer than the grace
+    period: every session is denied until a sync succeeds."""
+
+    PARALLEL_LIMIT = "parallel_limit"
+    """The user already holds the maximum number of parallel sessions (5), or closed one at
+    the limit less than the wait (5 min) ago ("too many sessions active in parallel")."""
+
+    NOT_LICENSED_FOR_PRODUCT = "not_licensed_for_product"
+    """The user's access types cannot be used on this server's product (for example Analyzer
+    Capacity on a QlikView server without a unified license)."""
+
+    LICENSE_NOT_VALID = "license_not_valid"
+    """The license is outside its ``valid_from`` / ``valid_until`` dates."""
+
+
+DENIAL_REASONS: tuple[str, ...] = tuple(r.value for r in DenialReason)

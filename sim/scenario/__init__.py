@@ -1,0 +1,75 @@
+"""The scenario layer: reading, validating and describing a simulated deployment.
+
+A scenario file (YAML) is read by :func:`load_scenario` (or :func:`parse_scenario` for text
+and dicts) into a frozen :class:`Scenario`, with every default filled in, durations in
+seconds and timestamps aware. Anything wrong with the file raises a :class:`ScenarioError`
+listing each problem with its path, value and what was expected.
+"""
+
+from .durations import format_duration, parse_duration
+from .errors import MISSING, Problem, ScenarioError, problems_from_validation_error
+from .load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, load_scenario, parse_scenario
+from .models import (
+    ACCESS_TYPES,
+    MAX_HORIZON,
+    MAX_TOTAL_USERS,
+    WEEKDAYS,
+    AccessType,
+    Allocation,
+    Backend,
+    Behaviour,
+    DayStart,
+    Desktop,
+    Duration,
+    Experiment,
+    License,
+    Outage,
+    QlikViewCals,
+    RandomOutages,
+    Rules,
+    Scenario,
+    ScriptedSession,
+    Server,
+    Timestamp,
+    Tokens,
+    UserGroup,
+    Weekday,
+)
+
+__all__ = [
+    "ACCESS_TYPES",
+    "MAX_ALIASES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_HORIZON",
+    "MAX_TOTAL_USERS",
+    "MISSING",
+    "WEEKDAYS",
+    "AccessType",
+    "Allocation",
+    "Backend",
+    "Behaviour",
+    "DayStart",
+    "Desktop",
+    "Duration",
+    "Experiment",
+    "License",
+    "Outage",
+    "Problem",
+    "QlikViewCals",
+    "RandomOutages",
+    "Rules",
+    "Scenario",
+    "ScenarioError",
+    "ScriptedSession",
+    "Server",
+    "Timestamp",
+    "Tokens",
+    "UserGroup",
+    "Weekday",
+    "format_duration",
+    "load_scenario",
+    "parse_duration",
+    "parse_scenario",
+    "problems_from_validation_error",
+]

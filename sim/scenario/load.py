@@ -1,0 +1,332 @@
+"""Reading scenario files: from bytes on disk to a validated :class:`Scenario`.
+
+The loader is deliberately suspicious. A scenario file is hand-written, so YAML's quiet
+habits are turned into errors: a key written twice in one mapping (YAML keeps the last one
+without a word) is refused, and so are files that are not UTF-8, empty, or not a mapping
+at the top. It may also come from someone else, so size, nesting depth and the number of
+aliases are capped before anything is built (a few lines of aliases can otherwise expand
+into billions of nodes). Whatever goes wrong, the caller gets a :class:`ScenarioError`
+naming the file, never a traceback; validation problems also carry the line they are on.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import MISSING, Loc, Problem, ScenarioError, problems_from_validation_error
+from .models import Scenario, zone_of
+
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_ALIAS_EXPANSION",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "load_scenario",
+    "parse_scenario",
+]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ALIASES = 100
+MAX_DEPTH = 50
+MAX_ALIAS_EXPANSION = 1_000_000
+
+EMPTY_MESSAGE = (
+    "the file is empty: expected a mapping with at least name, start, duration or end, "
+    "licenses, servers"
+)
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys and caps aliases and nesting depth."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+        self._checked: set[int] = set()
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                event = self.peek_event()
+                raise ComposerError(
+                    None,
+                    None,
+                    f"more than {MAX_ALIASES} aliases (*name); refusing the file because "
+                    "aliases can expand it enormously (an 'alias bomb')",
+                    event.start_mark,
+                )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                event = self.peek_event()
+                raise ComposerError(
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        # Checked here, before merge keys (<<) are flattened in: keys brought in by a merge
+        # may legitimately be overridden, keys written twice by hand may not.
+        if id(node) not in self._checked:
+            self._checked.add(id(node))
+            seen: dict[Any, Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue  # unhashable key: the base constructor reports it
+                if first is not None:
+                    raise ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"duplicate key {key!r} (first written on line "
+                        f"{first.start_mark.line + 1}); YAML would silently keep only the last",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node
+        super().flatten_mapping(node)  # type: ignore[no-untyped-call]
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        # PyYAML's scalar constructors raise bare ValueErrors (2026-02-30, `!!float abc`,
+        # an integer with 5,000 digits); give them the node's position like any YAML error.
+        try:
+            return super().construct_object(node, deep)  # type: ignore[no-untyped-call]
+        except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+            value = node.value if isinstance(node, ScalarNode) else ""
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            if "digits" in str(exc):
+                problem = f"cannot read {shown!r} as {tag}: it has too many digits"
+            elif tag == "!!timestamp":
+                problem = f"invalid date or time {shown!r}: {exc}"
+            else:
+                problem = f"cannot read {shown!r} as {tag}: {exc}"
+            raise ConstructorError(None, None, problem, node.start_mark) from None
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: Node) -> str | None:
+    """Why the node graph is unsafe to build and validate as a tree, or None.
+
+    Aliases make the composed graph share nodes; everything after construction treats it
+    as a tree. Counting its size as a tree catches chains of aliases that double at each
+    step (a hundred aliases can stand for 2**100 nodes) and aliases inside their own
+    anchor, which would make the tree infinite.
+    """
+    sizes: dict[int, int] = {}
+    started: set[int] = set()
+    # Iterative post-order walk: through aliases the depth is unbounded.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            started.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] - len(sizes) > MAX_ALIAS_EXPANSION:
+                return (
+                    f"its aliases expand to more than {MAX_ALIAS_EXPANSION:,} extra values; "
+                    "refusing it as a possible alias bomb"
+                )
+            continue
+        if key in sizes:
+            continue
+        started.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in started:
+                line = child.start_mark.line + 1
+                return (
+                    f"an alias refers to the anchor that contains it (the anchor on line "
+                    f"{line}), which would make the scenario infinitely deep"
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return None
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        where = f"line {line}, column {column}"
+        return Problem(where, MISSING, f"character #x{exc.character:04x} is not allowed in YAML")
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.context_mark is not None:
+            message = f"{message} ({exc.context} starting on line {exc.context_mark.line + 1})"
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        return Problem(where, MISSING, f"not valid YAML: {message}")
+    return Problem("", MISSING, f"not valid YAML: {' '.join(str(exc).split())}")
+
+
+def _read_yaml(text: str, source: str) -> tuple[Any, Node | None]:
+    loader: _StrictLoader | None = None
+    try:
+        # The reader checks every character while being constructed, so this is inside.
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        unsafe = _check_expansion(node)
+        if unsafe is not None:
+            raise ScenarioError(source, f"not usable YAML: {unsafe}")
+        return loader.construct_document(node), node
+    except ScenarioError:
+        raise
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, [_yaml_problem(exc, text)]) from None
+    except RecursionError:
+        raise ScenarioError(source, "not usable YAML: it is nested too deeply") from None
+    except Exception as exc:  # e.g. an integer with more digits than Python will convert
+        raise ScenarioError(source, f"not usable YAML: {exc}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _locator(root: Node | None) -> Any:
+    """A function giving the line of a location in the YAML node tree, if known."""
+
+    def locate(loc: Loc) -> int | None:
+        node = root
+        if node is None:
+            return None
+        for part in loc:
+            child: Node | None = None
+            if isinstance(node, MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, ScalarNode) and key_node.value == str(part):
+                        child = value_node
+                        break
+            elif (
+                isinstance(node, SequenceNode)
+                and isinstance(part, int)
+                and 0 <= part < len(node.value)
+            ):
+                child = node.value[part]
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1
+
+    return locate
+
+
+def _validate(data: object, source: str, root: Node | None) -> Scenario:
+    if data is None:
+        raise ScenarioError(source, EMPTY_MESSAGE)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r:.40}"
+        raise ScenarioError(
+            source,
+            "the top level must be a mapping of keys such as name, start, licenses and "
+            f"servers; found {kind}",
+        )
+    if not data:
+        raise ScenarioError(source, EMPTY_MESSAGE)
+    try:
+        return Scenario.model_validate(data, context={"tz": zone_of(data)})
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc, Scenario, locate=_locator(root))
+        raise ScenarioError(source, problems) from None
+
+
+def _decode(raw: bytes, source: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(
+            source,
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} (offset {exc.start}); "
+            "save the file as UTF-8",
+        ) from None
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file is too big ({size:,} bytes or more); a scenario file may be at most "
+        f"{MAX_FILE_BYTES:,} bytes"
+    )
+
+
+def parse_scenario(data: str | bytes | dict[str, Any], source: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text (``str`` or UTF-8 ``bytes``) or as a dict.
+
+    ``source`` names where it came from in error messages. Raises :class:`ScenarioError`.
+    """
+    if not isinstance(data, str | bytes | bytearray | dict):
+        raise TypeError(
+            f"parse_scenario takes YAML text, bytes or a dict, not {type(data).__name__}; "
+            "use load_scenario for a file"
+        )
+    try:
+        root: Node | None = None
+        if isinstance(data, bytes | bytearray):
+            if len(data) > MAX_FILE_BYTES:
+                raise ScenarioError(source, _too_big(len(data)))
+            data = _decode(bytes(data), source)
+        if isinstance(data, str):
+            if len(data) > MAX_FILE_BYTES or len(data.encode("utf-8", "replace")) > MAX_FILE_BYTES:
+                raise ScenarioError(source, _too_big(len(data)))
+            data, root = _read_yaml(data, source)
+        return _validate(data, source, root)
+    except ScenarioError:
+        raise
+    except RecursionError:
+        raise ScenarioError(source, "the scenario is nested too deeply to validate") from None
+    except Exception as exc:
+        # Validators are written not to fail this way; if one does, the user still gets a
+        # scenario error naming the file rather than a traceback.
+        raise ScenarioError(
+            source, f"could not validate the scenario ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate the scenario file at ``path``. Raises :class:`ScenarioError`."""
+    source = os.fspath(path)
+    file = Path(source)
+    try:
+        with file.open("rb") as stream:
+            # Read one byte past the limit instead of trusting stat(): pipes and special
+            # files report no size.
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ScenarioError(source, "file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(source, "is a directory, expected a YAML file") from None
+    except PermissionError:
+        raise ScenarioError(source, "cannot read the file: permission denied") from None
+    except OSError as exc:
+        raise ScenarioError(source, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(source, _too_big(len(raw)))
+    return parse_scenario(raw, source)

@@ -1,0 +1,117 @@
+"""The command line: runs write every table and chart; bad input exits 2 without a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = ROOT / "tests" / "scenarios" / "capacity-reset.yaml"
+
+
+def licsim(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = licsim("run", GOOD, "--out", out)
+    assert done.returncode == 0, done.stderr
+    for table in ("sessions", "events", "allocations", "capacity", "server_states", "summary"):
+        assert (out / f"{table}.csv").is_file()
+        assert len(pd.read_parquet(out / f"{table}.parquet")) == len(
+            pd.read_csv(out / f"{table}.csv")
+        )
+    for chart in ("allocations", "capacity", "server_timeline", "denials"):
+        assert (out / "charts" / f"{chart}.png").stat().st_size > 1000
+    assert "sessions_attempted" in done.stdout
+    assert not list(out.rglob("*.partial*"))
+
+
+def test_run_refuses_a_foreign_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "mine.txt").write_text("keep me")
+    done = licsim("run", GOOD, "--out", tmp_path, "--no-charts")
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert licsim("run", GOOD, "--out", tmp_path, "--no-charts", "--force").returncode == 0
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_validate_accepts_every_example(scenarios_dir: Path) -> None:
+    for f in sorted(scenarios_dir.glob("*.yaml")):
+        done = licsim("validate", f)
+        assert done.returncode == 0, done.stderr
+        assert "valid" in done.stdout
+
+
+BASE = """\
+name: bad
+start: 2026-01-05T00:00
+duration: 7d
+licenses: [{id: corp, professional: 2, analyzer: 5}]
+servers: [{id: prod, license: corp}]
+users: [{group: g, count: 2, access: analyzer, servers: [prod]}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        (BASE + "colour: blue\n", ["colour", "unknown key"]),
+        (BASE.replace("count: 2", "count: lots"), ["users[0].count", "'lots'"]),
+        (BASE.replace("duration: 7d", "duration: 7 fortnights"), ["duration", "7 fortnights"]),
+        (BASE.replace("servers: [prod]", "servers: [prdo]"), ["users[0].servers", "prdo"]),
+        (BASE.replace("license: corp", "license: corpx"), ["servers[0].license", "corpx"]),
+        (BASE.replace("professional: 2", "professional: 0"), ["licenses[0]", "Professional"]),
+        (
+            BASE.replace("analyzer: 5}", "analyzer: 5, term: perpetual, capacity_minutes: 100}"),
+            ["licenses[0]", "subscription"],
+        ),
+        (
+            BASE.replace("analyzer: 5}", "analyzer: 5, tokens: {user_passes: 3}}"),
+            ["licenses[0]", "token"],
+        ),
+        ("name: [unclosed\n", ["line"]),
+        ("", ["empty"]),
+        ("just a string\n", ["mapping"]),
+    ],
+    ids=[
+        "unknown-key",
+        "wrong-type",
+        "bad-duration",
+        "dangling-group-server",
+        "dangling-license",
+        "analyzer-without-professional",
+        "capacity-on-perpetual",
+        "tokens-with-analyzer",
+        "not-yaml",
+        "empty",
+        "not-a-mapping",
+    ],
+)
+def test_malformed_scenarios_exit_2_with_a_clear_message(
+    tmp_path: Path, text: str, needles: list[str]
+) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(text)
+    for command in ("validate", "run"):
+        done = (
+            licsim(command, f, "--out", tmp_path / "o") if command == "run" else licsim(command, f)
+        )
+        assert done.returncode == 2, (done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "bad.yaml" in done.stderr
+        for needle in needles:
+            assert needle in done.stderr, done.stderr
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    done = licsim("validate", tmp_path / "nope.yaml")
+    assert done.returncode == 2 and "Traceback" not in done.stderr

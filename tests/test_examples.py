@@ -1,0 +1,48 @@
+"""Every example in scenarios/ runs, and its tables tell the story its comment promises."""
+
+from pathlib import Path
+
+import pytest
+
+from sim import load_scenario, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def results():  # type: ignore[no-untyped-def]
+    return {f.stem: simulate(load_scenario(f)) for f in EXAMPLES}
+
+
+def test_every_example_runs(results) -> None:  # type: ignore[no-untyped-def]
+    assert set(results) == {f.stem for f in EXAMPLES}
+    for r in results.values():
+        assert r.kpi("sessions_attempted") > 0
+
+
+def test_firewall_outage_locks_everyone_out_after_grace(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["firewall-outage"]
+    assert r.kpi("unlicensed_hours_prod") == pytest.approx(24 + 10 / 60, abs=0.2)
+    assert r.kpi("unlicensed_hours_test") == 0
+    assert r.kpi("denied_grace_expired") > 0
+    assert r.kpi("denied_backend_unreachable") > 0
+    granted = r.sessions[r.sessions["access"].isin(["professional", "analyzer"])]
+    assert (granted["server"] == "prod").any()
+
+
+def test_capacity_runs_out_before_month_end(results) -> None:  # type: ignore[no-untyped-def]
+    c = results["capacity-runs-out"].capacity
+    full = c[c["month"].isin(["2026-01", "2026-02", "2026-03"])]
+    assert full["exhausted_at"].notna().all()
+    assert (full["exhausted_at"].dt.day < 28).all()
+    assert (full["consumed"] <= full["purchased"]).all()
+    assert results["capacity-runs-out"].kpi("denied_capacity_exhausted") > 0
+
+
+def test_enterprise_shares_the_pool_between_prod_and_test(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["enterprise"]
+    dev = r.sessions[r.sessions["group"] == "developers"]
+    assert set(dev["server"]) == {"prod", "test"}
+    assert r.kpi("peak_allocated_professional") == 20
+    assert r.kpi("denial_rate") < 5

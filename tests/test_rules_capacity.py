@@ -1,0 +1,87 @@
+"""Analyzer Capacity units and the monthly allowance, checked by hand-worked arithmetic."""
+
+import math
+
+import pytest
+
+from sim.rules.capacity import CapacityMeter, unit_starts
+
+MIN = 60.0
+UNIT = 6 * MIN
+
+
+def minutes(units: list[float]) -> float:
+    return len(units) * 6
+
+
+def test_seed_example_open_click_idle_click_is_twelve_minutes() -> None:
+    # Open an app and click (one unit), stay idle 20 minutes, click again (a second unit).
+    units = unit_starts([0.0, 30.0, 26 * MIN], -math.inf, UNIT)
+    assert units == [0.0, 26 * MIN]
+    assert minutes(units) == 12
+
+
+def test_twenty_six_minutes_of_continuous_activity_is_thirty_minutes() -> None:
+    activity = [k * 30.0 for k in range(26 * 2 + 1)]  # a click every 30 s for 26 min
+    units = unit_starts(activity, -math.inf, UNIT)
+    assert units == [0.0, 6 * MIN, 12 * MIN, 18 * MIN, 24 * MIN]
+    assert minutes(units) == 30
+
+
+def test_fifteen_minutes_is_three_units() -> None:
+    assert minutes(unit_starts([k * 10.0 for k in range(91)], -math.inf, UNIT)) == 18
+
+
+def test_activity_inside_a_running_unit_is_not_charged_again() -> None:
+    assert unit_starts([100.0, 200.0], running_until=300.0, unit=UNIT) == []
+    assert unit_starts([100.0, 300.0], running_until=300.0, unit=UNIT) == [300.0]
+
+
+def meter(purchased: int, overage: str | int = "none") -> CapacityMeter:
+    return CapacityMeter(purchased, 6.0, overage, [0.0, 1000.0])
+
+
+def test_allowance_runs_out_and_denies_until_the_reset() -> None:
+    m = meter(30)
+    assert all(m.try_start_unit(float(t)) for t in range(5))
+    assert m.months[0].exhausted_at == 4.0  # the fifth unit spent the last 6 minutes
+    assert m.exhausted(5.0)
+    assert not m.try_start_unit(5.0)
+    assert not m.try_start_unit(6.0)
+    assert m.months[0].denied_units == 2
+    assert m.months[0].consumed == 30
+    assert not m.exhausted(1000.0)  # 00:00 UTC on the 1st
+    assert m.try_start_unit(1000.0)
+    assert m.months[1].consumed == 6
+
+
+def test_a_remainder_smaller_than_a_unit_is_unusable() -> None:
+    m = meter(1000)
+    granted = sum(m.try_start_unit(float(t)) for t in range(200))
+    assert granted == 166  # 996 minutes; the last 4 cannot start a unit
+    assert m.months[0].consumed == 996
+    assert m.months[0].exhausted_at == 165.0
+    assert m.months[0].denied_units == 34
+
+
+def test_unlimited_overage_never_denies_and_reports_the_overage() -> None:
+    m = meter(12, "unlimited")
+    assert all(m.try_start_unit(float(t)) for t in range(10))
+    assert m.months[0].consumed == 60
+    assert m.months[0].overage == 48
+    assert m.months[0].exhausted_at is None
+
+
+def test_overage_ceiling_caps_consumption() -> None:
+    m = meter(30, 12)
+    assert sum(m.try_start_unit(float(t)) for t in range(10)) == 7
+    assert m.months[0].consumed == 42
+    assert m.months[0].overage == 12
+
+
+@pytest.mark.parametrize("purchased", [0, 5])
+def test_an_allowance_below_one_unit_is_exhausted_from_the_month_start(purchased: int) -> None:
+    m = meter(purchased)
+    assert m.months[0].exhausted_at == 0.0
+    assert m.months[1].exhausted_at == 1000.0
+    assert not m.try_start_unit(1.0)
