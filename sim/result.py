@@ -39,7 +39,6 @@ from sim.recorder import (
     EVENT_COLUMNS,
     SESSION_COLUMNS,
     STATE_COLUMNS,
-    UNIT_COLUMNS,
     Recorder,
 )
 from sim.rules.reasons import DENIAL_REASONS
@@ -100,34 +99,7 @@ def build_result(
         df.insert(0, "scenario", sc.name)
         return df
 
-    s = pd.DataFrame.from_records(rec.sessions, columns=list(SESSION_COLUMNS))
-    s = s.sort_values(["start", "user_id", "device"], kind="stable").reset_index(drop=True)
-    names = np.asarray(world.user_names, dtype=object)
-    groups = [g.group for g in sc.users]
-    dirs = [g.directory for g in sc.users]
-    uid = s["user_id"].to_numpy(dtype=np.int64)
-    gid = world.user_group[uid] if len(uid) else np.zeros(0, dtype=np.int64)
-    sid = s["server_id"].to_numpy(dtype=np.int64)
-    sessions = pd.DataFrame(
-        {
-            "user": names[uid] if len(uid) else np.zeros(0, dtype=object),
-            "group": pd.Categorical.from_codes(gid, groups) if groups else [],
-            "directory": np.asarray(dirs, dtype=object)[gid] if len(uid) else [],
-            "server": pd.Categorical.from_codes(sid, [x.id for x in world.servers]),
-            "product": np.asarray([x.product for x in world.servers], dtype=object)[sid],
-            "role": np.asarray([x.role for x in world.servers], dtype=object)[sid],
-            "device": s["device"].to_numpy(dtype=np.int64),
-            "start": s["start"],
-            "end": s["end"],
-            "planned_end": s["planned_end"],
-            "access": s["access"].astype("object"),
-            "denied_reason": s["denied_reason"].astype("object"),
-            "interrupted": s["interrupted"].astype("object"),
-            "clicks": s["clicks"].to_numpy(dtype=np.int64),
-            "capacity_minutes": s["capacity_minutes"].to_numpy(dtype=np.float64),
-        }
-    )
-    sessions = stamp(sessions, ("start", "end", "planned_end"))
+    sessions = stamp(_sessions(world, rec), ("start", "end", "planned_end"))
 
     events = pd.DataFrame.from_records(rec.events, columns=list(EVENT_COLUMNS))
     events = stamp(events.sort_values("time", kind="stable").reset_index(drop=True), ("time",))
@@ -183,9 +155,15 @@ def build_result(
     summary = stamp(summary, ())
     units = None
     if rec.units is not None:
-        units = pd.DataFrame.from_records(rec.units, columns=list(UNIT_COLUMNS))
-        units.insert(
-            4, "user", names[units["user_id"].to_numpy(dtype=np.int64)] if len(units) else []
+        t, li, si, uid, dev = rec.unit_columns()
+        units = pd.DataFrame(
+            {
+                "time": t.astype(np.float64),
+                "license": _categorical(li, [x.id for x in world.licenses]),
+                "server": _categorical(si, [x.id for x in world.servers]),
+                "user": _categorical(uid, world.user_names),
+                "device": dev.astype(np.int64),
+            }
         )
         units = stamp(units.sort_values("time", kind="stable").reset_index(drop=True), ("time",))
     return Result(
@@ -198,6 +176,57 @@ def build_result(
         summary=summary,
         metadata={"variant": variant, "replication": replication, "seed": world.streams.seed},
         units=units,
+    )
+
+
+def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=categories)
+
+
+def _labels(codes: np.ndarray, per_code: list[str]) -> pd.Categorical:
+    """A categorical of ``per_code[codes]`` (labels may repeat between codes)."""
+    categories = sorted(set(per_code))
+    lookup = np.array([categories.index(v) for v in per_code], dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[codes] if len(codes) else codes, categories=categories)
+
+
+def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
+    """The sessions table from the recorder's coded columns, in time order."""
+    cols = dict(zip(SESSION_COLUMNS, rec.session_columns(), strict=True))
+    uid = cols["user_id"].astype(np.int64)
+    order = np.lexsort((cols["order"], cols["device"], uid, cols["start"]))
+    uid = uid[order]
+    sid = cols["server_id"].astype(np.int64)[order]
+    gid = world.user_group[uid]
+    sc = world.scenario
+    reasons = ["", *DENIAL_REASONS]
+    dirs = sorted({g.directory for g in sc.users if g.directory is not None})
+    dir_code = np.array([-1 if g.directory is None else dirs.index(g.directory) for g in sc.users])
+
+    def coded(name: str, categories: list[str]) -> pd.Categorical:
+        codes = cols[name].astype(np.int64)[order] - 1  # 0 means none
+        return pd.Categorical.from_codes(codes, categories=categories[1:])
+
+    return pd.DataFrame(
+        {
+            "user": _categorical(uid, world.user_names),
+            "group": _categorical(gid, [g.group for g in sc.users]),
+            "directory": pd.Categorical.from_codes(
+                dir_code[gid] if len(gid) else np.zeros(0, dtype=np.int64), categories=dirs
+            ),
+            "server": _categorical(sid, [x.id for x in world.servers]),
+            "product": _labels(sid, [x.product for x in world.servers]),
+            "role": _labels(sid, [x.role for x in world.servers]),
+            "device": cols["device"].astype(np.int64)[order],
+            "start": cols["start"].astype(np.float64)[order],
+            "end": cols["end"].astype(np.float64)[order],
+            "planned_end": cols["planned_end"].astype(np.float64)[order],
+            "access": coded("access", ["", "professional", "analyzer", "capacity"]),
+            "denied_reason": coded("denied_reason", reasons),
+            "interrupted": coded("interrupted", reasons),
+            "clicks": cols["clicks"].astype(np.int64)[order],
+            "capacity_minutes": cols["capacity_minutes"].astype(np.float64)[order],
+        }
     )
 
 

@@ -103,10 +103,12 @@ def test_defaults_all_filled_in() -> None:
 def test_every_field_documents_its_source() -> None:
     from pydantic import BaseModel
 
-    import sim.scenario.models as m
+    from sim.scenario import fields, licenses, network, paths, rules, scenario, users
 
+    modules = [fields, licenses, network, paths, rules, scenario, users]
     models = [
         v
+        for m in modules
         for v in vars(m).values()
         if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == m.__name__
     ]

@@ -15,8 +15,10 @@ few unit draws, exact in distribution. The plan is drawn for a whole group-day a
 assumes every unit is granted; the engine falls back to :func:`replan_activity` in the rare
 case where a denial changed which unit was running when a session began.
 
-Behaviour is exogenous: a denial or an interrupted session does not move the user's later
-sessions, so every what-if variant faces the same demand (common random numbers).
+A device runs one session at a time: a day's first session waits for the device's last
+session of the day before if that one is still running. Behaviour is exogenous: a denial or
+an interrupted session does not move the user's later sessions, so every what-if variant
+faces the same demand (common random numbers).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ class DayPlan:
     start: np.ndarray
     end: np.ndarray
     clicks: np.ndarray
+    order: np.ndarray
+    """Session ``order[i]`` of its device on this day (0, 1, …): sessions of one device are
+    consecutive and in time order."""
     unit_ready: np.ndarray | None = None
     """Planned end of the device's running unit when each session starts (capacity groups)."""
     unit_ptr: np.ndarray | None = None
@@ -71,6 +76,7 @@ class GroupPlanner:
         self.with_units = with_units
         self.devices = group.count * self.b.devices
         self.running_until = np.full(self.devices, -np.inf)
+        self.busy_until = np.full(self.devices, -np.inf)
         self.weekdays = frozenset(self.b.weekday_numbers)
 
     def plan(self, day: LocalDay) -> DayPlan | None:
@@ -80,7 +86,7 @@ class GroupPlanner:
         rng = self.streams.generator("behaviour", self.group.group, day.date)
         n = self.devices
         wall = np.clip(rng.normal(b.day_start.mean_seconds, b.day_start.sd, n), 0.0, 86399.0)
-        next_start = day.wall_clock(wall)
+        next_start = np.maximum(day.wall_clock(wall), self.busy_until)
         count = rng.poisson(b.sessions_per_day, n)
         parts: list[tuple[np.ndarray, ...]] = []
         unit_parts: list[tuple[np.ndarray, np.ndarray]] = []
@@ -99,11 +105,12 @@ class GroupPlanner:
             pause = rng.exponential(b.session_break, dev.size) if b.session_break > 0 else 0.0
             next_start[dev] = end + pause
             server = self.servers[rng.integers(0, self.servers.size, dev.size)]
-            parts.append((dev, start, end, clicks, server, ready))
+            self.busy_until[dev] = end
+            parts.append((dev, start, end, clicks, server, ready, np.full(dev.size, j)))
             done += dev.size
         if not parts:
             return None
-        dev, start, end, clicks, server, ready = (
+        dev, start, end, clicks, server, ready, order = (
             np.concatenate(p) for p in zip(*parts, strict=True)
         )
         plan = DayPlan(
@@ -113,14 +120,15 @@ class GroupPlanner:
             start=start,
             end=end,
             clicks=clicks,
+            order=order,
         )
         if self.with_units:
             sess = np.concatenate([u[0] for u in unit_parts])
             times = np.concatenate([u[1] for u in unit_parts])
-            order = np.argsort(sess, kind="stable")
+            by_session = np.argsort(sess, kind="stable")
             plan.unit_ready = ready
-            plan.units = times[order]
-            plan.unit_ptr = np.searchsorted(sess[order], np.arange(len(start) + 1))
+            plan.units = times[by_session]
+            plan.unit_ptr = np.searchsorted(sess[by_session], np.arange(len(start) + 1))
         return plan
 
     def _units(

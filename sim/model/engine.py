@@ -4,11 +4,14 @@ SimPy's clock carries four kinds of process. Outage processes mark the backend a
 server link going down and up; license-state processes mark each server entering grace,
 becoming unlicensed and relicensed; a month process marks each capacity reset; and the
 population process steps through the local calendar one day at a time. At each day it draws
-the day's session plans for every group and resolves the license decisions of everything
-that happens before the next day in exact time order: session starts, capacity unit
-starts and session ends, from one small heap. There is no SimPy event per click or per
-session, and no polling: a server's license state is a timeline known ahead, looked up in
-O(log n).
+the day's session plans for every group and resolves them.
+
+Sessions that cannot influence one another go to the fast path (:mod:`sim.model.fastpath`)
+and are resolved as arrays. The rest (a dynamic allocation while seats remain, a day on
+which a capacity allowance may run out, users who can reach the parallel-session limit,
+scripted sessions) are resolved here in exact time order from one small heap of session
+starts, capacity unit starts and session ends. There is no SimPy event per click or per
+session and no polling: a server's license state is a timeline known ahead.
 """
 
 from __future__ import annotations
@@ -22,7 +25,20 @@ import numpy as np
 import simpy
 
 from sim.model.behaviour import DayPlan, GroupPlanner, replan_activity
-from sim.model.world import World, build_world
+from sim.model.calendar import LocalDay
+from sim.model.fastpath import (
+    BACKEND_UNREACHABLE,
+    CAPACITY_CODE,
+    CAPACITY_EXHAUSTED,
+    NO_SEAT,
+    NOT_FOR_PRODUCT,
+    ServerArrays,
+    first_true,
+    gather_segments,
+    per_server,
+    reason_code,
+)
+from sim.model.world import LicenseRuntime, World, build_world
 from sim.recorder import Recorder
 from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
@@ -33,10 +49,12 @@ from sim.rules.reasons import DenialReason
 from sim.scenario import Scenario
 
 END, UNIT, START = 0, 1, 2
+SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2}
+ACCESS_CODE = {None: 0, "professional": 1, "analyzer": 2, "capacity": 3}
 
 
 class Session:
-    """One planned session and, once resolved, its outcome."""
+    """One session on the exact path and, once resolved, its outcome."""
 
     __slots__ = (
         "access",
@@ -44,9 +62,12 @@ class Session:
         "clicks",
         "device",
         "end",
+        "group",
         "interrupted",
+        "key",
         "minutes",
         "next_unit",
+        "order",
         "planned_end",
         "server",
         "start",
@@ -63,6 +84,8 @@ class Session:
         start: float,
         end: float,
         clicks: int,
+        order: int,
+        key: tuple[int, ...],
         units: np.ndarray | None = None,
         unit_ready: float = -math.inf,
         activity: np.ndarray | None = None,
@@ -74,6 +97,8 @@ class Session:
         self.end = end
         self.planned_end = end
         self.clicks = clicks
+        self.order = order
+        self.key = key
         self.units = units
         self.unit_ready = unit_ready
         self.activity = activity
@@ -83,36 +108,92 @@ class Session:
         self.next_unit = 0
 
 
+class Batch:
+    """A day's session plans of every group, concatenated."""
+
+    def __init__(self, plans: list[tuple[int, DayPlan]], day_index: int) -> None:
+        self.day_index = day_index
+        self.group = np.concatenate([np.full(len(p), gi, dtype=np.int64) for gi, p in plans])
+        for name in ("user", "device", "server", "start", "end", "clicks", "order"):
+            setattr(self, name, np.concatenate([getattr(p, name) for _, p in plans]))
+        ready, lo, hi, units = [], [], [], []
+        offset = 0
+        for _, p in plans:
+            if p.units is None or p.unit_ptr is None or p.unit_ready is None:
+                ready.append(np.full(len(p), -np.inf))
+                lo.append(np.full(len(p), offset, dtype=np.int64))
+                hi.append(np.full(len(p), offset, dtype=np.int64))
+                continue
+            ready.append(p.unit_ready)
+            lo.append(p.unit_ptr[:-1] + offset)
+            hi.append(p.unit_ptr[1:] + offset)
+            units.append(p.units)
+            offset += len(p.units)
+        self.unit_ready = np.concatenate(ready)
+        self.unit_lo = np.concatenate(lo)
+        self.unit_hi = np.concatenate(hi)
+        self.units = np.concatenate(units) if units else np.zeros(0)
+
+    user: np.ndarray
+    device: np.ndarray
+    server: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    clicks: np.ndarray
+    order: np.ndarray
+
+
 class Engine:
     """One run of one scenario: build, run, hand the rows to a Result."""
 
-    def __init__(self, world: World, record_units: bool = False) -> None:
+    def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
         self.world = world
         sc = world.scenario
         self.rec = Recorder(units=[] if record_units else None)
         self.env = simpy.Environment()
+        self.fast = fast
         self.unit = sc.rules.capacity_unit
         self.unit_minutes = self.unit / 60.0
-        self.parallel = ParallelSessions(
-            sc.rules.max_parallel_sessions, sc.rules.parallel_session_wait
-        )
+        self.limit = sc.rules.max_parallel_sessions
+        self.parallel = ParallelSessions(self.limit, sc.rules.parallel_session_wait)
         self.eligible = [g.access_types for g in sc.users]
         self.heap: list[tuple[float, int, int, Session]] = []
         self.seq = 0
-        self.unit_running: dict[tuple[int, int, int], float] = {}
-        self.replan_rng = world.streams.generator("replan")
+        n_users = len(world.user_names)
+        self.devices = max(
+            [1]
+            + [g.behaviour.devices for g in sc.users]
+            + [ss.device + 1 for g in sc.users for ss in (g.sessions or [])]
+        )
+        n_lic = len(world.licenses)
+        self.held = np.zeros((n_lic, n_users), dtype=np.int8)
+        self.running = np.full((n_lic, n_users * self.devices), -np.inf)
+        self.slow_busy = np.full(n_users * self.devices, -np.inf)
+        self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
+        self.capacity_ok = np.array([s.capacity_ok for s in world.servers], dtype=bool)
+        self.arrays = [ServerArrays.of(s) for s in world.servers]
+        self.month_starts = np.array([m[1] for m in world.months])
         self.planners = [
-            GroupPlanner(
-                g,
-                world.group_first_user[gi],
-                world.group_servers[gi],
-                world.streams,
-                self.unit,
-                with_units=CAPACITY in g.access_types,
+            (
+                gi,
+                GroupPlanner(
+                    g,
+                    world.group_first_user[gi],
+                    world.group_servers[gi],
+                    world.streams,
+                    self.unit,
+                    with_units=CAPACITY in g.access_types,
+                ),
             )
             for gi, g in enumerate(sc.users)
             if g.sessions is None
         ]
+        self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
+        # Users of a group with as many devices as the parallel limit may reach it.
+        self.group_exact = np.array(
+            [g.sessions is not None or g.behaviour.devices >= self.limit for g in sc.users],
+            dtype=bool,
+        )
 
     # -- processes ---------------------------------------------------------------------
 
@@ -159,31 +240,311 @@ class Engine:
         days = w.days
         for k, day in enumerate(days):
             yield env.timeout(max(0.0, day.midnight - env.now))
-            for planner in self.planners:
-                plan = planner.plan(day)
-                if plan is not None:
-                    self._push_plan(plan)
-            until = days[k + 1].midnight if k + 1 < len(days) else w.horizon
-            self._resolve(min(until, w.horizon))
+            until = min(days[k + 1].midnight if k + 1 < len(days) else w.horizon, w.horizon)
+            plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day))]
+            if plans:
+                self._dispatch(Batch(plans, k), day, until)
+            self._resolve(until)
         self._flush()
 
-    # -- resolution ----------------------------------------------------------------------
+    # -- routing -------------------------------------------------------------------------
+
+    def _dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
+        h = self.world.horizon
+        live = (b.start >= 0.0) & (b.start < h)
+        lic = self.server_license[b.server]
+        held = self.held[lic, b.user]
+        key = b.user * self.devices + b.device
+        exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
+        exact |= (held == 0) & self._allocation_possible(b.group, lic)
+        risky = np.zeros(len(self.world.licenses), dtype=bool)
+        spent = np.zeros(len(self.world.licenses), dtype=bool)
+        pending = self._pending_capacity(until)
+        may_charge = self.group_capacity[b.group] & (held == 0) & live
+        for li, licr in enumerate(self.world.licenses):
+            mine = may_charge & (lic == li)
+            if not mine.any():
+                continue
+            if li in pending:
+                risky[li] = True
+                continue
+            risky[li], spent[li] = self._capacity_outlook(licr, b, mine)
+        if self.fast:
+            exact |= risky[lic] & may_charge
+        else:
+            exact[:] = True
+        slow = np.flatnonzero(exact & live)
+        for i in slow.tolist():
+            self._push_planned(b, i)
+            self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
+        fast = np.flatnonzero(~exact & live)
+        if fast.size:
+            self._resolve_fast(b, fast, lic, held, key, spent)
+
+    def _allocation_possible(self, group: np.ndarray, lic: np.ndarray) -> np.ndarray:
+        """Whether a user of each row's group could get a dynamic seat on each row's license."""
+        sc = self.world.scenario
+        table = np.zeros((len(sc.users), len(self.world.licenses)), dtype=bool)
+        for gi, g in enumerate(sc.users):
+            for li, licr in enumerate(self.world.licenses):
+                table[gi, li] = any(
+                    seat.value in g.access_types
+                    and licr.pool.is_dynamic(seat)
+                    and licr.pool.available(seat) > 0
+                    for seat in SEAT_CODE
+                )
+        return table[group, lic]
+
+    def _pending_capacity(self, until: float) -> set[int]:
+        """Licenses with exact-path capacity work still to happen before ``until``."""
+        out: set[int] = set()
+        for t, kind, _, s in self.heap:
+            if kind != END and t < until:
+                out.add(int(self.server_license[s.server]))
+        return out
+
+    def _capacity_outlook(
+        self, licr: LicenseRuntime, b: Batch, rows: np.ndarray
+    ) -> tuple[bool, bool]:
+        """(order matters today, every unit is refused today) for one license.
+
+        Units of one session are at least a unit apart, so a session from ``s`` to ``e``
+        starts at most ``(e - s) // unit + 1`` of them; if the month can take all of the
+        day's possible units and one more, no order between users can matter.
+        """
+        meter = licr.meter
+        lo = float(b.start[rows].min())
+        hi = float(b.end[rows].max())
+        first = int(np.searchsorted(self.month_starts, lo, side="right") - 1)
+        last = int(np.searchsorted(self.month_starts, hi, side="right") - 1)
+        months = meter.months[max(first, 0) : last + 1]
+        if all(m.consumed + meter.unit > meter.limit for m in months):
+            return False, True
+        bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
+        safe = all(m.consumed + (bound + 1) * meter.unit <= meter.limit for m in months)
+        return not safe, False
+
+    # -- the fast path -------------------------------------------------------------------
+
+    def _resolve_fast(
+        self,
+        b: Batch,
+        rows: np.ndarray,
+        lic_all: np.ndarray,
+        held_all: np.ndarray,
+        key_all: np.ndarray,
+        spent: np.ndarray,
+    ) -> None:
+        h = self.world.horizon
+        server = b.server[rows]
+        start = b.start[rows]
+        planned = b.end[rows]
+        held = held_all[rows]
+        state, reason, _, cut, cut_reason = per_server(self.arrays, server, start)
+        n = rows.size
+        access = np.zeros(n, dtype=np.int8)
+        denied = np.zeros(n, dtype=np.int8)
+        interrupted = np.zeros(n, dtype=np.int8)
+        end = np.minimum(np.minimum(planned, cut), h)
+        interrupted[cut < planned] = cut_reason[cut < planned]
+        minutes = np.zeros(n)
+
+        unlicensed = state == 2
+        denied[unlicensed] = reason[unlicensed]
+        seat = ~unlicensed & (held > 0)
+        access[seat] = held[seat]
+        other = ~unlicensed & (held == 0)
+        wants = other & self.group_capacity[b.group[rows]]
+        no_product = wants & ~self.capacity_ok[server]
+        denied[other & ~wants] = NO_SEAT
+        denied[no_product] = NOT_FOR_PRODUCT
+        cap = np.flatnonzero(wants & ~no_product)
+        if cap.size:
+            self._fast_capacity(
+                b, rows, cap, lic_all, key_all, spent, access, denied, interrupted, end, minutes
+            )
+        no = access == 0
+        end[no] = start[no]
+        interrupted[no] = 0
+        self.rec.session_chunks.append(
+            (
+                b.user[rows],
+                server,
+                b.device[rows],
+                start,
+                end,
+                planned,
+                access,
+                denied,
+                interrupted,
+                b.clicks[rows],
+                minutes,
+                b.order[rows],
+            )
+        )
+
+    def _fast_capacity(
+        self,
+        b: Batch,
+        rows: np.ndarray,
+        cap: np.ndarray,
+        lic_all: np.ndarray,
+        key_all: np.ndarray,
+        spent: np.ndarray,
+        access: np.ndarray,
+        denied: np.ndarray,
+        interrupted: np.ndarray,
+        end: np.ndarray,
+        minutes: np.ndarray,
+    ) -> None:
+        """Capacity sessions in rounds of one session per device, in each device's order."""
+        order = b.order[rows[cap]]
+        for j in range(int(order.max()) + 1):
+            sel = cap[order == j]
+            if sel.size == 0:
+                continue
+            r = rows[sel]
+            lic = lic_all[r]
+            key = key_all[r]
+            start = b.start[r]
+            running = self.running[lic, key]
+            covered = start < running
+            ready = b.unit_ready[r]
+            valid = ((start < ready) == covered) & (~covered | (ready == running))
+            lo, hi = b.unit_lo[r], b.unit_hi[r]
+            units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
+            if not valid.all():
+                units, ptr = self._splice_replans(b, r, valid, running, units, ptr)
+            seg = np.repeat(np.arange(sel.size), np.diff(ptr))
+            stop = end[sel][seg]
+            attempted = (units <= stop) & (units < self.world.horizon)
+            state, reason, down, _, _ = per_server(self.arrays, b.server[r][seg], units)
+            offline = (state != 0) | down
+            refused = attempted & (offline | spent[lic][seg])
+            lengths = np.diff(ptr)
+            fail_at = first_true(refused | ~attempted, ptr)
+            fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
+            fail_refused = np.zeros(sel.size, dtype=bool)
+            why = np.zeros(sel.size, dtype=np.int8)
+            if units.size:
+                fail_refused = (fail_at < lengths) & refused[fail_idx]
+                why = np.where(
+                    state[fail_idx] == 2,
+                    reason[fail_idx],
+                    np.where(offline[fail_idx], BACKEND_UNREACHABLE, CAPACITY_EXHAUSTED),
+                ).astype(np.int8)
+            at_start = fail_refused & ~covered & (fail_at == 0)
+            granted = ~at_start
+            access[sel[granted]] = CAPACITY_CODE
+            denied[sel[at_start]] = why[at_start]
+            cut_now = fail_refused & granted
+            end[sel[cut_now]] = units[fail_idx[cut_now]]
+            interrupted[sel[cut_now]] = why[cut_now]
+            charged = fail_at
+            minutes[sel] = charged * self.unit_minutes
+            exhausted_hits = fail_refused & (why == CAPACITY_EXHAUSTED)
+            self._book(
+                lic,
+                key,
+                units,
+                ptr,
+                charged,
+                exhausted_hits,
+                start,
+                b.server[r],
+                b.user[r],
+                b.device[r],
+            )
+
+    def _splice_replans(
+        self,
+        b: Batch,
+        r: np.ndarray,
+        valid: np.ndarray,
+        running: np.ndarray,
+        units: np.ndarray,
+        ptr: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        pieces: list[np.ndarray] = []
+        for i in range(r.size):
+            if valid[i]:
+                pieces.append(units[ptr[i] : ptr[i + 1]])
+            else:
+                pieces.append(
+                    self._replan(
+                        int(b.user[r[i]]),
+                        int(b.device[r[i]]),
+                        b.day_index,
+                        int(b.order[r[i]]),
+                        float(b.start[r[i]]),
+                        float(b.end[r[i]]),
+                        int(b.clicks[r[i]]),
+                        float(running[i]),
+                    )
+                )
+        lengths = np.array([p.size for p in pieces], dtype=np.int64)
+        new_ptr = np.zeros(r.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=new_ptr[1:])
+        return (np.concatenate(pieces) if pieces else np.zeros(0)), new_ptr
+
+    def _book(
+        self,
+        lic: np.ndarray,
+        key: np.ndarray,
+        units: np.ndarray,
+        ptr: np.ndarray,
+        charged: np.ndarray,
+        exhausted_hits: np.ndarray,
+        start: np.ndarray,
+        server: np.ndarray,
+        user: np.ndarray,
+        device: np.ndarray,
+    ) -> None:
+        """Charge the granted units to their months and move each device's running unit."""
+        keep = np.arange(units.size) < np.repeat(ptr[:-1] + charged, np.diff(ptr))
+        seg = np.repeat(np.arange(charged.size), np.diff(ptr))
+        t = units[keep]
+        li = lic[seg[keep]]
+        month = np.searchsorted(self.month_starts, t, side="right") - 1
+        for l_idx, licr in enumerate(self.world.licenses):
+            mask = li == l_idx
+            if mask.any():
+                counts = np.bincount(month[mask], minlength=len(licr.meter.months))
+                for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
+                    if c:
+                        m.consumed += c * licr.meter.unit
+            hits = exhausted_hits & (lic == l_idx)
+            for when in start[hits].tolist() if hits.any() else ():
+                licr.meter.refuse(when)
+        has = charged > 0
+        last = units[ptr[:-1][has] + charged[has] - 1]
+        self.running[lic[has], key[has]] = last + self.unit
+        if self.rec.units is not None and t.size:
+            self.rec.unit_chunks.append(
+                (t, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
+            )
+
+    # -- the exact path ------------------------------------------------------------------
 
     def _push(self, t: float, kind: int, s: Session) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (t, kind, self.seq, s))
 
-    def _push_plan(self, p: DayPlan) -> None:
-        horizon = self.world.horizon
-        keep = np.flatnonzero((p.start >= 0.0) & (p.start < horizon))
-        user, device, server = p.user.tolist(), p.device.tolist(), p.server.tolist()
-        start, end, clicks = p.start.tolist(), p.end.tolist(), p.clicks.tolist()
-        for i in keep.tolist():
-            s = Session(user[i], device[i], server[i], start[i], end[i], clicks[i])
-            if p.units is not None and p.unit_ptr is not None and p.unit_ready is not None:
-                s.units = p.units[p.unit_ptr[i] : p.unit_ptr[i + 1]]
-                s.unit_ready = float(p.unit_ready[i])
-            self._push(s.start, START, s)
+    def _push_planned(self, b: Batch, i: int) -> None:
+        s = Session(
+            int(b.user[i]),
+            int(b.device[i]),
+            int(b.server[i]),
+            float(b.start[i]),
+            float(b.end[i]),
+            int(b.clicks[i]),
+            int(b.order[i]),
+            (b.day_index, int(b.order[i])),
+        )
+        if b.unit_hi[i] > b.unit_lo[i] or self.group_capacity[b.group[i]]:
+            s.units = b.units[b.unit_lo[i] : b.unit_hi[i]]
+            s.unit_ready = float(b.unit_ready[i])
+        self._push(s.start, START, s)
 
     def _push_scripted(self) -> None:
         w = self.world
@@ -192,7 +553,7 @@ class Engine:
             if g.sessions is None:
                 continue
             servers = w.group_servers[gi]
-            for ss in g.sessions:
+            for n, ss in enumerate(g.sessions):
                 at = sc.seconds(ss.at)
                 activity = at + np.asarray(ss.activity, dtype=np.float64)
                 end = at + (ss.duration if ss.duration is not None else float(ss.activity[-1]))
@@ -204,6 +565,8 @@ class Engine:
                     at,
                     end,
                     len(ss.activity) - 1,
+                    n,
+                    (-1, n),
                     activity=activity,
                 )
                 if 0.0 <= at < w.horizon:
@@ -224,11 +587,11 @@ class Engine:
         """Close what is still open at the horizon; drop what had not started."""
         self._resolve(self.world.horizon)
         h = self.world.horizon
-        for _, kind, _, s in sorted(self.heap):
+        for _, kind, _, s in sorted(self.heap, key=lambda item: item[:3]):
             if kind == START:
                 continue
             s.end = min(s.planned_end, h)
-            if kind == END and s.access != CAPACITY:
+            if kind == END:
                 self.parallel.close(s.user, h)
             self._record(s)
         self.heap.clear()
@@ -241,8 +604,8 @@ class Engine:
             return self._deny(s, span.reason or DenialReason.GRACE_EXPIRED)
         lic = w.licenses[srv.license]
         online = span.state is LicenseState.LICENSED and not srv.unreachable.contains(t)
-        key = (s.user, s.device, srv.license)
-        running = self.unit_running.get(key, -math.inf)
+        slot = s.user * self.devices + s.device
+        running = float(self.running[srv.license, slot])
         decision = decide_access(
             user=s.user,
             eligible=self.eligible[w.user_group[s.user]],
@@ -268,11 +631,11 @@ class Engine:
                 s.interrupted = None
                 return self._deny(s, DenialReason.PARALLEL_LIMIT)
             if decision.allocate is not None:
-                self._allocate(t, lic.id, lic.pool, s.user, decision.allocate, srv.id)
+                self._allocate(t, srv.license, s.user, decision.allocate, srv.id)
             self._push(min(s.end, w.horizon), END, s)
             return None
         if decision.charge_unit:
-            self._charge(t, s, key, lic)
+            self._charge(t, s, srv.license)
         s.units = self._capacity_units(s, running)
         s.next_unit = int(np.searchsorted(s.units, t, side="right"))
         return self._next_unit(s)
@@ -284,8 +647,24 @@ class Engine:
         plan_covered = s.start < s.unit_ready
         if plan_covered == (s.start < running) and (not plan_covered or s.unit_ready == running):
             return s.units
-        activity = replan_activity(self.replan_rng, s.start, s.planned_end, s.clicks)
-        return np.asarray(unit_starts(activity, running, self.unit))
+        day, order = s.key
+        return self._replan(s.user, s.device, day, order, s.start, s.planned_end, s.clicks, running)
+
+    def _replan(
+        self,
+        user: int,
+        device: int,
+        day: int,
+        order: int,
+        start: float,
+        end: float,
+        clicks: int,
+        running: float,
+    ) -> np.ndarray:
+        """Units of a session whose planned unit chain no longer holds (see behaviour)."""
+        rng = self.world.streams.generator("replan", user, device, day, order)
+        activity = replan_activity(rng, start, end, clicks)
+        return np.asarray(unit_starts(activity, running, self.unit), dtype=np.float64)
 
     def _next_unit(self, s: Session) -> None:
         units = s.units
@@ -301,30 +680,31 @@ class Engine:
             s.end = w.horizon
             return self._record(s)
         srv = w.servers[s.server]
-        lic = w.licenses[srv.license]
         span = srv.timeline.at(t)
         s.next_unit += 1
         if span.state is not LicenseState.LICENSED or srv.unreachable.contains(t):
             return self._interrupt(t, s, span.reason or DenialReason.BACKEND_UNREACHABLE)
-        if not self._charge(t, s, (s.user, s.device, srv.license), lic):
+        if not self._charge(t, s, srv.license):
             return self._interrupt(t, s, DenialReason.CAPACITY_EXHAUSTED)
         return self._next_unit(s)
 
-    def _charge(self, t: float, s: Session, key: tuple[int, int, int], lic: Any) -> bool:
+    def _charge(self, t: float, s: Session, li: int) -> bool:
+        lic = self.world.licenses[li]
         month = lic.meter.month(t)
         was_exhausted = month.exhausted_at
         if not lic.meter.try_start_unit(t):
             return False
         s.minutes += self.unit_minutes
-        self.unit_running[key] = t + self.unit
+        self.running[li, s.user * self.devices + s.device] = t + self.unit
+        server = self.world.servers[s.server].id
         if self.rec.units is not None:
-            self.rec.units.append((t, lic.id, self.world.servers[s.server].id, s.user, s.device))
+            self.rec.units.append((t, li, s.server, s.user, s.device))
         if was_exhausted is None and month.exhausted_at is not None:
             self.rec.event(
                 t,
                 "capacity_exhausted",
                 lic.id,
-                self.world.servers[s.server].id,
+                server,
                 None,
                 f"{month.consumed:g} of {month.purchased} minutes used",
             )
@@ -336,21 +716,9 @@ class Engine:
 
     def _deny(self, s: Session, reason: str) -> None:
         s.access = None
-        self.rec.sessions.append(
-            (
-                s.user,
-                s.server,
-                s.device,
-                s.start,
-                s.start,
-                s.planned_end,
-                None,
-                str(reason),
-                None,
-                s.clicks,
-                0.0,
-            )
-        )
+        s.end = s.start
+        s.interrupted = None
+        self._row(s, reason_code(reason))
 
     def _interrupt(self, t: float, s: Session, reason: str) -> None:
         s.end = t
@@ -358,40 +726,40 @@ class Engine:
         self._record(s)
 
     def _record(self, s: Session) -> None:
+        self._row(s, 0)
+
+    def _row(self, s: Session, denied: int) -> None:
         self.rec.sessions.append(
             (
                 s.user,
                 s.server,
                 s.device,
                 s.start,
-                s.end,
+                min(s.end, self.world.horizon),
                 s.planned_end,
-                s.access,
-                None,
-                None if s.interrupted is None else str(s.interrupted),
+                ACCESS_CODE[s.access],
+                denied,
+                reason_code(s.interrupted),
                 s.clicks,
                 s.minutes,
+                s.order,
             )
         )
 
-    def _allocate(
-        self, t: float, lic_id: str, pool: Any, user: int, seat: SeatType, server: str | None
-    ) -> None:
-        pool.allocate(user, seat)
+    def _allocate(self, t: float, li: int, user: int, seat: SeatType, server: str | None) -> None:
+        lic = self.world.licenses[li]
+        lic.pool.allocate(user, seat)
+        self.held[li, user] = SEAT_CODE[seat]
+        how = "dynamic" if lic.pool.is_dynamic(seat) else "manual"
         self.rec.event(
-            t,
-            "allocate",
-            lic_id,
-            server,
-            self.world.user_names[user],
-            f"{seat.value} ({'dynamic' if pool.is_dynamic(seat) else 'manual'})",
+            t, "allocate", lic.id, server, self.world.user_names[user], f"{seat.value} ({how})"
         )
-        self._allocation_row(t, lic_id, pool, seat)
+        self._allocation_row(t, lic, seat)
 
-    def _allocation_row(self, t: float, lic_id: str, pool: Any, seat: SeatType) -> None:
-        c = pool.counts[seat]
+    def _allocation_row(self, t: float, lic: LicenseRuntime, seat: SeatType) -> None:
+        c = lic.pool.counts[seat]
         self.rec.allocations.append(
-            (t, lic_id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
+            (t, lic.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
         )
 
     # -- the run ---------------------------------------------------------------------------
@@ -401,7 +769,7 @@ class Engine:
         sc = w.scenario
         for li, lic in enumerate(w.licenses):
             for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
-                self._allocation_row(0.0, lic.id, lic.pool, seat)
+                self._allocation_row(0.0, lic, seat)
             for gi, g in enumerate(sc.users):
                 if not any(w.servers[si].license == li for si in w.group_servers[gi]):
                     continue
@@ -411,7 +779,7 @@ class Engine:
                         continue
                     for u in range(first, first + g.count):
                         if lic.pool.seat_of(u) is None and lic.pool.available(seat) > 0:
-                            self._allocate(0.0, lic.id, lic.pool, u, seat, None)
+                            self._allocate(0.0, li, u, seat, None)
             for m in lic.meter.months:
                 if lic.has_capacity and m.exhausted_at is not None:
                     self.rec.event(
@@ -448,17 +816,23 @@ def _transition_events(
     if state is LicenseState.GRACE:
         return ["sync_failed", "grace_start"]
     if state is LicenseState.UNLICENSED:
-        return (
-            ["grace_expired", "unlicensed"]
-            if reason == DenialReason.GRACE_EXPIRED
-            else ["unlicensed"]
-        )
+        if reason == DenialReason.GRACE_EXPIRED:
+            return ["grace_expired", "unlicensed"]
+        return ["unlicensed"]
     return ["sync_ok", "relicensed"] if previous is LicenseState.UNLICENSED else ["sync_ok"]
 
 
 def run_engine(
-    scenario: Scenario, replication: int = 0, seed: int | None = None, record_units: bool = False
+    scenario: Scenario,
+    replication: int = 0,
+    seed: int | None = None,
+    record_units: bool = False,
+    fast: bool = True,
 ) -> tuple[World, Recorder]:
-    """Build the world for one replication and run it to the horizon."""
+    """Build the world for one replication and run it to the horizon.
+
+    ``fast=False`` resolves every session on the exact event-ordered path; the tables are
+    the same, only slower (the equivalence is tested).
+    """
     world = build_world(scenario, replication, seed)
-    return world, Engine(world, record_units).run()
+    return world, Engine(world, record_units, fast).run()

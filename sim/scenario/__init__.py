@@ -8,30 +8,20 @@ listing each problem with its path, value and what was expected.
 
 from .durations import format_duration, parse_duration
 from .errors import MISSING, Problem, ScenarioError, problems_from_validation_error
+from .fields import Duration, Timestamp
+from .licenses import Allocation, License, QlikViewCals, Tokens
 from .load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, load_scenario, parse_scenario
-from .models import (
+from .network import Backend, Desktop, Outage, RandomOutages, Server
+from .paths import Experiment
+from .rules import Rules
+from .scenario import MAX_HORIZON, MAX_TOTAL_USERS, Scenario
+from .users import (
     ACCESS_TYPES,
-    MAX_HORIZON,
-    MAX_TOTAL_USERS,
     WEEKDAYS,
     AccessType,
-    Allocation,
-    Backend,
     Behaviour,
     DayStart,
-    Desktop,
-    Duration,
-    Experiment,
-    License,
-    Outage,
-    QlikViewCals,
-    RandomOutages,
-    Rules,
-    Scenario,
     ScriptedSession,
-    Server,
-    Timestamp,
-    Tokens,
     UserGroup,
     Weekday,
 )

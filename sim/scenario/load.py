@@ -20,7 +20,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import MISSING, Loc, Problem, ScenarioError, problems_from_validation_error
-from .models import Scenario, zone_of
+from .scenario import Scenario, zone_of
 
 __all__ = [
     "MAX_ALIASES",

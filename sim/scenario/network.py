@@ -1,0 +1,132 @@
+"""The network: the license backend, the sites that reach it, and the times they cannot.
+
+Servers (Qlik Sense, QlikView, NPrinting) each use one license and keep in touch with the
+Qlik License Service backend; desktop fleets authenticate against, or lease from, a
+production server. What goes wrong is written as outages: the backend being down, a
+server's link to it being broken, or desktop users being away from the office. An outage
+is scheduled (a start plus a duration or an end) or drawn at random from a mean time
+between failures and a mean time to repair.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .errors import Invalid
+from .fields import (
+    Identifier,
+    NonNegativeFloat,
+    PositiveDuration,
+    Timestamp,
+    _Model,
+    _span_problem,
+    _span_stop,
+)
+
+__all__ = ["Backend", "Desktop", "Outage", "RandomOutages", "Server"]
+
+
+class Outage(_Model):
+    """A period during which something is unavailable: from ``start`` for a ``duration``
+    or until an ``end``."""
+
+    start: Timestamp = Field(description="When the outage begins. Required (model choice).")
+    duration: PositiveDuration | None = Field(
+        None, description="How long it lasts; give this or end (model choice)."
+    )
+    end: Timestamp | None = Field(
+        None, description="When it ends; give this or duration (model choice)."
+    )
+    cause: str | None = Field(
+        None, description="Free text shown in reports, e.g. firewall (model choice)."
+    )
+
+    @model_validator(mode="after")
+    def _one_length(self) -> "Outage":
+        problem = _span_problem(self.start, self.duration, self.end, "give duration or end")
+        if problem is not None:
+            raise Invalid([problem])
+        return self
+
+    @property
+    def stop(self) -> datetime:
+        """When the outage is over (start + duration, or end)."""
+        return _span_stop(self.start, self.duration, self.end)
+
+
+class RandomOutages(_Model):
+    """Outages drawn at random: exponential times between failures and to repair."""
+
+    mtbf: PositiveDuration = Field(
+        description="Mean time between failures (exponential). Required (model choice)."
+    )
+    mttr: PositiveDuration = Field(
+        description="Mean time to repair (exponential). Required (model choice)."
+    )
+
+
+class Backend(_Model):
+    """The Qlik License Service backend that SLK sites talk to."""
+
+    outages: list[Outage] = Field(
+        default_factory=list,
+        description="Scheduled backend outages. Default none (licensing-rules §2).",
+    )
+    random_outages: RandomOutages | None = Field(
+        None, description="Random backend outages. Default none (model choice)."
+    )
+
+
+class Server(_Model):
+    """A Qlik Sense, QlikView or NPrinting site using one license."""
+
+    id: Identifier = Field(description="Name other entries refer to. Required (model choice).")
+    product: Literal["qlik_sense", "qlikview", "nprinting"] = Field(
+        "qlik_sense",
+        description="qlik_sense, qlikview or nprinting. Default qlik_sense (licensing-rules §1).",
+    )
+    role: Literal["production", "test"] = Field(
+        "production",
+        description="production or test; test servers share the key's pool but cannot serve "
+        "desktops. Default production (licensing-rules §3, §6).",
+    )
+    license: Identifier = Field(
+        description="The id of the license applied to this server. Required "
+        "(licensing-rules §1: one SLK may serve many servers)."
+    )
+    link_outages: list[Outage] = Field(
+        default_factory=list,
+        description="Periods when this server cannot reach the backend. Default none "
+        "(licensing-rules §2).",
+    )
+    random_outages: RandomOutages | None = Field(
+        None, description="Random link outages. Default none (model choice)."
+    )
+
+
+class Desktop(_Model):
+    """Qlik Sense Desktop or QlikView Desktop installs used by one user group."""
+
+    id: Identifier = Field(description="Name of this desktop fleet. Required (model choice).")
+    product: Literal["qlik_sense_desktop", "qlikview_desktop"] = Field(
+        description="qlik_sense_desktop (unlocks by authenticating) or qlikview_desktop "
+        "(leases a Named CAL). Required (licensing-rules §2, §6)."
+    )
+    users: Identifier = Field(
+        description="The user group that runs these desktops. Required (model choice)."
+    )
+    server: Identifier = Field(
+        description="The production server it authenticates against or leases from. "
+        "Required (licensing-rules §2, §6)."
+    )
+    away: list[Outage] = Field(
+        default_factory=list,
+        description="Periods without a route to the server, e.g. travel. Default none "
+        "(licensing-rules §2, §6).",
+    )
+    launches_per_week: NonNegativeFloat = Field(
+        5.0,
+        description="Mean desktop launches per user per week; each launch tries to renew. "
+        "Default 5 (model choice).",
+    )

@@ -1,0 +1,60 @@
+"""Rules: the licensing-rule parameters a scenario may override.
+
+Each key is one number from licensing-rules.md (the offline grace period, the desktop
+unlock, the Analyzer Capacity unit, the parallel-session limit, the sync intervals) with
+that document's value as its default, so a scenario says only where it departs from Qlik's
+published behaviour.
+"""
+
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from .durations import DAY
+from .fields import Duration, PositiveDuration, _Model, _not_bool
+
+__all__ = ["Rules"]
+
+
+class Rules(_Model):
+    """Overrides of the licensing-rules.md defaults; every key is optional."""
+
+    grace: Duration = Field(
+        72 * 3600.0,
+        description="How long an SLK site keeps working without the backend, counted from "
+        "the last successful contact. Default 72h (licensing-rules §2).",
+    )
+    delayed_sync_window: Duration = Field(
+        60 * DAY,
+        description="How long a delayed-sync site may run before it must reach the backend. "
+        "Default 60d (licensing-rules §1).",
+    )
+    desktop_unlock: Duration = Field(
+        30 * DAY,
+        description="How long Qlik Sense Desktop stays unlocked after authenticating; also "
+        "the QlikView Desktop lease. Default 30d (licensing-rules §2, §6).",
+    )
+    capacity_unit: PositiveDuration = Field(
+        360.0,
+        description="Length of one Analyzer Capacity unit, charged when it starts. "
+        "Default 6min (licensing-rules §4).",
+    )
+    max_parallel_sessions: Annotated[int, BeforeValidator(_not_bool), Field(ge=1)] = Field(
+        5,
+        description="Most sessions one user may have open at once. Default 5 (licensing-rules §3).",
+    )
+    parallel_session_wait: Duration = Field(
+        300.0,
+        description="Wait after closing a session at the parallel limit before another may "
+        "open. Default 5min (licensing-rules §3).",
+    )
+    user_sync_interval: PositiveDuration = Field(
+        600.0,
+        description="How often sites on one SLK sync user assignments. Default 10min "
+        "(licensing-rules §1).",
+    )
+    definition_refresh_interval: PositiveDuration = Field(
+        24 * 3600.0,
+        description="How often an SLK site refreshes its license definition (and a LEF site "
+        "its LEF). Default 24h (licensing-rules §1).",
+    )

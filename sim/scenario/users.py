@@ -1,0 +1,356 @@
+"""Users: the people who log in, and when and how they work.
+
+A user group is ``count`` similar people with one access type (or several, tried in
+order) and the servers they use. Their sessions come either from a random behaviour
+(working days, a normally distributed start of the day, Poisson sessions and clicks,
+exponential gaps) or from hand-written scripted sessions that say exactly when each one
+opens and when its user interacts; a group has one or the other, never both.
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, time
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from .durations import format_duration
+from .errors import Invalid, Loc
+from .fields import (
+    Duration,
+    Identifier,
+    NonNegativeInt,
+    PositiveDuration,
+    Timestamp,
+    _add,
+    _choices,
+    _Model,
+    _not_bool,
+)
+
+__all__ = [
+    "ACCESS_TYPES",
+    "WEEKDAYS",
+    "AccessType",
+    "Behaviour",
+    "DayStart",
+    "ScriptedSession",
+    "UserGroup",
+    "Weekday",
+]
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+
+AccessType = Literal[
+    "professional",
+    "analyzer",
+    "capacity",
+    "user_pass",
+    "login_pass",
+    "named_cal",
+    "document_cal",
+    "session_cal",
+    "usage_cal",
+]
+ACCESS_TYPES: tuple[str, ...] = get_args(AccessType)
+
+
+class DayStart(_Model):
+    """When a working day starts: normally distributed around a local time of day."""
+
+    mean: str = Field(
+        "09:00",
+        description='Mean local start time, "HH:MM" in quotes. Default "09:00" (model choice).',
+    )
+    sd: Duration = Field(
+        1800.0, description="Standard deviation of the start time. Default 30min (model choice)."
+    )
+
+    @field_validator("mean", mode="before")
+    @classmethod
+    def _time_of_day(cls, value: object) -> object:
+        if isinstance(value, time):
+            return value.strftime("%H:%M")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            # YAML 1.1 reads an unquoted 9:30 as the base-60 number 570.
+            hours, minutes = divmod(value, 60)
+            raise ValueError(
+                f'expected a time of day in quotes, such as "{hours:02d}:{minutes:02d}" '
+                f"(YAML reads an unquoted {hours}:{minutes:02d} as the number {value})"
+            )
+        expected = 'expected a time of day in quotes, such as "09:00" (00:00 to 23:59)'
+        if not isinstance(value, str):
+            raise ValueError(expected)
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if match is None:
+            raise ValueError(expected)
+        hours, minutes = int(match[1]), int(match[2])
+        if hours > 23 or minutes > 59:
+            raise ValueError(expected)
+        return f"{hours:02d}:{minutes:02d}"
+
+    @property
+    def mean_seconds(self) -> float:
+        """The mean start time as seconds after local midnight."""
+        hours, minutes = self.mean.split(":")
+        return int(hours) * 3600.0 + int(minutes) * 60.0
+
+
+class Behaviour(_Model):
+    """How the users of a group work: when, how often and how intensely."""
+
+    days: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        min_length=1,
+        description="Working days. Default mon–fri (model choice).",
+    )
+    day_start: DayStart = Field(
+        default_factory=DayStart,
+        description='Start of the working day. Default "09:00" ± 30min (model choice).',
+    )
+    sessions_per_day: Annotated[float, BeforeValidator(_not_bool)] = Field(
+        2.0,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Poisson mean of sessions per working day. Default 2 (model choice).",
+    )
+    clicks_per_session: Annotated[float, BeforeValidator(_not_bool)] = Field(
+        40.0,
+        ge=0,
+        le=10_000,
+        allow_inf_nan=False,
+        description="Poisson mean of clicks per session. Default 40 (model choice).",
+    )
+    click_gap: PositiveDuration = Field(
+        45.0,
+        description="Mean of the exponential gap between clicks. Default 45s (model choice).",
+    )
+    session_break: Duration = Field(
+        3600.0,
+        description="Mean of the exponential break between sessions. Default 1h (model choice).",
+    )
+    devices: Annotated[int, BeforeValidator(_not_bool)] = Field(
+        1,
+        ge=1,
+        le=10,
+        description="Devices per user, each with its own daily sessions; capacity counts "
+        "per device. Default 1 (licensing-rules §3, §4).",
+    )
+
+    @field_validator("days")
+    @classmethod
+    def _no_repeats(cls, days: list[str]) -> list[str]:
+        problems: list[tuple[Loc, object, str]] = []
+        for i, day in enumerate(days):
+            if day in days[:i]:
+                problems.append(((i,), day, f"expected each day once; {day} is listed twice"))
+        if problems:
+            raise Invalid(problems)
+        return days
+
+    @property
+    def weekday_numbers(self) -> tuple[int, ...]:
+        """The working days as ``datetime.weekday()`` numbers (Monday is 0), in order."""
+        return tuple(sorted(WEEKDAYS.index(day) for day in self.days))
+
+
+class ScriptedSession(_Model):
+    """One hand-written session: when it starts, who opens it and when they interact."""
+
+    at: Timestamp = Field(description="When the session opens. Required (model choice).")
+    user: NonNegativeInt = Field(
+        0, description="Which user of the group (0 to count-1). Default 0 (model choice)."
+    )
+    server: Identifier | None = Field(
+        None,
+        description="Server id, one of the group's servers. Default: the group's first "
+        "server, filled in during validation (model choice).",
+    )
+    device: NonNegativeInt = Field(
+        0,
+        description="Which of the user's devices (capacity counts per device). Default 0 "
+        "(licensing-rules §4).",
+    )
+    activity: list[Duration] = Field(
+        default_factory=lambda: [0.0],
+        min_length=1,
+        description="Offsets from at of each interaction; starts at 0, never decreases. "
+        "Default [0] (model choice).",
+    )
+    duration: Duration | None = Field(
+        None,
+        description="Session length from at. Default: ends at the last activity (model choice).",
+    )
+
+    @model_validator(mode="after")
+    def _timeline(self) -> "ScriptedSession":
+        problems: list[tuple[Loc, object, str]] = []
+        if self.activity[0] != 0:
+            problems.append(
+                (
+                    ("activity", 0),
+                    self.activity[0],
+                    "expected 0: the first activity is the session opening, at `at`",
+                )
+            )
+        for i in range(1, len(self.activity)):
+            if self.activity[i] < self.activity[i - 1]:
+                problems.append(
+                    (
+                        ("activity", i),
+                        self.activity[i],
+                        "expected offsets in non-decreasing order (the previous one is "
+                        f"{format_duration(self.activity[i - 1])})",
+                    )
+                )
+        if self.duration is not None and self.duration < self.activity[-1]:
+            problems.append(
+                (
+                    ("duration",),
+                    self.duration,
+                    "expected at least the last activity offset "
+                    f"({format_duration(self.activity[-1])})",
+                )
+            )
+        if problems:
+            raise Invalid(problems)
+        return self
+
+    @property
+    def length(self) -> float:
+        """Seconds from ``at`` to the end of the session."""
+        return self.duration if self.duration is not None else self.activity[-1]
+
+    @property
+    def stop(self) -> datetime:
+        """When the session ends."""
+        return _add(self.at, self.length)
+
+
+class UserGroup(_Model):
+    """A group of ``count`` similar users with one access type and shared behaviour.
+
+    Either ``behaviour`` (random sessions) or ``sessions`` (exactly these, hand-written)
+    drives the group; giving both is an error.
+    """
+
+    group: Identifier = Field(description="Name of the group. Required (model choice).")
+    count: Annotated[int, BeforeValidator(_not_bool)] = Field(
+        ge=1, description="Number of users. Required (model choice)."
+    )
+    directory: str | None = Field(
+        None,
+        description="User directory (domain), for splitting reports. Default none "
+        "(licensing-rules §3).",
+    )
+    access: AccessType | list[AccessType] = Field(
+        description="The access type(s) the users rely on, in the order tried. Required "
+        "(licensing-rules §3–§6)."
+    )
+    servers: list[Identifier] = Field(
+        min_length=1, description="Ids of the servers the users log in to. Required (model choice)."
+    )
+    behaviour: Behaviour = Field(
+        default_factory=Behaviour,
+        description="Random session behaviour. Default: Behaviour's defaults (model choice).",
+    )
+    sessions: list[ScriptedSession] | None = Field(
+        None,
+        description="Hand-written sessions replacing behaviour. Default none (model choice).",
+    )
+
+    @field_validator("access", mode="before")
+    @classmethod
+    def _access(cls, value: object) -> object:
+        expected = f"expected one of: {', '.join(ACCESS_TYPES)}"
+        if isinstance(value, str):
+            if value not in ACCESS_TYPES:
+                raise ValueError(expected)
+            return value
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{expected}, or a list of them")
+        if not value:
+            raise ValueError(f"expected at least one access type ({', '.join(ACCESS_TYPES)})")
+        problems: list[tuple[Loc, object, str]] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or item not in ACCESS_TYPES:
+                problems.append(((i,), item, expected))
+            elif item in value[:i]:
+                problems.append(((i,), item, f"expected each access type once; {item} repeats"))
+        if problems:
+            raise Invalid(problems)
+        return list(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_session_server(cls, data: Any) -> Any:
+        # Filled in here so that the effective scenario says which server each scripted
+        # session uses, and the engine need not know about the default.
+        if not isinstance(data, Mapping):
+            return data
+        sessions, servers = data.get("sessions"), data.get("servers")
+        if not (isinstance(sessions, list) and isinstance(servers, list) and servers):
+            return data
+        first = servers[0]
+        if not isinstance(first, str):
+            return data
+        filled: list[Any] = []
+        for session in sessions:
+            if isinstance(session, Mapping) and session.get("server") is None:
+                session = {**session, "server": first}
+            elif isinstance(session, ScriptedSession) and session.server is None:
+                session = session.model_copy(update={"server": first})
+            filled.append(session)
+        return {**data, "sessions": filled}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "UserGroup":
+        problems: list[tuple[Loc, object, str]] = []
+        # A behaviour equal to the defaults is tolerated so that a full model_dump() of a
+        # scripted group validates again; only a behaviour that would be ignored is refused.
+        if (
+            self.sessions is not None
+            and "behaviour" in self.model_fields_set
+            and self.behaviour != Behaviour()
+        ):
+            problems.append(
+                (
+                    ("behaviour",),
+                    self.behaviour.model_dump(exclude_unset=True),
+                    "expected either behaviour or sessions, not both (scripted sessions "
+                    "replace the random behaviour)",
+                )
+            )
+        for i, server in enumerate(self.servers):
+            if server in self.servers[:i]:
+                problems.append(
+                    (("servers", i), server, f"expected each server once; {server} is listed twice")
+                )
+        for j, session in enumerate(self.sessions or []):
+            if session.server not in self.servers:
+                problems.append(
+                    (
+                        ("sessions", j, "server"),
+                        session.server,
+                        f"expected one of this group's servers: {_choices(self.servers)}",
+                    )
+                )
+            if session.user >= self.count:
+                problems.append(
+                    (
+                        ("sessions", j, "user"),
+                        session.user,
+                        f"expected a user number from 0 to {self.count - 1} (count is "
+                        f"{self.count})",
+                    )
+                )
+        if problems:
+            raise Invalid(problems)
+        return self
+
+    @property
+    def access_types(self) -> tuple[str, ...]:
+        """The access types as a tuple, whether one or several were given."""
+        return (self.access,) if isinstance(self.access, str) else tuple(self.access)
