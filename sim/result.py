@@ -102,7 +102,10 @@ def build_result(
     sessions = stamp(_sessions(world, rec), ("start", "end", "planned_end"))
 
     events = pd.DataFrame.from_records(rec.events, columns=list(EVENT_COLUMNS))
-    events = stamp(events.sort_values("time", kind="stable").reset_index(drop=True), ("time",))
+    events = events.sort_values(
+        ["time", "kind", "license", "server", "user"], kind="stable", na_position="first"
+    )
+    events = stamp(events.reset_index(drop=True), ("time",))
 
     allocations = pd.DataFrame.from_records(rec.allocations, columns=list(ALLOCATION_COLUMNS))
     allocations = stamp(
