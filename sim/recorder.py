@@ -80,5 +80,5 @@ def _columns(rows: list[tuple], chunks: list[tuple], width: int) -> list[np.ndar
     if rows:
         parts.append([np.asarray(col) for col in zip(*rows, strict=True)])
     if not parts:
-        return [np.zeros(0) for _ in range(width)]
+        return [np.zeros(0, dtype=np.int64) for _ in range(width)]
     return [np.concatenate([p[i] for p in parts]) for i in range(width)]

@@ -80,8 +80,14 @@ class Result:
 
 
 def _times(start: datetime, tz: Any, seconds: pd.Series) -> pd.Series:
-    base = pd.Timestamp(start).tz_convert(tz)
-    return base + pd.to_timedelta(seconds.astype("float64"), unit="s")
+    """Seconds since ``start`` as aware timestamps in ``tz`` (NaN becomes NaT)."""
+    sec = seconds.to_numpy(dtype=np.float64, na_value=np.nan)
+    base = pd.Timestamp(start).tz_convert("UTC").as_unit("ns").value
+    missing = np.isnan(sec)
+    ns = base + np.round(np.where(missing, 0.0, sec) * 1e9).astype(np.int64)
+    ns[missing] = np.iinfo(np.int64).min
+    stamps = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
+    return pd.Series(stamps, index=seconds.index)
 
 
 def build_result(
@@ -102,10 +108,9 @@ def build_result(
     sessions = stamp(_sessions(world, rec), ("start", "end", "planned_end"))
 
     events = pd.DataFrame.from_records(rec.events, columns=list(EVENT_COLUMNS))
-    events = events.sort_values(
-        ["time", "kind", "license", "server", "user"], kind="stable", na_position="first"
-    )
-    events = stamp(events.reset_index(drop=True), ("time",))
+    # Stable on time alone: events at one instant keep their causal order (sync_failed
+    # before grace_start).
+    events = stamp(events.sort_values("time", kind="stable").reset_index(drop=True), ("time",))
 
     allocations = pd.DataFrame.from_records(rec.allocations, columns=list(ALLOCATION_COLUMNS))
     allocations = stamp(
@@ -183,7 +188,7 @@ def build_result(
 
 
 def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int64), categories=categories)
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
 def _labels(codes: np.ndarray, per_code: list[str]) -> pd.Categorical:
@@ -193,13 +198,32 @@ def _labels(codes: np.ndarray, per_code: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(lookup[codes] if len(codes) else codes, categories=categories)
 
 
+def _time_order(
+    start: np.ndarray, user: np.ndarray, device: np.ndarray, order: np.ndarray
+) -> np.ndarray:
+    """Row order by start, ties broken by user, device and the device's session number.
+
+    Sorting on the start alone is much cheaper; only rows that share a start are re-sorted.
+    """
+    idx = np.argsort(start, kind="stable")
+    s = start[idx]
+    tied = np.flatnonzero(s[1:] == s[:-1])
+    if tied.size:
+        rows = np.unique(np.concatenate([tied, tied + 1]))
+        sub = idx[rows]
+        sub = sub[np.lexsort((order[sub], device[sub], user[sub], start[sub]))]
+        idx[rows] = sub
+    return idx
+
+
 def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
     """The sessions table from the recorder's coded columns, in time order."""
     cols = dict(zip(SESSION_COLUMNS, rec.session_columns(), strict=True))
-    uid = cols["user_id"].astype(np.int64)
-    order = np.lexsort((cols["order"], cols["device"], uid, cols["start"]))
-    uid = uid[order]
-    sid = cols["server_id"].astype(np.int64)[order]
+    rec.sessions.clear()
+    rec.session_chunks.clear()
+    order = _time_order(cols["start"], cols["user_id"], cols["device"], cols["order"])
+    uid = cols.pop("user_id").take(order)
+    sid = cols.pop("server_id").take(order).astype(np.int64)
     gid = world.user_group[uid]
     sc = world.scenario
     reasons = ["", *DENIAL_REASONS]
@@ -207,8 +231,11 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
     dir_code = np.array([-1 if g.directory is None else dirs.index(g.directory) for g in sc.users])
 
     def coded(name: str, categories: list[str]) -> pd.Categorical:
-        codes = cols[name].astype(np.int64)[order] - 1  # 0 means none
+        codes = cols[name].take(order).astype(np.int8) - 1  # 0 means none
         return pd.Categorical.from_codes(codes, categories=categories[1:])
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        return cols.pop(name).take(order).astype(dtype, copy=False)
 
     return pd.DataFrame(
         {
@@ -220,15 +247,15 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "server": _categorical(sid, [x.id for x in world.servers]),
             "product": _labels(sid, [x.product for x in world.servers]),
             "role": _labels(sid, [x.role for x in world.servers]),
-            "device": cols["device"].astype(np.int64)[order],
-            "start": cols["start"].astype(np.float64)[order],
-            "end": cols["end"].astype(np.float64)[order],
-            "planned_end": cols["planned_end"].astype(np.float64)[order],
+            "device": column("device", np.int64),
+            "start": column("start", np.float64),
+            "end": column("end", np.float64),
+            "planned_end": column("planned_end", np.float64),
             "access": coded("access", ["", "professional", "analyzer", "capacity"]),
             "denied_reason": coded("denied_reason", reasons),
             "interrupted": coded("interrupted", reasons),
-            "clicks": cols["clicks"].astype(np.int64)[order],
-            "capacity_minutes": cols["capacity_minutes"].astype(np.float64)[order],
+            "clicks": column("clicks", np.int64),
+            "capacity_minutes": column("capacity_minutes", np.float64),
         }
     )
 

@@ -368,18 +368,18 @@ class Engine:
         interrupted[no] = 0
         self.rec.session_chunks.append(
             (
-                b.user[rows],
-                server,
-                b.device[rows],
+                b.user[rows].astype(np.int32),
+                server.astype(np.int16),
+                b.device[rows].astype(np.int16),
                 start,
                 end,
                 planned,
                 access,
                 denied,
                 interrupted,
-                b.clicks[rows],
+                b.clicks[rows].astype(np.int32),
                 minutes,
-                b.order[rows],
+                b.order[rows].astype(np.int16),
             )
         )
 
