@@ -7,10 +7,11 @@ click. Each of a user's devices runs such a stream of its own.
 
 Clicks are never drawn one by one. For user-based access only a session's end matters, and
 the sum of k exponential gaps is Gamma(k). Analyzer Capacity needs the 6-minute units: once
-a unit is running, the clicks left in its window are Poisson(window / gap) because click
-gaps are memoryless; if they include the session's last click, the session ends at a
-Beta-distributed point of the window (the k-th of n uniform arrivals), otherwise the next
-click comes one exponential gap after the window and starts the next unit. A session is a
+a unit is running, the clicks in the rest of its window are Poisson(window / gap) because
+click gaps are memoryless; if they include the session's last (k-th remaining) click, the
+session ends at a Beta(k, n - k + 1) point of the window (the k-th of n uniform arrivals),
+otherwise the next click comes one exponential gap after the window and starts the next
+unit. A session is a
 few unit draws, exact in distribution. The plan is drawn for a whole group-day at once and
 assumes every unit is granted; the engine falls back to :func:`replan_activity` in the rare
 case where a denial changed which unit was running when a session began.
@@ -153,12 +154,14 @@ class GroupPlanner:
                 share = rng.beta(left[fin], inside[last] - left[fin] + 1.0)
                 end[fin] = at[fin] + (window_end[fin] - at[fin]) * share
             go = active[~last]
-            left[go] -= inside[~last]
+            # The first click after the window is one of the session's clicks too.
+            left[go] -= inside[~last] + 1
             at[go] = window_end[go] + rng.exponential(gap, go.size)
+            end[go] = at[go]
             u_sess.append(go)
             u_time.append(at[go])
             window_end[go] = at[go] + unit
-            active = go
+            active = go[left[go] > 0]
         self.running_until[dev] = window_end
         return end, np.concatenate(u_sess), np.concatenate(u_time)
 
