@@ -99,3 +99,37 @@ def test_dynamic_allocation_order_and_shared_pool_across_servers() -> None:
     assert allocs["user"].tolist() == ["team-1", "team-2"]  # no second seat on test
     last = r.allocations.groupby("type").last()
     assert last.loc["analyzer", "allocated"] == 1 and last.loc["professional", "allocated"] == 1
+
+
+def test_seed_examples_through_the_engine() -> None:
+    from sim import parse_scenario, simulate
+
+    sc = parse_scenario(
+        {
+            "name": "seed-example",
+            "start": "2026-02-02T00:00",
+            "duration": "2d",
+            "licenses": [{"id": "cap", "capacity_minutes": 1000}],
+            "servers": [{"id": "prod", "license": "cap"}],
+            "users": [
+                {
+                    "group": "field",
+                    "count": 2,
+                    "access": "capacity",
+                    "servers": ["prod"],
+                    "sessions": [
+                        # open an app and click; idle 20 min; click again → 12 minutes
+                        {"at": "2026-02-02T09:00", "user": 0, "activity": ["0s", "30s", "26min"]},
+                        # 26 minutes of continuous activity (a click every 30 s) → 30 minutes
+                        {
+                            "at": "2026-02-02T09:00",
+                            "user": 1,
+                            "activity": [f"{30 * k}s" for k in range(53)],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+    s = simulate(sc).sessions.sort_values("user")
+    assert s["capacity_minutes"].tolist() == [12.0, 30.0]
