@@ -175,3 +175,34 @@ def replan_activity(rng: np.random.Generator, start: float, end: float, clicks: 
     inner = np.sort(rng.uniform(start, end, max(clicks - 1, 0)))
     tail = [end] if clicks > 0 else []
     return np.concatenate(([start], inner, tail))
+
+
+class Batch:
+    """A day's session plans of every group, concatenated; units addressed by row."""
+
+    def __init__(self, plans: list[tuple[int, DayPlan]], day_index: int) -> None:
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(p, name) for _, p in plans])
+
+        self.day_index = day_index
+        self.group = np.concatenate([np.full(len(p), gi, dtype=np.int64) for gi, p in plans])
+        self.user, self.device, self.server = cat("user"), cat("device"), cat("server")
+        self.start, self.end = cat("start"), cat("end")
+        self.clicks, self.order = cat("clicks"), cat("order")
+        ready, lo, hi, units = [], [], [], []
+        offset = 0
+        for _, p in plans:
+            if p.units is None or p.unit_ptr is None or p.unit_ready is None:
+                ready.append(np.full(len(p), -np.inf))
+                lo.append(np.full(len(p), offset, dtype=np.int64))
+                hi.append(np.full(len(p), offset, dtype=np.int64))
+                continue
+            ready.append(p.unit_ready)
+            lo.append(p.unit_ptr[:-1] + offset)
+            hi.append(p.unit_ptr[1:] + offset)
+            units.append(p.units)
+            offset += len(p.units)
+        self.unit_ready = np.concatenate(ready)
+        self.unit_lo = np.concatenate(lo)
+        self.unit_hi = np.concatenate(hi)
+        self.units = np.concatenate(units) if units else np.zeros(0)

@@ -24,20 +24,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.model.behaviour import DayPlan, GroupPlanner, replan_activity
+from sim.model.behaviour import Batch, GroupPlanner, replan_activity
 from sim.model.calendar import LocalDay
-from sim.model.fastpath import (
-    BACKEND_UNREACHABLE,
-    CAPACITY_CODE,
-    CAPACITY_EXHAUSTED,
-    NO_SEAT,
-    NOT_FOR_PRODUCT,
-    ServerArrays,
-    first_true,
-    gather_segments,
-    per_server,
-    reason_code,
-)
+from sim.model.fastpath import FastPath, ServerArrays, reason_code
 from sim.model.world import LicenseRuntime, World, build_world
 from sim.recorder import Recorder
 from sim.rules.access import CAPACITY, decide_access
@@ -108,41 +97,6 @@ class Session:
         self.next_unit = 0
 
 
-class Batch:
-    """A day's session plans of every group, concatenated."""
-
-    def __init__(self, plans: list[tuple[int, DayPlan]], day_index: int) -> None:
-        self.day_index = day_index
-        self.group = np.concatenate([np.full(len(p), gi, dtype=np.int64) for gi, p in plans])
-        for name in ("user", "device", "server", "start", "end", "clicks", "order"):
-            setattr(self, name, np.concatenate([getattr(p, name) for _, p in plans]))
-        ready, lo, hi, units = [], [], [], []
-        offset = 0
-        for _, p in plans:
-            if p.units is None or p.unit_ptr is None or p.unit_ready is None:
-                ready.append(np.full(len(p), -np.inf))
-                lo.append(np.full(len(p), offset, dtype=np.int64))
-                hi.append(np.full(len(p), offset, dtype=np.int64))
-                continue
-            ready.append(p.unit_ready)
-            lo.append(p.unit_ptr[:-1] + offset)
-            hi.append(p.unit_ptr[1:] + offset)
-            units.append(p.units)
-            offset += len(p.units)
-        self.unit_ready = np.concatenate(ready)
-        self.unit_lo = np.concatenate(lo)
-        self.unit_hi = np.concatenate(hi)
-        self.units = np.concatenate(units) if units else np.zeros(0)
-
-    user: np.ndarray
-    device: np.ndarray
-    server: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    clicks: np.ndarray
-    order: np.ndarray
-
-
 class Engine:
     """One run of one scenario: build, run, hand the rows to a Result."""
 
@@ -172,6 +126,7 @@ class Engine:
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
         self.capacity_ok = np.array([s.capacity_ok for s in world.servers], dtype=bool)
         self.arrays = [ServerArrays.of(s) for s in world.servers]
+        self.fastpath = FastPath(self)
         self.month_starts = np.array([m[1] for m in world.months])
         self.planners = [
             (
@@ -279,7 +234,7 @@ class Engine:
             self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
         fast = np.flatnonzero(~exact & live)
         if fast.size:
-            self._resolve_fast(b, fast, lic, held, key, spent)
+            self.fastpath.resolve(b, fast, lic, held, key, spent)
 
     def _allocation_possible(self, group: np.ndarray, lic: np.ndarray) -> np.ndarray:
         """Whether a user of each row's group could get a dynamic seat on each row's license."""
@@ -323,206 +278,6 @@ class Engine:
         bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
         safe = all(m.consumed + (bound + 1) * meter.unit <= meter.limit for m in months)
         return not safe, False
-
-    # -- the fast path -------------------------------------------------------------------
-
-    def _resolve_fast(
-        self,
-        b: Batch,
-        rows: np.ndarray,
-        lic_all: np.ndarray,
-        held_all: np.ndarray,
-        key_all: np.ndarray,
-        spent: np.ndarray,
-    ) -> None:
-        h = self.world.horizon
-        server = b.server[rows]
-        start = b.start[rows]
-        planned = b.end[rows]
-        held = held_all[rows]
-        state, reason, _, cut, cut_reason = per_server(self.arrays, server, start)
-        n = rows.size
-        access = np.zeros(n, dtype=np.int8)
-        denied = np.zeros(n, dtype=np.int8)
-        interrupted = np.zeros(n, dtype=np.int8)
-        end = np.minimum(np.minimum(planned, cut), h)
-        interrupted[cut < planned] = cut_reason[cut < planned]
-        minutes = np.zeros(n)
-
-        unlicensed = state == 2
-        denied[unlicensed] = reason[unlicensed]
-        seat = ~unlicensed & (held > 0)
-        access[seat] = held[seat]
-        other = ~unlicensed & (held == 0)
-        wants = other & self.group_capacity[b.group[rows]]
-        no_product = wants & ~self.capacity_ok[server]
-        denied[other & ~wants] = NO_SEAT
-        denied[no_product] = NOT_FOR_PRODUCT
-        cap = np.flatnonzero(wants & ~no_product)
-        if cap.size:
-            self._fast_capacity(
-                b, rows, cap, lic_all, key_all, spent, access, denied, interrupted, end, minutes
-            )
-        no = access == 0
-        end[no] = start[no]
-        interrupted[no] = 0
-        self.rec.session_chunks.append(
-            (
-                b.user[rows].astype(np.int32),
-                server.astype(np.int16),
-                b.device[rows].astype(np.int16),
-                start,
-                end,
-                planned,
-                access,
-                denied,
-                interrupted,
-                b.clicks[rows].astype(np.int32),
-                minutes,
-                b.order[rows].astype(np.int16),
-            )
-        )
-
-    def _fast_capacity(
-        self,
-        b: Batch,
-        rows: np.ndarray,
-        cap: np.ndarray,
-        lic_all: np.ndarray,
-        key_all: np.ndarray,
-        spent: np.ndarray,
-        access: np.ndarray,
-        denied: np.ndarray,
-        interrupted: np.ndarray,
-        end: np.ndarray,
-        minutes: np.ndarray,
-    ) -> None:
-        """Capacity sessions in rounds of one session per device, in each device's order."""
-        order = b.order[rows[cap]]
-        for j in range(int(order.max()) + 1):
-            sel = cap[order == j]
-            if sel.size == 0:
-                continue
-            r = rows[sel]
-            lic = lic_all[r]
-            key = key_all[r]
-            start = b.start[r]
-            running = self.running[lic, key]
-            covered = start < running
-            ready = b.unit_ready[r]
-            valid = ((start < ready) == covered) & (~covered | (ready == running))
-            lo, hi = b.unit_lo[r], b.unit_hi[r]
-            units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
-            if not valid.all():
-                units, ptr = self._splice_replans(b, r, valid, running, units, ptr)
-            seg = np.repeat(np.arange(sel.size), np.diff(ptr))
-            stop = end[sel][seg]
-            attempted = (units <= stop) & (units < self.world.horizon)
-            state, reason, down, _, _ = per_server(self.arrays, b.server[r][seg], units)
-            offline = (state != 0) | down
-            refused = attempted & (offline | spent[lic][seg])
-            lengths = np.diff(ptr)
-            fail_at = first_true(refused | ~attempted, ptr)
-            fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
-            fail_refused = np.zeros(sel.size, dtype=bool)
-            why = np.zeros(sel.size, dtype=np.int8)
-            if units.size:
-                fail_refused = (fail_at < lengths) & refused[fail_idx]
-                why = np.where(
-                    state[fail_idx] == 2,
-                    reason[fail_idx],
-                    np.where(offline[fail_idx], BACKEND_UNREACHABLE, CAPACITY_EXHAUSTED),
-                ).astype(np.int8)
-            at_start = fail_refused & ~covered & (fail_at == 0)
-            granted = ~at_start
-            access[sel[granted]] = CAPACITY_CODE
-            denied[sel[at_start]] = why[at_start]
-            cut_now = fail_refused & granted
-            end[sel[cut_now]] = units[fail_idx[cut_now]]
-            interrupted[sel[cut_now]] = why[cut_now]
-            charged = fail_at
-            minutes[sel] = charged * self.unit_minutes
-            exhausted_hits = fail_refused & (why == CAPACITY_EXHAUSTED)
-            self._book(
-                lic,
-                key,
-                units,
-                ptr,
-                charged,
-                exhausted_hits,
-                start,
-                b.server[r],
-                b.user[r],
-                b.device[r],
-            )
-
-    def _splice_replans(
-        self,
-        b: Batch,
-        r: np.ndarray,
-        valid: np.ndarray,
-        running: np.ndarray,
-        units: np.ndarray,
-        ptr: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        pieces: list[np.ndarray] = []
-        for i in range(r.size):
-            if valid[i]:
-                pieces.append(units[ptr[i] : ptr[i + 1]])
-            else:
-                pieces.append(
-                    self._replan(
-                        int(b.user[r[i]]),
-                        int(b.device[r[i]]),
-                        b.day_index,
-                        int(b.order[r[i]]),
-                        float(b.start[r[i]]),
-                        float(b.end[r[i]]),
-                        int(b.clicks[r[i]]),
-                        float(running[i]),
-                    )
-                )
-        lengths = np.array([p.size for p in pieces], dtype=np.int64)
-        new_ptr = np.zeros(r.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=new_ptr[1:])
-        return (np.concatenate(pieces) if pieces else np.zeros(0)), new_ptr
-
-    def _book(
-        self,
-        lic: np.ndarray,
-        key: np.ndarray,
-        units: np.ndarray,
-        ptr: np.ndarray,
-        charged: np.ndarray,
-        exhausted_hits: np.ndarray,
-        start: np.ndarray,
-        server: np.ndarray,
-        user: np.ndarray,
-        device: np.ndarray,
-    ) -> None:
-        """Charge the granted units to their months and move each device's running unit."""
-        keep = np.arange(units.size) < np.repeat(ptr[:-1] + charged, np.diff(ptr))
-        seg = np.repeat(np.arange(charged.size), np.diff(ptr))
-        t = units[keep]
-        li = lic[seg[keep]]
-        month = np.searchsorted(self.month_starts, t, side="right") - 1
-        for l_idx, licr in enumerate(self.world.licenses):
-            mask = li == l_idx
-            if mask.any():
-                counts = np.bincount(month[mask], minlength=len(licr.meter.months))
-                for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
-                    if c:
-                        m.consumed += c * licr.meter.unit
-            hits = exhausted_hits & (lic == l_idx)
-            for when in start[hits].tolist() if hits.any() else ():
-                licr.meter.refuse(when)
-        has = charged > 0
-        last = units[ptr[:-1][has] + charged[has] - 1]
-        self.running[lic[has], key[has]] = last + self.unit
-        if self.rec.units is not None and t.size:
-            self.rec.unit_chunks.append(
-                (t, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
-            )
 
     # -- the exact path ------------------------------------------------------------------
 

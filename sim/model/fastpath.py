@@ -13,12 +13,17 @@ instead. Both paths give identical tables; a test runs every scenario both ways.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.behaviour import Batch
 from sim.model.world import ServerRuntime
 from sim.rules.connectivity import LicenseState
 from sim.rules.reasons import DENIAL_REASONS, DenialReason
+
+if TYPE_CHECKING:
+    from sim.model.engine import Engine
 
 ACCESS_CODES = ("", "professional", "analyzer", "capacity")
 CAPACITY_CODE = 3
@@ -126,3 +131,208 @@ def gather_segments(
     np.cumsum(lengths, out=ptr[1:])
     idx = np.repeat(lo - ptr[:-1], lengths) + np.arange(ptr[-1])
     return values[idx], ptr
+
+
+class FastPath:
+    """Resolves the sessions the engine routes here, day by day, on the engine's state."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.e = engine
+
+    def resolve(
+        self,
+        b: Batch,
+        rows: np.ndarray,
+        lic_all: np.ndarray,
+        held_all: np.ndarray,
+        key_all: np.ndarray,
+        spent: np.ndarray,
+    ) -> None:
+        h = self.e.world.horizon
+        server = b.server[rows]
+        start = b.start[rows]
+        planned = b.end[rows]
+        held = held_all[rows]
+        state, reason, _, cut, cut_reason = per_server(self.e.arrays, server, start)
+        n = rows.size
+        access = np.zeros(n, dtype=np.int8)
+        denied = np.zeros(n, dtype=np.int8)
+        interrupted = np.zeros(n, dtype=np.int8)
+        end = np.minimum(np.minimum(planned, cut), h)
+        interrupted[cut < planned] = cut_reason[cut < planned]
+        minutes = np.zeros(n)
+
+        unlicensed = state == 2
+        denied[unlicensed] = reason[unlicensed]
+        seat = ~unlicensed & (held > 0)
+        access[seat] = held[seat]
+        other = ~unlicensed & (held == 0)
+        wants = other & self.e.group_capacity[b.group[rows]]
+        no_product = wants & ~self.e.capacity_ok[server]
+        denied[other & ~wants] = NO_SEAT
+        denied[no_product] = NOT_FOR_PRODUCT
+        cap = np.flatnonzero(wants & ~no_product)
+        if cap.size:
+            self._fast_capacity(
+                b, rows, cap, lic_all, key_all, spent, access, denied, interrupted, end, minutes
+            )
+        no = access == 0
+        end[no] = start[no]
+        interrupted[no] = 0
+        self.e.rec.session_chunks.append(
+            (
+                b.user[rows].astype(np.int32),
+                server.astype(np.int16),
+                b.device[rows].astype(np.int16),
+                start,
+                end,
+                planned,
+                access,
+                denied,
+                interrupted,
+                b.clicks[rows].astype(np.int32),
+                minutes,
+                b.order[rows].astype(np.int16),
+            )
+        )
+
+    def _fast_capacity(
+        self,
+        b: Batch,
+        rows: np.ndarray,
+        cap: np.ndarray,
+        lic_all: np.ndarray,
+        key_all: np.ndarray,
+        spent: np.ndarray,
+        access: np.ndarray,
+        denied: np.ndarray,
+        interrupted: np.ndarray,
+        end: np.ndarray,
+        minutes: np.ndarray,
+    ) -> None:
+        """Capacity sessions in rounds of one session per device, in each device's order."""
+        order = b.order[rows[cap]]
+        for j in range(int(order.max()) + 1):
+            sel = cap[order == j]
+            if sel.size == 0:
+                continue
+            r = rows[sel]
+            lic = lic_all[r]
+            key = key_all[r]
+            start = b.start[r]
+            running = self.e.running[lic, key]
+            covered = start < running
+            ready = b.unit_ready[r]
+            valid = ((start < ready) == covered) & (~covered | (ready == running))
+            lo, hi = b.unit_lo[r], b.unit_hi[r]
+            units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
+            if not valid.all():
+                units, ptr = self._splice_replans(b, r, valid, running, units, ptr)
+            seg = np.repeat(np.arange(sel.size), np.diff(ptr))
+            stop = end[sel][seg]
+            attempted = (units <= stop) & (units < self.e.world.horizon)
+            state, reason, down, _, _ = per_server(self.e.arrays, b.server[r][seg], units)
+            offline = (state != 0) | down
+            refused = attempted & (offline | spent[lic][seg])
+            lengths = np.diff(ptr)
+            fail_at = first_true(refused | ~attempted, ptr)
+            fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
+            fail_refused = np.zeros(sel.size, dtype=bool)
+            why = np.zeros(sel.size, dtype=np.int8)
+            if units.size:
+                fail_refused = (fail_at < lengths) & refused[fail_idx]
+                why = np.where(
+                    state[fail_idx] == 2,
+                    reason[fail_idx],
+                    np.where(offline[fail_idx], BACKEND_UNREACHABLE, CAPACITY_EXHAUSTED),
+                ).astype(np.int8)
+            at_start = fail_refused & ~covered & (fail_at == 0)
+            granted = ~at_start
+            access[sel[granted]] = CAPACITY_CODE
+            denied[sel[at_start]] = why[at_start]
+            cut_now = fail_refused & granted
+            end[sel[cut_now]] = units[fail_idx[cut_now]]
+            interrupted[sel[cut_now]] = why[cut_now]
+            charged = fail_at
+            minutes[sel] = charged * self.e.unit_minutes
+            exhausted_hits = fail_refused & (why == CAPACITY_EXHAUSTED)
+            self._book(
+                lic,
+                key,
+                units,
+                ptr,
+                charged,
+                exhausted_hits,
+                start,
+                b.server[r],
+                b.user[r],
+                b.device[r],
+            )
+
+    def _splice_replans(
+        self,
+        b: Batch,
+        r: np.ndarray,
+        valid: np.ndarray,
+        running: np.ndarray,
+        units: np.ndarray,
+        ptr: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        pieces: list[np.ndarray] = []
+        for i in range(r.size):
+            if valid[i]:
+                pieces.append(units[ptr[i] : ptr[i + 1]])
+            else:
+                pieces.append(
+                    self.e._replan(
+                        int(b.user[r[i]]),
+                        int(b.device[r[i]]),
+                        b.day_index,
+                        int(b.order[r[i]]),
+                        float(b.start[r[i]]),
+                        float(b.end[r[i]]),
+                        int(b.clicks[r[i]]),
+                        float(running[i]),
+                    )
+                )
+        lengths = np.array([p.size for p in pieces], dtype=np.int64)
+        new_ptr = np.zeros(r.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=new_ptr[1:])
+        return (np.concatenate(pieces) if pieces else np.zeros(0)), new_ptr
+
+    def _book(
+        self,
+        lic: np.ndarray,
+        key: np.ndarray,
+        units: np.ndarray,
+        ptr: np.ndarray,
+        charged: np.ndarray,
+        exhausted_hits: np.ndarray,
+        start: np.ndarray,
+        server: np.ndarray,
+        user: np.ndarray,
+        device: np.ndarray,
+    ) -> None:
+        """Charge the granted units to their months and move each device's running unit."""
+        keep = np.arange(units.size) < np.repeat(ptr[:-1] + charged, np.diff(ptr))
+        seg = np.repeat(np.arange(charged.size), np.diff(ptr))
+        t = units[keep]
+        li = lic[seg[keep]]
+        month = np.searchsorted(self.e.month_starts, t, side="right") - 1
+        for l_idx, licr in enumerate(self.e.world.licenses):
+            mask = li == l_idx
+            if mask.any():
+                counts = np.bincount(month[mask], minlength=len(licr.meter.months))
+                for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
+                    if c:
+                        m.consumed += c * licr.meter.unit
+            hits = exhausted_hits & (lic == l_idx)
+            for when in start[hits].tolist() if hits.any() else ():
+                licr.meter.refuse(when)
+        has = charged > 0
+        last = units[ptr[:-1][has] + charged[has] - 1]
+        self.e.running[lic[has], key[has]] = last + self.e.unit
+        if self.e.rec.units is not None and t.size:
+            self.e.rec.unit_chunks.append(
+                (t, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
+            )
