@@ -46,11 +46,12 @@ def _end_time(result: Result) -> pd.Timestamp:
 
 
 def allocation_steps(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
-    """The data behind :func:`allocations`: per (license, type), allocated and total over time,
-    extended to the end of the run."""
+    """The data behind :func:`allocations`: per (pool, type), allocated and total over time,
+    extended to the end of the run. A pool is a license id, or ``license@server`` for the
+    per-site pools of LEF and SLD licenses."""
     out: dict[tuple[str, str], pd.DataFrame] = {}
     a = result.allocations
-    for (lic, typ), df in a.groupby(["license", "type"], sort=True):
+    for (lic, typ), df in a.groupby(["pool", "type"], sort=True):
         df = df[["time", "allocated", "quarantined", "total"]].drop_duplicates("time", keep="last")
         last = df.iloc[[-1]].copy()
         last["time"] = _end_time(result)
@@ -257,3 +258,64 @@ def save_charts(result: Result, folder: Path) -> list[Path]:
         tmp.replace(path)
         paths.append(path)
     return paths
+
+
+def whatif_chart(
+    table: pd.DataFrame, *, grace_hours: float | None = None, title: str | None = None
+) -> Figure:
+    """Extra denied sessions against outage duration, split by denial reason.
+
+    ``table`` is :attr:`sim.whatif.WhatIf.table` (one row per duration). The total is a
+    black line, each reason with any extra denials a coloured line; with several
+    replications every point carries its 95 % confidence interval as an error bar. The
+    grace period, if given, is a dashed vertical line.
+    """
+    fig, ax = _figure(title or "What-if: extra denied sessions by outage duration")
+    t = table.sort_values("duration_hours", kind="stable")
+    x = t["duration_hours"].to_numpy(dtype=float)
+
+    def draw(column: str, **style: Any) -> None:
+        y = t[column].to_numpy(dtype=float)
+        low, high = f"{column}_ci_low", f"{column}_ci_high"
+        if low in t and high in t:
+            err = np.vstack([y - t[low].to_numpy(dtype=float), t[high].to_numpy(dtype=float) - y])
+            err = np.nan_to_num(np.clip(err, 0, None))
+            ax.errorbar(x, y, yerr=err, capsize=3, marker="o", **style)
+        else:
+            ax.plot(x, y, marker="o", **style)
+
+    draw("extra_denied_sessions", color="#000000", linewidth=2, label="all reasons")
+    for reason, colour in REASON_COLOURS.items():
+        column = f"extra_denied_{reason}"
+        if column in t and (t[column].fillna(0) != 0).any():
+            draw(column, color=colour, linewidth=1.2, label=reason)
+    others = [
+        c
+        for c in t.columns
+        if c.startswith("extra_denied_")
+        and not c.endswith(("_ci_low", "_ci_high"))
+        and c not in {"extra_denied_sessions", *(f"extra_denied_{r}" for r in REASON_COLOURS)}
+        and (t[c].fillna(0) != 0).any()
+    ]
+    for column in others:
+        draw(column, color="#9e9e9e", linewidth=1.2, label=column.removeprefix("extra_denied_"))
+    if grace_hours is not None:
+        ax.axvline(grace_hours, color="#ffb300", linestyle="--", linewidth=1.2)
+        ax.annotate(
+            f"grace {grace_hours:g} h",
+            (grace_hours, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            color="#b27d00",
+            fontsize="small",
+        )
+    ax.set_xlim(left=0)
+    if len(x) and "duration" in t:
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(x, list(t["duration"].astype(str)), fontsize="small")
+    ax.set_ylim(bottom=min(0.0, float(np.nanmin(t["extra_denied_sessions"])) if len(t) else 0.0))
+    ax.set_xlabel("outage duration (hours)")
+    ax.set_ylabel("extra denied sessions (vs. no outage)")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig

@@ -31,6 +31,7 @@ EVENT_COLUMNS = ("time", "kind", "license", "server", "user", "detail")
 ALLOCATION_COLUMNS = (
     "time",
     "license",
+    "pool",
     "type",
     "total",
     "allocated",

@@ -10,7 +10,7 @@ table              one row per        columns
                                       start, end, planned_end, access, denied_reason,
                                       interrupted, clicks, capacity_minutes
 ``events``         license event      time, kind, license, server, user, detail
-``allocations``    change of a pool   time, license, type, total, allocated, quarantined,
+``allocations``    change of a pool   time, license, pool, type, total, allocated, quarantined,
                                       available, excess
 ``capacity``       license × month    license, month, purchased, consumed, overage,
                                       denied_units, exhausted_at

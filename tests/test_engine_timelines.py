@@ -133,3 +133,37 @@ def test_seed_examples_through_the_engine() -> None:
     )
     s = simulate(sc).sessions.sort_values("user")
     assert s["capacity_minutes"].tolist() == [12.0, 30.0]
+
+
+def test_users_keep_their_local_day_start_across_a_dst_change() -> None:
+    from sim import parse_scenario, simulate
+
+    sc = parse_scenario(
+        {
+            "name": "dst",
+            "start": "2026-03-20T00:00",
+            "duration": "20d",
+            "timezone": "Europe/Stockholm",  # clocks go forward on 29 March
+            "licenses": [{"id": "k", "professional": 50}],
+            "servers": [{"id": "prod", "license": "k"}],
+            "users": [
+                {
+                    "group": "g",
+                    "count": 50,
+                    "access": "professional",
+                    "servers": ["prod"],
+                    "behaviour": {
+                        "days": ["mon", "tue", "wed", "thu", "fri"],
+                        "sessions_per_day": 1,
+                        "day_start": {"mean": "09:00", "sd": "1s"},
+                    },
+                }
+            ],
+        }
+    )
+    s = simulate(sc).sessions
+    local = s["start"].dt.tz_convert("Europe/Stockholm")
+    first = local.groupby([s["user"].astype(str), local.dt.date]).min()
+    hours = first.dt.hour + first.dt.minute / 60 + first.dt.second / 3600
+    assert len(first) > 300  # 50 users, 14 working days, Poisson(1) sessions
+    assert ((hours - 9.0).abs() < 10 / 3600).all(), sorted(set(hours.round(3)))

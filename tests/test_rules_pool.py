@@ -9,7 +9,8 @@ PRO, AN = SeatType.PROFESSIONAL, SeatType.ANALYZER
 
 def login(pool: UserPool, user: int, eligible: tuple[str, ...], **kw: bool):  # type: ignore[no-untyped-def]
     args = {
-        "reachable": True,
+        "can_allocate": True,
+        "can_start_unit": True,
         "capacity_allowed": True,
         "unit_running": False,
         "capacity_exhausted": False,
@@ -21,7 +22,9 @@ def login(pool: UserPool, user: int, eligible: tuple[str, ...], **kw: bool):  # 
 def test_allocated_seats_come_first_even_offline() -> None:
     pool = UserPool(1, 1)
     pool.allocate(7, AN)
-    d = login(pool, 7, ("professional", "analyzer", "capacity"), reachable=False)
+    d = login(
+        pool, 7, ("professional", "analyzer", "capacity"), can_allocate=False, can_start_unit=False
+    )
     assert d.access == "analyzer" and d.allocate is None
 
 
@@ -46,7 +49,7 @@ def test_manual_type_without_allocation_is_no_seat() -> None:
 
 def test_new_allocation_needs_the_backend() -> None:
     pool = UserPool(0, 3, frozenset({AN}))
-    d = login(pool, 1, ("analyzer",), reachable=False)
+    d = login(pool, 1, ("analyzer",), can_allocate=False, can_start_unit=False)
     assert d.reason is DenialReason.BACKEND_UNREACHABLE
 
 
@@ -57,7 +60,10 @@ def test_full_pool_falls_through_to_capacity_and_its_reason() -> None:
     assert login(pool, 1, ("analyzer", "capacity"), capacity_exhausted=True).reason is (
         DenialReason.CAPACITY_EXHAUSTED
     )
-    assert login(pool, 1, ("capacity",), reachable=False).reason is DenialReason.BACKEND_UNREACHABLE
+    assert (
+        login(pool, 1, ("capacity",), can_allocate=False, can_start_unit=False).reason
+        is DenialReason.BACKEND_UNREACHABLE
+    )
     assert login(pool, 1, ("capacity",), capacity_allowed=False).reason is (
         DenialReason.NOT_LICENSED_FOR_PRODUCT
     )
@@ -65,7 +71,7 @@ def test_full_pool_falls_through_to_capacity_and_its_reason() -> None:
 
 def test_a_running_unit_covers_a_new_session_without_the_backend() -> None:
     pool = UserPool(0, 0)
-    d = login(pool, 1, ("capacity",), reachable=False, unit_running=True)
+    d = login(pool, 1, ("capacity",), can_allocate=False, can_start_unit=False, unit_running=True)
     assert d.access == "capacity" and not d.charge_unit
 
 
@@ -75,3 +81,49 @@ def test_pool_never_over_allocates() -> None:
     assert not pool.allocate(3, PRO)
     assert not pool.allocate(1, PRO)  # already holds one
     assert pool.counts[PRO].available == 0 and pool.counts[PRO].excess == 0
+
+
+DAY = 86400.0
+WEEK = 7 * DAY
+
+
+def test_deallocating_a_recently_used_seat_quarantines_it() -> None:
+    pool = UserPool(1, 1)
+    assert pool.allocate(1, AN)
+    until = pool.deallocate(1, 10 * DAY, last_used=8 * DAY, quarantine=WEEK)
+    assert until == 15 * DAY  # 7 days after its last use, not after the deallocation
+    c = pool.counts[AN]
+    assert (c.allocated, c.quarantined, c.available) == (0, 1, 0)
+    assert not pool.allocate(2, AN)  # another user cannot take it
+    assert pool.expire(1, 14 * DAY) is None
+    assert pool.expire(1, 15 * DAY) is AN
+    assert pool.allocate(2, AN)
+
+
+def test_the_same_user_is_reinstated_from_quarantine() -> None:
+    pool = UserPool(1, 1)
+    pool.allocate(1, AN)
+    pool.deallocate(1, 10 * DAY, last_used=9 * DAY, quarantine=WEEK)
+    assert pool.allocate(1, AN)
+    c = pool.counts[AN]
+    assert (c.allocated, c.quarantined) == (1, 0)
+
+
+def test_a_seat_idle_for_longer_than_the_quarantine_is_released_at_once() -> None:
+    pool = UserPool(1, 1)
+    pool.allocate(1, AN)
+    assert pool.deallocate(1, 10 * DAY, last_used=2 * DAY, quarantine=WEEK) is None
+    assert pool.counts[AN].available == 1
+    pool.allocate(1, AN)
+    assert pool.deallocate(1, 10 * DAY, last_used=9 * DAY, quarantine=None) is None
+
+
+def test_removing_seats_below_the_allocations_leaves_excess() -> None:
+    pool = UserPool(1, 3)
+    for u in range(3):
+        pool.allocate(u, AN)
+    pool.set_total(AN, 1)
+    c = pool.counts[AN]
+    assert (c.total, c.allocated, c.available, c.excess) == (1, 3, 0, 2)
+    pool.deallocate(0, 0.0, -WEEK, WEEK)
+    assert pool.counts[AN].excess == 1

@@ -103,9 +103,9 @@ def test_defaults_all_filled_in() -> None:
 def test_every_field_documents_its_source() -> None:
     from pydantic import BaseModel
 
-    from sim.scenario import fields, licenses, network, paths, rules, scenario, users
+    from sim.scenario import admin, fields, licenses, network, paths, rules, scenario, users
 
-    modules = [fields, licenses, network, paths, rules, scenario, users]
+    modules = [admin, fields, licenses, network, paths, rules, scenario, users]
     models = [
         v
         for m in modules
@@ -166,7 +166,9 @@ def test_capacity_needs_a_signed_key() -> None:
 
 @pytest.mark.parametrize("activation", ["slk", "sld", "delayed_sync"])
 def test_capacity_with_signed_keys_is_fine(activation: str) -> None:
-    s = parse_scenario(lic(capacity_minutes=1000, activation=activation, overage=500))
+    # An offline SLD always has an end date (licensing-rules §1, §2).
+    until = {"valid_until": "2027-01-01"} if activation == "sld" else {}
+    s = parse_scenario(lic(capacity_minutes=1000, activation=activation, overage=500, **until))
     assert s.licenses[0].overage == 500
 
 

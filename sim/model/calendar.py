@@ -44,7 +44,8 @@ def local_days(start: datetime, horizon: float, tz: ZoneInfo) -> list[LocalDay]:
             break
         nxt = d + timedelta(days=1)
         next_midnight = datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz)
-        m = (midnight - start).total_seconds()
+        # Aware datetimes sharing a ZoneInfo subtract as wall clocks: go through UTC.
+        m = (midnight.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
         length = (next_midnight.astimezone(UTC) - midnight.astimezone(UTC)).total_seconds()
         days.append(LocalDay(d.isoformat(), d.weekday(), m, length))
         d = nxt

@@ -24,20 +24,29 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.model.admin import Administration, AdminItem
 from sim.model.behaviour import Batch, GroupPlanner, replan_activity
 from sim.model.calendar import LocalDay
-from sim.model.fastpath import FastPath, ServerArrays, reason_code
-from sim.model.world import LicenseRuntime, World, build_world
+from sim.model.fastpath import (
+    LICENSED_CODE,
+    FastPath,
+    ServerArrays,
+    per_server,
+    reason_code,
+)
+from sim.model.world import LicenseRuntime, PoolRuntime, World, build_world
 from sim.recorder import Recorder
 from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
-from sim.rules.connectivity import LicenseState
+from sim.rules.connectivity import LicenseState, StateSpan, next_success
 from sim.rules.parallel import ParallelSessions
-from sim.rules.pool import SeatType
+from sim.rules.pool import SeatType, SeatView
 from sim.rules.reasons import DenialReason
+from sim.rules.sync import AllocationLog, LocalView, reconcile
 from sim.scenario import Scenario
 
-END, UNIT, START = 0, 1, 2
+# At one instant: sessions end, quarantines end, admin work, capacity units, sessions start.
+END, EXPIRE, ADMIN, UNIT, START = 0, 1, 2, 3, 4
 SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2}
 ACCESS_CODE = {None: 0, "professional": 1, "analyzer": 2, "capacity": 3}
 
@@ -111,7 +120,7 @@ class Engine:
         self.limit = sc.rules.max_parallel_sessions
         self.parallel = ParallelSessions(self.limit, sc.rules.parallel_session_wait)
         self.eligible = [g.access_types for g in sc.users]
-        self.heap: list[tuple[float, int, int, Session]] = []
+        self.heap: list[tuple[float, int, int, Any]] = []
         self.seq = 0
         n_users = len(world.user_names)
         self.devices = max(
@@ -120,13 +129,24 @@ class Engine:
             + [ss.device + 1 for g in sc.users for ss in (g.sessions or [])]
         )
         n_lic = len(world.licenses)
-        self.held = np.zeros((n_lic, n_users), dtype=np.int8)
+        self.held = np.zeros((len(world.pools), n_users), dtype=np.int8)
+        self.last_used = np.full((len(world.pools), n_users), -np.inf)
+        self.allocated_at = np.full((len(world.pools), n_users), -np.inf)
+        self.in_quarantine = np.zeros((len(world.pools), n_users), dtype=bool)
         self.running = np.full((n_lic, n_users * self.devices), -np.inf)
         self.slow_busy = np.full(n_users * self.devices, -np.inf)
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
+        self.server_pool = np.array([s.pool for s in world.servers], dtype=np.int64)
+        self.backend_bound = np.array([s.abilities.backend_bound for s in world.servers])
         self.capacity_ok = np.array([s.capacity_ok for s in world.servers], dtype=bool)
         self.arrays = [ServerArrays.of(s) for s in world.servers]
         self.fastpath = FastPath(self)
+        self.admin = Administration(self)
+        self.logs = [AllocationLog() for _ in world.pools]
+        self.local: dict[int, dict[int, SeatType]] = {}
+        self.reconciling: set[tuple[int, float]] = set()
+        self.local_allocation = sc.rules.offline_allocation == "local"
+        self.reclaiming = any(lic.reclaim is not None for lic in sc.licenses)
         self.month_starts = np.array([m[1] for m in world.months])
         self.planners = [
             (
@@ -196,6 +216,9 @@ class Engine:
         for k, day in enumerate(days):
             yield env.timeout(max(0.0, day.midnight - env.now))
             until = min(days[k + 1].midnight if k + 1 < len(days) else w.horizon, w.horizon)
+            if self.reclaiming:
+                self._resolve(max(day.midnight, 0.0))
+                self.admin.reclaim(max(day.midnight, 0.0))
             plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day))]
             if plans:
                 self._dispatch(Batch(plans, k), day, until)
@@ -208,13 +231,18 @@ class Engine:
         h = self.world.horizon
         live = (b.start >= 0.0) & (b.start < h)
         lic = self.server_license[b.server]
-        held = self.held[lic, b.user]
+        held = self.held[self.server_pool[b.server], b.user]
         key = b.user * self.devices + b.device
         exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
-        exact |= (held == 0) & self._allocation_possible(b.group, lic)
+        exact |= (held == 0) & self._allocation_possible(b.group, self.server_pool[b.server])
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
-        pending = self._pending_capacity(until)
+        # A server cut off from the backend sees a shared pool as of its last contact.
+        state, _, unit_ok, _, _ = per_server(self.arrays, b.server, b.start)
+        exact |= self.backend_bound[b.server] & ~((state == LICENSED_CODE) & unit_ok)
+        pending, busy_pools = self._pending(until)
+        if busy_pools:
+            exact |= np.isin(self.server_pool[b.server], list(busy_pools))
         may_charge = self.group_capacity[b.group] & (held == 0) & live
         for li, licr in enumerate(self.world.licenses):
             mine = may_charge & (lic == li)
@@ -226,6 +254,9 @@ class Engine:
             risky[li], spent[li] = self._capacity_outlook(licr, b, mine)
         if self.fast:
             exact |= risky[lic] & may_charge
+            # A device's running unit carries between its sessions: keep a device's day on
+            # one path.
+            exact |= np.isin(key, key[exact & live])
         else:
             exact[:] = True
         slow = np.flatnonzero(exact & live)
@@ -236,27 +267,35 @@ class Engine:
         if fast.size:
             self.fastpath.resolve(b, fast, lic, held, key, spent)
 
-    def _allocation_possible(self, group: np.ndarray, lic: np.ndarray) -> np.ndarray:
-        """Whether a user of each row's group could get a dynamic seat on each row's license."""
+    def _allocation_possible(self, group: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        """Whether a user of each row's group could get a dynamic seat in each row's pool."""
         sc = self.world.scenario
-        table = np.zeros((len(sc.users), len(self.world.licenses)), dtype=bool)
+        table = np.zeros((len(sc.users), len(self.world.pools)), dtype=bool)
         for gi, g in enumerate(sc.users):
-            for li, licr in enumerate(self.world.licenses):
-                table[gi, li] = any(
+            for pi, p in enumerate(self.world.pools):
+                table[gi, pi] = any(
                     seat.value in g.access_types
-                    and licr.pool.is_dynamic(seat)
-                    and licr.pool.available(seat) > 0
+                    and p.pool.is_dynamic(seat)
+                    and p.pool.available(seat) > 0
                     for seat in SEAT_CODE
                 )
-        return table[group, lic]
+        return table[group, pool]
 
-    def _pending_capacity(self, until: float) -> set[int]:
-        """Licenses with exact-path capacity work still to happen before ``until``."""
-        out: set[int] = set()
-        for t, kind, _, s in self.heap:
-            if kind != END and t < until:
-                out.add(int(self.server_license[s.server]))
-        return out
+    def _pending(self, until: float) -> tuple[set[int], set[int]]:
+        """Licenses with exact-path capacity or license work, and pools with admin work,
+        still to happen before ``until``."""
+        licenses: set[int] = set()
+        pools: set[int] = set()
+        for t, kind, _, item in self.heap:
+            if t >= until or kind == END:
+                continue
+            if kind in (ADMIN, EXPIRE):
+                pools.update(item.pools)
+                if item.kind == "change":
+                    licenses.add(item.license)
+            else:
+                licenses.add(int(self.server_license[item.server]))
+        return licenses, pools
 
     def _capacity_outlook(
         self, licr: LicenseRuntime, b: Batch, rows: np.ndarray
@@ -273,17 +312,21 @@ class Engine:
         first = int(np.searchsorted(self.month_starts, lo, side="right") - 1)
         last = int(np.searchsorted(self.month_starts, hi, side="right") - 1)
         months = meter.months[max(first, 0) : last + 1]
-        if all(m.consumed + meter.unit > meter.limit for m in months):
+        if all(m.consumed + meter.unit > m.limit for m in months):
             return False, True
         bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
-        safe = all(m.consumed + (bound + 1) * meter.unit <= meter.limit for m in months)
+        safe = all(m.consumed + (bound + 1) * meter.unit <= m.limit for m in months)
         return not safe, False
 
     # -- the exact path ------------------------------------------------------------------
 
-    def _push(self, t: float, kind: int, s: Session) -> None:
+    def _push(self, t: float, kind: int, s: Any) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (t, kind, self.seq, s))
+
+    def push_admin(self, t: float, item: AdminItem) -> None:
+        if t < self.world.horizon:
+            self._push(t, EXPIRE if item.kind == "quarantine_end" else ADMIN, item)
 
     def _push_planned(self, b: Batch, i: int) -> None:
         s = Session(
@@ -333,6 +376,8 @@ class Engine:
             t, kind, _, s = heapq.heappop(heap)
             if kind == START:
                 self._start(t, s)
+            elif kind in (ADMIN, EXPIRE):
+                self.admin.apply(t, s)
             elif kind == UNIT:
                 self._unit(t, s)
             else:
@@ -343,7 +388,7 @@ class Engine:
         self._resolve(self.world.horizon)
         h = self.world.horizon
         for _, kind, _, s in sorted(self.heap, key=lambda item: item[:3]):
-            if kind == START:
+            if kind in (START, ADMIN, EXPIRE):
                 continue
             s.end = min(s.planned_end, h)
             if kind == END:
@@ -358,22 +403,27 @@ class Engine:
         if span.state is LicenseState.UNLICENSED:
             return self._deny(s, span.reason or DenialReason.GRACE_EXPIRED)
         lic = w.licenses[srv.license]
-        online = span.state is LicenseState.LICENSED and not srv.unreachable.contains(t)
+        reachable = not srv.unreachable.contains(t)
         slot = s.user * self.devices + s.device
         running = float(self.running[srv.license, slot])
+        view, can_allocate = self._view(t, s.server, span, reachable)
         decision = decide_access(
             user=s.user,
             eligible=self.eligible[w.user_group[s.user]],
-            pool=lic.pool,
-            reachable=online,
+            pool=view,
+            can_allocate=can_allocate,
+            can_start_unit=srv.abilities.unit_allowed(span.state, reachable),
             capacity_allowed=srv.capacity_ok,
             unit_running=t < running,
             capacity_exhausted=lic.meter.exhausted(t),
         )
         if decision.access is None:
-            if decision.reason is DenialReason.CAPACITY_EXHAUSTED:
+            reason = decision.reason or DenialReason.NO_SEAT
+            if reason is DenialReason.CAPACITY_EXHAUSTED:
                 lic.meter.refuse(t)
-            return self._deny(s, decision.reason or DenialReason.NO_SEAT)
+            if reason is DenialReason.NO_SEAT and self.in_quarantine[srv.pool, s.user]:
+                reason = DenialReason.QUARANTINED
+            return self._deny(s, reason)
         s.access = decision.access
         cut = srv.timeline.unlicensed_from(t)
         if cut is not None and cut.start < s.end:
@@ -385,8 +435,11 @@ class Engine:
                 s.end = s.planned_end
                 s.interrupted = None
                 return self._deny(s, DenialReason.PARALLEL_LIMIT)
-            if decision.allocate is not None:
-                self._allocate(t, srv.license, s.user, decision.allocate, srv.id)
+            if decision.allocate is not None and isinstance(view, LocalView):
+                self._allocate_locally(t, s.server, s.user, decision.allocate)
+            elif decision.allocate is not None:
+                self.allocate(t, srv.pool, s.user, decision.allocate, s.server, "dynamic")
+            self.last_used[srv.pool, s.user] = max(self.last_used[srv.pool, s.user], t)
             self._push(min(s.end, w.horizon), END, s)
             return None
         if decision.charge_unit:
@@ -437,7 +490,7 @@ class Engine:
         srv = w.servers[s.server]
         span = srv.timeline.at(t)
         s.next_unit += 1
-        if span.state is not LicenseState.LICENSED or srv.unreachable.contains(t):
+        if not srv.abilities.unit_allowed(span.state, not srv.unreachable.contains(t)):
             return self._interrupt(t, s, span.reason or DenialReason.BACKEND_UNREACHABLE)
         if not self._charge(t, s, srv.license):
             return self._interrupt(t, s, DenialReason.CAPACITY_EXHAUSTED)
@@ -501,20 +554,86 @@ class Engine:
             )
         )
 
-    def _allocate(self, t: float, li: int, user: int, seat: SeatType, server: str | None) -> None:
-        lic = self.world.licenses[li]
-        lic.pool.allocate(user, seat)
-        self.held[li, user] = SEAT_CODE[seat]
-        how = "dynamic" if lic.pool.is_dynamic(seat) else "manual"
-        self.rec.event(
-            t, "allocate", lic.id, server, self.world.user_names[user], f"{seat.value} ({how})"
-        )
-        self._allocation_row(t, lic, seat)
+    def _view(self, t: float, si: int, span: StateSpan, reachable: bool) -> tuple[SeatView, bool]:
+        """The pool as server ``si`` sees it now, and whether it may allocate from it."""
+        srv = self.world.servers[si]
+        pool = self.world.pools[srv.pool].pool
+        online = span.state is LicenseState.LICENSED and reachable
+        if not srv.abilities.backend_bound or online:
+            return pool, srv.abilities.allocation_allowed(span.state, reachable)
+        if span.state is LicenseState.DELAYED_SYNC:
+            last = span.start
+        elif span.last_contact is not None:
+            last = span.last_contact
+        else:
+            last = self.world.schedule.last_before(t)
+        view = LocalView(pool, self.logs[srv.pool], si, last, self.local.setdefault(si, {}))
+        local = self.local_allocation and span.state in (LicenseState.LICENSED, LicenseState.GRACE)
+        return view, local or span.state is LicenseState.DELAYED_SYNC
 
-    def _allocation_row(self, t: float, lic: LicenseRuntime, seat: SeatType) -> None:
-        c = lic.pool.counts[seat]
+    def _allocate_locally(self, t: float, si: int, user: int, seat: SeatType) -> None:
+        """An allocation made offline from the server's own view, pushed at its next sync."""
+        srv = self.world.servers[si]
+        self.local[si][user] = seat
+        lic = self.world.licenses[srv.license].id
+        self.rec.event(
+            t, "allocate", lic, srv.id, self.world.user_names[user], f"{seat.value} (local)"
+        )
+        at = next_success(srv.unreachable, self.world.schedule, t, self.world.horizon)
+        if (si, at) not in self.reconciling and at < self.world.horizon:
+            self.reconciling.add((si, at))
+            self.push_admin(at, AdminItem("reconcile", srv.license, (srv.pool,), server=si))
+
+    def reconcile(self, t: float, si: int) -> None:
+        """Server ``si`` syncs: its local allocations join the shared pool."""
+        srv = self.world.servers[si]
+        p = self.world.pools[srv.pool]
+        lic = self.world.licenses[p.license].id
+        for user, seat, added in reconcile(p.pool, self.local.get(si, {})):
+            name = self.world.user_names[user]
+            if not added:
+                self.rec.event(
+                    t, "reconcile", lic, srv.id, name, f"{seat.value}: already allocated"
+                )
+                continue
+            self.held[srv.pool, user] = SEAT_CODE[seat]
+            self.allocated_at[srv.pool, user] = t
+            self.logs[srv.pool].add(user, seat, t, si)
+            c = p.pool.counts[seat]
+            self.rec.event(t, "reconcile", lic, srv.id, name, f"{seat.value} allocated offline")
+            if c.excess:
+                self.rec.event(
+                    t,
+                    "excess",
+                    lic,
+                    srv.id,
+                    name,
+                    f"{seat.value}: {c.allocated} allocated of {c.total}",
+                )
+            self.allocation_row(t, p, seat)
+
+    def allocate(self, t: float, pi: int, user: int, seat: SeatType, si: int, how: str) -> None:
+        p = self.world.pools[pi]
+        reinstated = user in p.pool.quarantined
+        p.pool.allocate(user, seat)
+        self.in_quarantine[pi, user] = False
+        seat = p.pool.holders[user]
+        self.held[pi, user] = SEAT_CODE[seat]
+        self.allocated_at[pi, user] = t
+        self.logs[pi].add(user, seat, t, si)
+        server = None if si < 0 else self.world.servers[si].id
+        how = "reinstated" if reinstated else how
+        lic = self.world.licenses[p.license].id
+        self.rec.event(
+            t, "allocate", lic, server, self.world.user_names[user], f"{seat.value} ({how})"
+        )
+        self.allocation_row(t, p, seat)
+
+    def allocation_row(self, t: float, p: PoolRuntime, seat: SeatType) -> None:
+        c = p.pool.counts[seat]
+        lic = self.world.licenses[p.license].id
         self.rec.allocations.append(
-            (t, lic.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
+            (t, lic, p.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
         )
 
     # -- the run ---------------------------------------------------------------------------
@@ -522,19 +641,20 @@ class Engine:
     def _manual_allocations(self) -> None:
         w = self.world
         sc = w.scenario
-        for li, lic in enumerate(w.licenses):
+        for pi, p in enumerate(w.pools):
             for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
-                self._allocation_row(0.0, lic, seat)
+                self.allocation_row(0.0, p, seat)
             for gi, g in enumerate(sc.users):
-                if not any(w.servers[si].license == li for si in w.group_servers[gi]):
+                if not set(w.group_servers[gi]) & set(p.servers):
                     continue
                 first = w.group_first_user[gi]
                 for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
-                    if seat.value not in g.access_types or lic.pool.is_dynamic(seat):
+                    if seat.value not in g.access_types or p.pool.is_dynamic(seat):
                         continue
                     for u in range(first, first + g.count):
-                        if lic.pool.seat_of(u) is None and lic.pool.available(seat) > 0:
-                            self._allocate(0.0, li, u, seat, None)
+                        if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
+                            self.allocate(0.0, pi, u, seat, -1, "manual")
+        for lic in w.licenses:
             for m in lic.meter.months:
                 if lic.has_capacity and m.exhausted_at is not None:
                     self.rec.event(
@@ -556,6 +676,8 @@ class Engine:
             env.process(self._license_states(si))
         env.process(self._months())
         self._push_scripted()
+        for t, item in self.admin.scheduled():
+            self.push_admin(t, item)
         env.process(self._population())
         env.run(until=w.horizon)
         if self.heap:

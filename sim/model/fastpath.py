@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 ACCESS_CODES = ("", "professional", "analyzer", "capacity")
 CAPACITY_CODE = 3
-STATE_CODES = {LicenseState.LICENSED: 0, LicenseState.GRACE: 1, LicenseState.UNLICENSED: 2}
+STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
+UNLICENSED_CODE = STATE_CODES[LicenseState.UNLICENSED]
+LICENSED_CODE = STATE_CODES[LicenseState.LICENSED]
 
 
 def reason_code(reason: str | None) -> int:
@@ -38,6 +40,7 @@ def reason_code(reason: str | None) -> int:
 BACKEND_UNREACHABLE = reason_code(DenialReason.BACKEND_UNREACHABLE)
 CAPACITY_EXHAUSTED = reason_code(DenialReason.CAPACITY_EXHAUSTED)
 NO_SEAT = reason_code(DenialReason.NO_SEAT)
+QUARANTINED = reason_code(DenialReason.QUARANTINED)
 NOT_FOR_PRODUCT = reason_code(DenialReason.NOT_LICENSED_FOR_PRODUCT)
 
 
@@ -53,6 +56,9 @@ class ServerArrays:
     cut_reason: np.ndarray
     down_start: np.ndarray
     down_end: np.ndarray
+    unit_ok_up: np.ndarray
+    """By state code: may a capacity unit start while the backend is reachable?"""
+    unit_ok_down: np.ndarray
 
     @classmethod
     def of(cls, srv: ServerRuntime) -> ServerArrays:
@@ -73,6 +79,8 @@ class ServerArrays:
             cut_reason=cut_reason,
             down_start=np.array(srv.unreachable.starts, dtype=np.float64),
             down_end=np.array(srv.unreachable.ends, dtype=np.float64),
+            unit_ok_up=np.array([srv.abilities.unit_allowed(st, True) for st in LicenseState]),
+            unit_ok_down=np.array([srv.abilities.unit_allowed(st, False) for st in LicenseState]),
         )
 
     def span(self, t: np.ndarray) -> np.ndarray:
@@ -88,10 +96,11 @@ class ServerArrays:
 def per_server(
     servers: list[ServerArrays], server: np.ndarray, t: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """State, reason, reachability and the next unlicensed cut at ``t`` on each row's server."""
+    """State, reason, whether a capacity unit may start, and the next unlicensed cut (time,
+    reason) at ``t`` on each row's server."""
     state = np.zeros(t.size, dtype=np.int8)
     reason = np.zeros(t.size, dtype=np.int8)
-    down = np.zeros(t.size, dtype=bool)
+    unit_ok = np.zeros(t.size, dtype=bool)
     cut = np.full(t.size, np.inf)
     cut_reason = np.zeros(t.size, dtype=np.int8)
     for si, arr in enumerate(servers):
@@ -100,12 +109,13 @@ def per_server(
             continue
         tt = t[rows]
         k = arr.span(tt)
-        state[rows] = arr.span_state[k]
+        st = arr.span_state[k]
+        state[rows] = st
         reason[rows] = arr.span_reason[k]
-        down[rows] = arr.down(tt)
+        unit_ok[rows] = np.where(arr.down(tt), arr.unit_ok_down[st], arr.unit_ok_up[st])
         cut[rows] = arr.cut_time[k]
         cut_reason[rows] = arr.cut_reason[k]
-    return state, reason, down, cut, cut_reason
+    return state, reason, unit_ok, cut, cut_reason
 
 
 def first_true(flags: np.ndarray, ptr: np.ndarray) -> np.ndarray:
@@ -162,14 +172,19 @@ class FastPath:
         interrupted[cut < planned] = cut_reason[cut < planned]
         minutes = np.zeros(n)
 
-        unlicensed = state == 2
+        unlicensed = state == UNLICENSED_CODE
         denied[unlicensed] = reason[unlicensed]
         seat = ~unlicensed & (held > 0)
         access[seat] = held[seat]
+        if seat.any():
+            pool = self.e.server_pool[server[seat]]
+            np.maximum.at(self.e.last_used, (pool, b.user[rows][seat]), start[seat])
         other = ~unlicensed & (held == 0)
         wants = other & self.e.group_capacity[b.group[rows]]
         no_product = wants & ~self.e.capacity_ok[server]
         denied[other & ~wants] = NO_SEAT
+        quarantined = self.e.in_quarantine[self.e.server_pool[server], b.user[rows]]
+        denied[other & ~wants & quarantined] = QUARANTINED
         denied[no_product] = NOT_FOR_PRODUCT
         cap = np.flatnonzero(wants & ~no_product)
         if cap.size:
@@ -231,8 +246,8 @@ class FastPath:
             seg = np.repeat(np.arange(sel.size), np.diff(ptr))
             stop = end[sel][seg]
             attempted = (units <= stop) & (units < self.e.world.horizon)
-            state, reason, down, _, _ = per_server(self.e.arrays, b.server[r][seg], units)
-            offline = (state != 0) | down
+            state, reason, unit_ok, _, _ = per_server(self.e.arrays, b.server[r][seg], units)
+            offline = ~unit_ok
             refused = attempted & (offline | spent[lic][seg])
             lengths = np.diff(ptr)
             fail_at = first_true(refused | ~attempted, ptr)
@@ -242,7 +257,7 @@ class FastPath:
             if units.size:
                 fail_refused = (fail_at < lengths) & refused[fail_idx]
                 why = np.where(
-                    state[fail_idx] == 2,
+                    state[fail_idx] == UNLICENSED_CODE,
                     reason[fail_idx],
                     np.where(offline[fail_idx], BACKEND_UNREACHABLE, CAPACITY_EXHAUSTED),
                 ).astype(np.int8)

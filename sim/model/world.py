@@ -9,6 +9,7 @@ something the engine does not simulate yet is refused with a clear message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -16,14 +17,19 @@ from sim.model.calendar import LocalDay, local_days, utc_month_starts
 from sim.model.streams import Streams
 from sim.rules.capacity import CapacityMeter
 from sim.rules.connectivity import (
+    Capabilities,
     ContactSchedule,
     StateTimeline,
+    delayed_sync_timeline,
+    lef_timeline,
     license_timeline,
+    nprinting_timeline,
     restrict_validity,
+    sld_timeline,
 )
 from sim.rules.intervals import Intervals
 from sim.rules.pool import SeatType, UserPool
-from sim.scenario import Outage, RandomOutages, Scenario, ScenarioError
+from sim.scenario import License, Outage, RandomOutages, Scenario, ScenarioError
 from sim.scenario.errors import Problem
 
 SIMULATED_ACCESS = frozenset({"professional", "analyzer", "capacity"})
@@ -33,12 +39,23 @@ MAX_RANDOM_OUTAGES = 100_000
 
 @dataclass
 class LicenseRuntime:
-    """A license key during a run: its pool and its capacity account."""
+    """A license key during a run: its capacity account and how it is activated."""
 
     id: str
-    pool: UserPool
+    activation: str
     meter: CapacityMeter
     has_capacity: bool
+
+
+@dataclass
+class PoolRuntime:
+    """A pool of Professional/Analyzer seats: one per signed key, one per site on LEF/SLD
+    (their assignments are not shared between sites, licensing-rules §1)."""
+
+    id: str
+    license: int
+    pool: UserPool
+    servers: list[int]
 
 
 @dataclass
@@ -49,8 +66,10 @@ class ServerRuntime:
     product: str
     role: str
     license: int
+    pool: int
     unreachable: Intervals
     timeline: StateTimeline
+    abilities: Capabilities
     outages: list[tuple[float, float, str]] = field(default_factory=list)
 
     @property
@@ -69,8 +88,11 @@ class World:
     days: list[LocalDay]
     months: list[tuple[str, float]]
     licenses: list[LicenseRuntime]
+    pools: list[PoolRuntime]
     servers: list[ServerRuntime]
     backend_outages: list[tuple[float, float, str]]
+    backend_down: Intervals
+    schedule: ContactSchedule
     user_names: list[str]
     user_group: np.ndarray
     group_first_user: list[int]
@@ -123,13 +145,6 @@ def _random_outages(
 
 def _check_supported(scenario: Scenario) -> None:
     for i, lic in enumerate(scenario.licenses):
-        if lic.activation != "slk":
-            raise _refuse(
-                scenario,
-                f"licenses[{i}].activation",
-                lic.activation,
-                "'slk': the other activation modes validate but are not simulated yet",
-            )
         if lic.tokens is not None or lic.qlikview_cals is not None:
             raise _refuse(
                 scenario,
@@ -162,6 +177,39 @@ def _check_supported(scenario: Scenario) -> None:
                 )
 
 
+def _timeline(
+    scenario: Scenario,
+    product: str,
+    lic: License,
+    unreachable: Intervals,
+    schedule: ContactSchedule,
+) -> StateTimeline:
+    """A server's license state over the run, by activation mode and product."""
+    rules, horizon = scenario.rules, scenario.horizon
+
+    def at(moment: datetime | None) -> float | None:
+        return None if moment is None else scenario.seconds(moment)
+
+    activated = at(lic.activated) or 0.0
+    valid_from, valid_until = at(lic.valid_from), at(lic.valid_until)
+    if lic.activation == "lef":
+        timeline = lef_timeline(horizon)
+    elif lic.activation == "sld":
+        assert valid_until is not None
+        renewals = [(scenario.seconds(r.at), scenario.seconds(r.until)) for r in lic.renewals]
+        timeline = sld_timeline(horizon, max(activated, valid_from or 0.0), valid_until, renewals)
+        valid_until = None  # the SLD's own end date and its renewals already apply
+    elif product == "nprinting":
+        timeline = nprinting_timeline(unreachable, horizon, rules.nprinting_resume)
+    elif lic.activation == "delayed_sync":
+        timeline = delayed_sync_timeline(
+            unreachable, horizon, schedule, rules.grace, activated, rules.delayed_sync_window
+        )
+    else:
+        timeline = license_timeline(unreachable, horizon, schedule, rules.grace)
+    return restrict_validity(timeline, valid_from, valid_until)
+
+
 def build_world(scenario: Scenario, replication: int = 0, seed: int | None = None) -> World:
     """Resolve a validated scenario into the engine's world."""
     _check_supported(scenario)
@@ -181,26 +229,23 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
     )
     backend_down = Intervals.of((a, b) for a, b, _ in backend)
 
-    licenses: list[LicenseRuntime] = []
-    for lic in scenario.licenses:
-        dynamic = frozenset(
-            SeatType(t)
-            for t in ("professional", "analyzer")
-            if getattr(lic.allocation, t) == "dynamic"
+    licenses = [
+        LicenseRuntime(
+            lic.id,
+            lic.activation,
+            CapacityMeter(
+                lic.capacity_minutes, rules.capacity_unit / 60.0, lic.overage, month_offsets
+            ),
+            lic.capacity_minutes > 0 or lic.overage != "none",
         )
-        meter = CapacityMeter(
-            lic.capacity_minutes, rules.capacity_unit / 60.0, lic.overage, month_offsets
-        )
-        has_capacity = lic.capacity_minutes > 0 or lic.overage != "none"
-        licenses.append(
-            LicenseRuntime(
-                lic.id, UserPool(lic.professional, lic.analyzer, dynamic), meter, has_capacity
-            )
-        )
+        for lic in scenario.licenses
+    ]
     license_index = {lic.id: i for i, lic in enumerate(scenario.licenses)}
 
     schedule = ContactSchedule(rules.user_sync_interval, rules.definition_refresh_interval)
     servers: list[ServerRuntime] = []
+    pools: list[PoolRuntime] = []
+    shared: dict[int, int] = {}
     for i, srv in enumerate(scenario.servers):
         link = _outage_pairs(scenario, srv.link_outages, "link outage")
         link += _random_outages(
@@ -211,20 +256,33 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
             f"servers[{i}].random_outages",
         )
         unreachable = backend_down | Intervals.of((a, b) for a, b, _ in link)
+        li = license_index[srv.license]
         lic = scenario.license(srv.license)
-        timeline = restrict_validity(
-            license_timeline(unreachable, horizon, schedule, rules.grace),
-            None if lic.valid_from is None else scenario.seconds(lic.valid_from),
-            None if lic.valid_until is None else scenario.seconds(lic.valid_until),
-        )
+        per_site = lic.activation in ("lef", "sld")
+        if per_site or li not in shared:
+            dynamic = frozenset(
+                SeatType(t)
+                for t in ("professional", "analyzer")
+                if getattr(lic.allocation, t) == "dynamic"
+            )
+            label = f"{lic.id}@{srv.id}" if per_site else lic.id
+            pools.append(
+                PoolRuntime(label, li, UserPool(lic.professional, lic.analyzer, dynamic), [])
+            )
+            if not per_site:
+                shared[li] = len(pools) - 1
+        pool = len(pools) - 1 if per_site else shared[li]
+        pools[pool].servers.append(i)
         servers.append(
             ServerRuntime(
                 srv.id,
                 srv.product,
                 srv.role,
-                license_index[srv.license],
+                li,
+                pool,
                 unreachable,
-                timeline,
+                _timeline(scenario, srv.product, lic, unreachable, schedule),
+                Capabilities(lic.activation in ("slk", "delayed_sync"), rules.capacity_on_sld),
                 link,
             )
         )
@@ -248,8 +306,11 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
         days=local_days(scenario.start_at, horizon, scenario.tz),
         months=months,
         licenses=licenses,
+        pools=pools,
         servers=servers,
         backend_outages=backend,
+        backend_down=backend_down,
+        schedule=schedule,
         user_names=user_names,
         user_group=np.asarray(user_group, dtype=np.int64),
         group_first_user=group_first_user,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.rules.pool import SeatType, UserPool
+from sim.rules.pool import SeatType, SeatView
 from sim.rules.reasons import DenialReason
 
 PROFESSIONAL = "professional"
@@ -33,8 +33,9 @@ def decide_access(
     *,
     user: int,
     eligible: tuple[str, ...],
-    pool: UserPool,
-    reachable: bool,
+    pool: SeatView,
+    can_allocate: bool,
+    can_start_unit: bool,
     capacity_allowed: bool,
     unit_running: bool,
     capacity_exhausted: bool,
@@ -42,7 +43,9 @@ def decide_access(
     """Walk the access order for ``user``.
 
     ``eligible`` are the access rules that cover the user (its group's ``access``);
-    ``capacity_allowed`` says whether this server can use the license's capacity at all;
+    ``can_allocate`` / ``can_start_unit`` say whether the server may make a new allocation or
+    start a capacity unit right now (they need the backend on an online SLK site);
+    ``capacity_allowed`` says whether this server's product can use capacity at all;
     ``unit_running`` that the device already has a paid unit covering this instant.
     """
     held = pool.seat_of(user)
@@ -54,7 +57,7 @@ def decide_access(
             continue
         if pool.available(seat) <= 0:
             reason = DenialReason.NO_SEAT
-        elif not reachable:
+        elif not can_allocate:
             reason = DenialReason.BACKEND_UNREACHABLE
         else:
             return AccessDecision(seat.value, allocate=seat)
@@ -63,7 +66,7 @@ def decide_access(
             reason = DenialReason.NOT_LICENSED_FOR_PRODUCT
         elif unit_running:
             return AccessDecision(CAPACITY)
-        elif not reachable:
+        elif not can_start_unit:
             reason = DenialReason.BACKEND_UNREACHABLE
         elif capacity_exhausted:
             reason = DenialReason.CAPACITY_EXHAUSTED

@@ -38,6 +38,8 @@ class MonthRecord:
 
     start: float
     purchased: int
+    limit: float
+    """Minutes that may be consumed: the purchase plus any overage ceiling (or inf)."""
     consumed: float = 0.0
     denied_units: int = 0
     exhausted_at: float | None = None
@@ -63,25 +65,28 @@ class CapacityMeter:
         month_starts: Sequence[float],
     ) -> None:
         self.unit = unit_minutes
-        self.purchased = purchased_minutes
-        if overage == "unlimited":
-            self.limit = math.inf
-        elif overage == "none":
-            self.limit = float(purchased_minutes)
-        else:
-            self.limit = float(purchased_minutes) + float(overage)
         self.month_starts = list(month_starts)
-        self.months = [MonthRecord(s, purchased_minutes) for s in self.month_starts]
+        limit = _limit(purchased_minutes, overage)
+        self.months = [MonthRecord(s, purchased_minutes, limit) for s in self.month_starts]
         for m in self.months:
-            if self.limit < self.unit:
+            if m.limit < self.unit:
                 m.exhausted_at = m.start
+
+    def change(self, t: float, purchased: int, overage: str | int) -> None:
+        """A license change at ``t``: the new allowance holds from this month on."""
+        first = max(bisect_right(self.month_starts, t) - 1, 0)
+        limit = _limit(purchased, overage)
+        for m in self.months[first:]:
+            m.purchased, m.limit = purchased, limit
+            if m.start > t:
+                m.exhausted_at = m.start if limit < self.unit else None
 
     def month(self, t: float) -> MonthRecord:
         return self.months[max(bisect_right(self.month_starts, t) - 1, 0)]
 
     def exhausted(self, t: float) -> bool:
         m = self.month(t)
-        return m.consumed + self.unit > self.limit
+        return m.consumed + self.unit > m.limit
 
     def refuse(self, t: float) -> None:
         """Count a unit refused at ``t`` without trying it (the month is known to be spent)."""
@@ -90,10 +95,18 @@ class CapacityMeter:
     def try_start_unit(self, t: float) -> bool:
         """Charge one unit at ``t``; False (and counted as denied) if the month is spent."""
         m = self.month(t)
-        if m.consumed + self.unit > self.limit:
+        if m.consumed + self.unit > m.limit:
             m.denied_units += 1
             return False
         m.consumed += self.unit
-        if m.consumed + self.unit > self.limit and m.exhausted_at is None:
+        if m.consumed + self.unit > m.limit and m.exhausted_at is None:
             m.exhausted_at = t
         return True
+
+
+def _limit(purchased: int, overage: str | int) -> float:
+    if overage == "unlimited":
+        return math.inf
+    if overage == "none":
+        return float(purchased)
+    return float(purchased) + float(overage)

@@ -28,11 +28,44 @@ class LicenseState(StrEnum):
     """What a server may do at a given moment."""
 
     LICENSED = "licensed"
-    """Last contact succeeded: everything works."""
+    """Last contact succeeded (or a LEF site): everything works."""
     GRACE = "grace"
     """Contact lost, grace running: allocated users keep access, nothing new is granted."""
     UNLICENSED = "unlicensed"
     """No access pass for anyone."""
+    DELAYED_SYNC = "delayed_sync"
+    """Activated with delayed sync and not synced yet: works locally without the backend."""
+    OFFLINE_SLD = "offline_sld"
+    """Offline approval: a Signed License Definition valid until its end date."""
+
+
+USABLE = frozenset({LicenseState.LICENSED, LicenseState.DELAYED_SYNC, LicenseState.OFFLINE_SLD})
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a server may do besides honouring existing allocations, by state.
+
+    ``backend_bound`` servers (SLK and delayed-sync activations) need the backend right now
+    for a new allocation or a capacity unit once they are ordinary online sites; during the
+    delayed-sync window they work locally. LEF and SLD sites never talk to the backend:
+    allocations are local, and capacity on an SLD follows ``capacity_on_sld``.
+    """
+
+    backend_bound: bool
+    capacity_on_sld: bool = True
+
+    def allocation_allowed(self, state: LicenseState, reachable: bool) -> bool:
+        if state is LicenseState.LICENSED:
+            return reachable or not self.backend_bound
+        return state in (LicenseState.DELAYED_SYNC, LicenseState.OFFLINE_SLD)
+
+    def unit_allowed(self, state: LicenseState, reachable: bool) -> bool:
+        if state is LicenseState.LICENSED:
+            return reachable and self.backend_bound
+        if state is LicenseState.OFFLINE_SLD:
+            return self.capacity_on_sld
+        return state is LicenseState.DELAYED_SYNC
 
 
 @dataclass(frozen=True)
@@ -88,19 +121,31 @@ class StateTimeline:
         return None
 
 
+def next_success(
+    unreachable: Intervals, schedule: ContactSchedule, t: float, horizon: float
+) -> float:
+    """The first successful contact at or after ``t`` (``inf`` if none before the horizon)."""
+    c = schedule.next_at_or_after(t)
+    while c < horizon and unreachable.contains(c):
+        c = schedule.next_at_or_after(unreachable.next_change(c))
+    return c if c < horizon else math.inf
+
+
 def license_timeline(
     unreachable: Intervals,
     horizon: float,
     schedule: ContactSchedule,
     grace: float,
+    origin: float = 0.0,
 ) -> StateTimeline:
-    """The license state of an online SLK site over ``[0, horizon)``.
+    """The license state of an online SLK site over ``[origin, horizon)``.
 
-    ``unreachable`` is the union of backend and link outages for this site.
+    ``unreachable`` is the union of backend and link outages for this site; the site made a
+    successful contact at ``origin``.
     """
     spans: list[StateSpan] = []
-    pieces = list(unreachable.clipped(0.0, horizon))
-    t = 0.0
+    pieces = list(unreachable.clipped(origin, horizon))
+    t = origin
     i = 0
     while i < len(pieces):
         a, b = pieces[i]
@@ -108,7 +153,7 @@ def license_timeline(
         if first_fail >= b:
             i += 1  # no contact was attempted while it was down
             continue
-        last_ok = 0.0 if first_fail == 0.0 else schedule.last_before(first_fail)
+        last_ok = origin if first_fail == origin else max(origin, schedule.last_before(first_fail))
         recover = schedule.next_at_or_after(b)
         i += 1
         # A recovery instant that falls in the next outage is just another failed contact.
@@ -133,6 +178,114 @@ def license_timeline(
                 )
             )
         t = recover
+    if t < horizon or not spans:
+        spans.append(StateSpan(LicenseState.LICENSED, t, horizon))
+    return StateTimeline(tuple(spans))
+
+
+def delayed_sync_timeline(
+    unreachable: Intervals,
+    horizon: float,
+    schedule: ContactSchedule,
+    grace: float,
+    activated: float,
+    window: float,
+) -> StateTimeline:
+    """A delayed-sync activation: licensed locally from ``activated`` for ``window``.
+
+    The first successful contact within the window makes it an ordinary online SLK site; a
+    window that ends without one leaves it unlicensed until a contact succeeds. The window
+    is not re-armed (licensing-rules §1).
+    """
+    spans: list[StateSpan] = []
+    if activated > 0.0:
+        spans.append(
+            StateSpan(
+                LicenseState.UNLICENSED,
+                0.0,
+                min(activated, horizon),
+                DenialReason.LICENSE_NOT_VALID,
+            )
+        )
+    if activated >= horizon:
+        return StateTimeline(tuple(spans))
+    start = max(activated, 0.0)
+    deadline = activated + window
+    first = next_success(unreachable, schedule, start, horizon)
+    if first < deadline:
+        if first > start:
+            spans.append(StateSpan(LicenseState.DELAYED_SYNC, start, first))
+        if first < horizon:
+            spans += license_timeline(unreachable, horizon, schedule, grace, first).spans
+        return StateTimeline(tuple(spans))
+    spans.append(StateSpan(LicenseState.DELAYED_SYNC, start, min(deadline, horizon)))
+    if deadline < horizon:
+        late = next_success(unreachable, schedule, deadline, horizon)
+        spans.append(
+            StateSpan(
+                LicenseState.UNLICENSED,
+                deadline,
+                min(late, horizon),
+                DenialReason.DELAYED_SYNC_EXPIRED,
+            )
+        )
+        if late < horizon:
+            spans += license_timeline(unreachable, horizon, schedule, grace, late).spans
+    return StateTimeline(tuple(spans))
+
+
+def sld_timeline(
+    horizon: float,
+    start: float,
+    until: float,
+    renewals: list[tuple[float, float]],
+) -> StateTimeline:
+    """An offline site on a Signed License Definition, with the admin's re-applications.
+
+    The SLD never updates by itself (licensing-rules §1): it is valid from ``start`` until
+    ``until``; each renewal ``(at, new_until)`` is applied by hand at ``at`` and sets the end
+    date from then on. A renewal applied after the end date leaves an unlicensed gap.
+    """
+    spans: list[StateSpan] = []
+    if start > 0.0:
+        spans.append(
+            StateSpan(
+                LicenseState.UNLICENSED, 0.0, min(start, horizon), DenialReason.LICENSE_NOT_VALID
+            )
+        )
+    cur, end = max(start, 0.0), until
+    for at, new_until in sorted(renewals):
+        if at > end:
+            spans.append(StateSpan(LicenseState.OFFLINE_SLD, cur, end))
+            spans.append(StateSpan(LicenseState.UNLICENSED, end, at, DenialReason.SLD_EXPIRED))
+            cur = at
+        end = new_until
+    spans.append(StateSpan(LicenseState.OFFLINE_SLD, cur, end))
+    spans.append(StateSpan(LicenseState.UNLICENSED, end, math.inf, DenialReason.SLD_EXPIRED))
+    clipped = [
+        StateSpan(s.state, max(s.start, 0.0), min(s.end, horizon), s.reason)
+        for s in spans
+        if min(s.end, horizon) > max(s.start, 0.0)
+    ]
+    return StateTimeline(tuple(_merge(clipped)))
+
+
+def lef_timeline(horizon: float) -> StateTimeline:
+    """A LEF site needs no license service: licensed throughout (within its dates)."""
+    return StateTimeline((StateSpan(LicenseState.LICENSED, 0.0, horizon),))
+
+
+def nprinting_timeline(unreachable: Intervals, horizon: float, resume: float) -> StateTimeline:
+    """NPrinting stops as if expired while its license service does not answer, and resumes
+    ``resume`` after it answers again (licensing-rules §1)."""
+    down = Intervals.of((a, b + resume) for a, b in unreachable).clipped(0.0, horizon)
+    spans: list[StateSpan] = []
+    t = 0.0
+    for a, b in down:
+        if a > t:
+            spans.append(StateSpan(LicenseState.LICENSED, t, a))
+        spans.append(StateSpan(LicenseState.UNLICENSED, a, b, DenialReason.BACKEND_UNREACHABLE))
+        t = b
     if t < horizon or not spans:
         spans.append(StateSpan(LicenseState.LICENSED, t, horizon))
     return StateTimeline(tuple(spans))

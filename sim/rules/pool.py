@@ -6,12 +6,19 @@ of them share one pool, so a user allocated once can use every server on the key
 dynamic (an access rule allocates a seat at the user's first login while seats remain),
 set separately per type. The pool only counts; when an allocation may happen is the
 model's business.
+
+Deallocating a seat that was used within the quarantine period (7 days) quarantines it
+until that long after its last use; meanwhile only the same user can be reinstated to it
+(licensing-rules §3: LEF licenses, and SLK too when ``quarantine_on_slk`` is set). A
+license change can leave fewer seats than allocations: the difference is ``excess`` until
+users are deallocated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class SeatType(StrEnum):
@@ -19,6 +26,16 @@ class SeatType(StrEnum):
 
     PROFESSIONAL = "professional"
     ANALYZER = "analyzer"
+
+
+class SeatView(Protocol):
+    """What a login needs to know of a pool (the pool itself, or a server's stale view)."""
+
+    def seat_of(self, user: int) -> SeatType | None: ...
+
+    def is_dynamic(self, seat: SeatType) -> bool: ...
+
+    def available(self, seat: SeatType) -> int: ...
 
 
 @dataclass
@@ -38,6 +55,14 @@ class SeatCounts:
         return max(0, self.allocated + self.quarantined - self.total)
 
 
+@dataclass(frozen=True)
+class Quarantine:
+    """A deallocated seat held back for its last user until ``until``."""
+
+    seat: SeatType
+    until: float
+
+
 @dataclass
 class UserPool:
     """Seats of one license and who holds them."""
@@ -46,12 +71,44 @@ class UserPool:
     analyzer: int
     dynamic: frozenset[SeatType] = frozenset()
     holders: dict[int, SeatType] = field(default_factory=dict)
+    quarantined: dict[int, Quarantine] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.counts = {
             SeatType.PROFESSIONAL: SeatCounts(self.professional),
             SeatType.ANALYZER: SeatCounts(self.analyzer),
         }
+
+    def set_total(self, seat: SeatType, total: int) -> None:
+        """A license change: the new number of seats (allocations are kept; see ``excess``)."""
+        self.counts[seat].total = total
+
+    def deallocate(
+        self, user: int, t: float, last_used: float, quarantine: float | None
+    ) -> float | None:
+        """Take ``user``'s seat away at ``t``; return the quarantine end if it is quarantined.
+
+        ``quarantine`` is the quarantine period, or None where deallocation never
+        quarantines. A seat last used within the period stays held back until that long
+        after its last use.
+        """
+        seat = self.holders.pop(user)
+        self.counts[seat].allocated -= 1
+        if quarantine is None or t - last_used >= quarantine:
+            return None
+        until = last_used + quarantine
+        self.quarantined[user] = Quarantine(seat, until)
+        self.counts[seat].quarantined += 1
+        return until
+
+    def expire(self, user: int, t: float) -> SeatType | None:
+        """End ``user``'s quarantine if it is over at ``t``; the seat type freed, if any."""
+        q = self.quarantined.get(user)
+        if q is None or q.until > t:
+            return None
+        del self.quarantined[user]
+        self.counts[q.seat].quarantined -= 1
+        return q.seat
 
     def seat_of(self, user: int) -> SeatType | None:
         return self.holders.get(user)
@@ -62,9 +119,23 @@ class UserPool:
     def is_dynamic(self, seat: SeatType) -> bool:
         return seat in self.dynamic
 
+    def force_allocate(self, user: int, seat: SeatType) -> None:
+        """Record an allocation made elsewhere (offline) even if it over-allocates the pool."""
+        self.holders[user] = seat
+        self.counts[seat].allocated += 1
+
     def allocate(self, user: int, seat: SeatType) -> bool:
-        """Give ``user`` a seat of ``seat`` type if one is free; False otherwise."""
-        if user in self.holders or self.counts[seat].available <= 0:
+        """Give ``user`` a seat of ``seat`` type if one is free; False otherwise.
+
+        A user whose own seat is in quarantine is reinstated to it, free seats or not.
+        """
+        if user in self.holders:
+            return False
+        q = self.quarantined.pop(user, None)
+        if q is not None:
+            self.counts[q.seat].quarantined -= 1
+            seat = q.seat
+        elif self.counts[seat].available <= 0:
             return False
         self.holders[user] = seat
         self.counts[seat].allocated += 1

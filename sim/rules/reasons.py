@@ -36,7 +36,19 @@ class DenialReason(StrEnum):
     Capacity on a QlikView server without a unified license)."""
 
     LICENSE_NOT_VALID = "license_not_valid"
-    """The license is outside its ``valid_from`` / ``valid_until`` dates."""
+    """The license is outside its ``valid_from`` / ``valid_until`` dates, or not activated yet."""
+
+    DELAYED_SYNC_EXPIRED = "delayed_sync_expired"
+    """A delayed-sync activation window ended without a successful sync: unlicensed until the
+    first one succeeds."""
+
+    SLD_EXPIRED = "sld_expired"
+    """An offline site's Signed License Definition passed its end date and no renewal has
+    been applied yet."""
+
+    QUARANTINED = "quarantined"
+    """The user's seat was deallocated and is in quarantine; only reinstating it to the same
+    user gives access again."""
 
 
 DENIAL_REASONS: tuple[str, ...] = tuple(r.value for r in DenialReason)

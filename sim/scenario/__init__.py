@@ -6,6 +6,7 @@ seconds and timestamps aware. Anything wrong with the file raises a :class:`Scen
 listing each problem with its path, value and what was expected.
 """
 
+from .admin import AdminAction, LicenseChange, Reclaim, Renewal
 from .durations import format_duration, parse_duration
 from .errors import MISSING, Problem, ScenarioError, problems_from_validation_error
 from .fields import Duration, Timestamp
@@ -36,6 +37,7 @@ __all__ = [
     "MISSING",
     "WEEKDAYS",
     "AccessType",
+    "AdminAction",
     "Allocation",
     "Backend",
     "Behaviour",
@@ -44,10 +46,13 @@ __all__ = [
     "Duration",
     "Experiment",
     "License",
+    "LicenseChange",
     "Outage",
     "Problem",
     "QlikViewCals",
     "RandomOutages",
+    "Reclaim",
+    "Renewal",
     "Rules",
     "Scenario",
     "ScenarioError",

@@ -3,43 +3,23 @@
 A license is one key, activated as a legacy LEF, an online SLK, an offline SLD or a
 delayed-sync SLK. It holds Professional and Analyzer seats and Analyzer Capacity minutes
 (with an overage allowance), or legacy Qlik Sense tokens converted into passes, or
-QlikView CALs. Combinations Qlik does not sell (licensing-rules.md) are refused here, each
-with the rule's section in the message, so the engine never has to wonder about them.
+QlikView CALs. Over the run an admin may change it (new counts, SLD renewals), allocate
+seats to named users and reclaim idle ones. Combinations Qlik does not sell
+(licensing-rules.md, checked in :mod:`.entitlement`) are refused here, for the license as
+written and again after each scheduled change in turn, each with the rule's section in the
+message, so the engine never has to wonder about them.
 """
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, PlainValidator, model_validator
+from pydantic import Field, model_validator
 
-from .errors import Invalid, Loc
+from .admin import AdminAction, LicenseChange, Reclaim, Renewal
+from .entitlement import Entitlement, Overage, violations
+from .errors import MISSING, Invalid, Loc
 from .fields import Identifier, NonNegativeInt, Timestamp, _elapsed, _fmt_time, _Model
 
 __all__ = ["Allocation", "License", "QlikViewCals", "Tokens"]
-
-OVERAGE_EXPECTED = (
-    "expected none, unlimited, or a ceiling in minutes above the purchase (a whole number >= 0)"
-)
-
-
-def _overage(value: object) -> str | int:
-    if isinstance(value, str):
-        text = value.strip()
-        if text in ("none", "unlimited"):
-            return text
-        if text.isascii() and text.isdigit():
-            return int(text)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        if value >= 0:
-            return value
-    elif isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    raise ValueError(OVERAGE_EXPECTED)
-
-
-Overage = Annotated[
-    Literal["none", "unlimited"] | int,
-    PlainValidator(_overage, json_schema_input_type=str | int),
-]
 
 
 class Allocation(_Model):
@@ -131,84 +111,54 @@ class License(_Model):
     qlikview_cals: QlikViewCals | None = Field(
         None, description="QlikView CALs (LEF only). Default none (licensing-rules §6)."
     )
+    activated: Timestamp | None = Field(
+        None,
+        description="When the key was activated on its servers; a delayed-sync window runs "
+        "from here. Default: the run's start (licensing-rules §1).",
+    )
+    renewals: list[Renewal] = Field(
+        default_factory=list,
+        description="New SLDs re-applied by the admin (activation: sld only). Default none "
+        "(licensing-rules §1).",
+    )
+    changes: list[LicenseChange] = Field(
+        default_factory=list,
+        description="Scheduled changes of the entitlement, in time order. Default none "
+        "(licensing-rules §1: a renewal or change is a new license definition).",
+    )
+    actions: list[AdminAction] = Field(
+        default_factory=list,
+        description="Admin allocations and deallocations of named users. Default none "
+        "(licensing-rules §3).",
+    )
+    reclaim: Reclaim | None = Field(
+        None,
+        description="Admin policy releasing idle seats. Default none (licensing-rules §3: "
+        "no built-in reclaim).",
+    )
+
+    @property
+    def entitlement(self) -> Entitlement:
+        """What the license holds as written, before any change."""
+        return Entitlement(
+            activation=self.activation,
+            term=self.term,
+            professional=self.professional,
+            analyzer=self.analyzer,
+            capacity_minutes=self.capacity_minutes,
+            overage=self.overage,
+            tokens=self.tokens is not None,
+            qlikview_cals=self.qlikview_cals is not None,
+        )
 
     @model_validator(mode="after")
     def _legal(self) -> "License":
         problems: list[tuple[Loc, object, str]] = []
-        seats = self.professional > 0 or self.analyzer > 0 or self.capacity_minutes > 0
-        if self.analyzer > 0 and self.professional == 0:
-            problems.append(
-                (
-                    ("analyzer",),
-                    self.analyzer,
-                    "Analyzer requires at least 1 Professional (licensing-rules §3); "
-                    "set professional to 1 or more",
-                )
-            )
-        if self.capacity_minutes > 0 and self.term == "perpetual":
-            problems.append(
-                (
-                    ("capacity_minutes",),
-                    self.capacity_minutes,
-                    "Analyzer Capacity is subscription only (licensing-rules §4); "
-                    "use term: subscription or capacity_minutes: 0",
-                )
-            )
-        if self.capacity_minutes > 0 and self.activation == "lef":
-            problems.append(
-                (
-                    ("capacity_minutes",),
-                    self.capacity_minutes,
-                    "Analyzer Capacity needs a signed key (licensing-rules §4); use activation "
-                    "slk, sld or delayed_sync, or capacity_minutes: 0",
-                )
-            )
-        if self.overage not in ("none", 0) and self.capacity_minutes == 0:
-            problems.append(
-                (
-                    ("overage",),
-                    self.overage,
-                    "overage only extends a capacity purchase (licensing-rules §4); set "
-                    "capacity_minutes above 0 or overage: none",
-                )
-            )
-        if self.tokens is not None:
-            if seats:
-                problems.append(
-                    (
-                        ("tokens",),
-                        self.tokens.model_dump(),
-                        "a license holds either tokens or Professional/Analyzer/capacity, "
-                        "never both (licensing-rules §5); split it into two licenses",
-                    )
-                )
-            if self.activation != "lef":
-                problems.append(
-                    (
-                        ("activation",),
-                        self.activation,
-                        "tokens are a legacy LEF license (licensing-rules §5); use activation: lef",
-                    )
-                )
-        if self.qlikview_cals is not None:
-            if self.activation != "lef":
-                problems.append(
-                    (
-                        ("activation",),
-                        self.activation,
-                        "QlikView CAL licenses cannot use an SLK (licensing-rules §1, §6); "
-                        "use activation: lef",
-                    )
-                )
-            if seats or self.tokens is not None:
-                problems.append(
-                    (
-                        ("qlikview_cals",),
-                        self.qlikview_cals.model_dump(),
-                        "QlikView CALs cannot share a license with Professional/Analyzer/"
-                        "capacity or tokens (licensing-rules §6); split it into two licenses",
-                    )
-                )
+        for v in violations(self.entitlement):
+            value = getattr(self, v.key)
+            if isinstance(value, _Model):
+                value = value.model_dump()
+            problems.append(((v.key,), value, v.expected))
         if (
             self.valid_from is not None
             and self.valid_until is not None
@@ -221,6 +171,70 @@ class License(_Model):
                     f"expected a time after valid_from ({_fmt_time(self.valid_from)})",
                 )
             )
+        if self.activation == "sld" and self.valid_until is None:
+            problems.append(
+                (
+                    ("valid_until",),
+                    MISSING,
+                    "an offline SLD is valid until an end date: set valid_until "
+                    "(licensing-rules §1, §2)",
+                )
+            )
+        if self.renewals and self.activation != "sld":
+            problems.append(
+                (
+                    ("renewals",),
+                    [{"at": _fmt_time(r.at), "until": _fmt_time(r.until)} for r in self.renewals],
+                    "renewals are re-applied Signed License Definitions: only for "
+                    f"activation: sld (licensing-rules §1); this license is {self.activation}",
+                )
+            )
+        problems += self._check_changes()
         if problems:
             raise Invalid(problems)
         return self
+
+    def _check_changes(self) -> list[tuple[Loc, object, str]]:
+        """Each change in time order, applied on top of the previous state, stays legal.
+
+        Only rules a change newly breaks are reported against it, so a mistake in the
+        license itself (or in an earlier change) is reported once.
+        """
+        problems: list[tuple[Loc, object, str]] = []
+        state = self.entitlement
+        broken = {v.rule for v in violations(state)}
+        for j, change in enumerate(self.changes):
+            if j > 0 and _elapsed(self.changes[j - 1].at, change.at) < 0:
+                problems.append(
+                    (
+                        ("changes", j, "at"),
+                        change.at,
+                        "expected changes in time order (the previous one is at "
+                        f"{_fmt_time(self.changes[j - 1].at)})",
+                    )
+                )
+            state = state.changed(
+                professional=change.professional,
+                analyzer=change.analyzer,
+                capacity_minutes=change.capacity_minutes,
+                overage=change.overage,
+            )
+            now = violations(state)
+            for v in now:
+                if v.rule in broken:
+                    continue
+                held = _listing([f"{key} {getattr(state, key)}" for key in v.state])
+                problems.append(
+                    (
+                        ("changes", j),
+                        change.written(),
+                        f"after this change the license would have {held}: {v.expected}",
+                    )
+                )
+            broken = {v.rule for v in now}
+        return problems
+
+
+def _listing(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

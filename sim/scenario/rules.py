@@ -1,12 +1,15 @@
 """Rules: the licensing-rule parameters a scenario may override.
 
-Each key is one number from licensing-rules.md (the offline grace period, the desktop
-unlock, the Analyzer Capacity unit, the parallel-session limit, the sync intervals) with
-that document's value as its default, so a scenario says only where it departs from Qlik's
-published behaviour.
+Each key is one number or choice from licensing-rules.md (the offline grace period, the
+desktop unlock, the Analyzer Capacity unit, the parallel-session limit, the sync intervals,
+the quarantine of deallocated seats, NPrinting's restart) with that document's value as its
+default, so a scenario says only where it departs from Qlik's published behaviour. Where
+Qlik's sources disagree (quarantine on SLK sites, capacity on offline sites) or the rule is
+inferred (what a disconnected site does with a new allocation), the choice is a key here
+too, with the default the rules document settles on.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
@@ -14,6 +17,9 @@ from .durations import DAY
 from .fields import Duration, PositiveDuration, _Model, _not_bool
 
 __all__ = ["Rules"]
+
+StrictBool = Annotated[bool, Field(strict=True)]
+"""true or false; 1, 0, "yes" and "no" in quotes are refused rather than guessed at."""
 
 
 class Rules(_Model):
@@ -57,4 +63,34 @@ class Rules(_Model):
         24 * 3600.0,
         description="How often an SLK site refreshes its license definition (and a LEF site "
         "its LEF). Default 24h (licensing-rules §1).",
+    )
+    quarantine: Duration = Field(
+        7 * DAY,
+        description="How long a deallocated seat stays quarantined, counted from its last "
+        "use; a seat used within this period before deallocation is quarantined. Default 7d "
+        "(licensing-rules §3).",
+    )
+    quarantine_on_slk: StrictBool = Field(
+        False,
+        description="Whether deallocating a Professional/Analyzer seat quarantines it on "
+        "SLK, SLD and delayed-sync licenses too, not only on LEF. Default false "
+        "(licensing-rules §3: sources conflict; newer docs say LEF only).",
+    )
+    capacity_on_sld: StrictBool = Field(
+        True,
+        description="Whether Analyzer Capacity works on offline SLD sites. Default true "
+        "(licensing-rules §2, §4: a 2023 article says it works with an SLD; 2019 docs said "
+        "internet access is required).",
+    )
+    nprinting_resume: Duration = Field(
+        60.0,
+        description="How long NPrinting takes to resume after its license service answers "
+        "again. Default 1min (licensing-rules §1).",
+    )
+    offline_allocation: Literal["refuse", "local"] = Field(
+        "refuse",
+        description="What a disconnected SLK site does with a new dynamic allocation: "
+        "refuse it, or allocate from its cached view of the pool and reconcile at the next "
+        "successful sync (which can leave excess). Default refuse (licensing-rules §2, "
+        "inferred).",
     )

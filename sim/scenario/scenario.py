@@ -7,7 +7,8 @@ file and the engine: after validation every default is filled in, every duration
 float number of seconds, every timestamp is an aware ``datetime`` and every
 cross-reference (a server's license, a group's servers, a desktop's users) is known to
 point at something that exists. It also answers the engine's questions about time (the
-period's start, end and length in seconds) and looks entries up by id.
+period's start, end and length in seconds), looks entries up by id and finds users by
+name (``readers-01``: see :meth:`UserGroup.user_name`).
 """
 
 import difflib
@@ -28,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from .admin import check_admin_work
 from .durations import DAY
 from .errors import (
     Invalid,
@@ -54,7 +56,7 @@ from .licenses import License
 from .network import Backend, Desktop, Server
 from .paths import Experiment, _assign, _check_path
 from .rules import Rules
-from .users import UserGroup
+from .users import UserGroup, match_user, user_name_hint
 
 __all__ = ["MAX_HORIZON", "MAX_TOTAL_USERS", "Scenario", "zone_of"]
 
@@ -179,6 +181,8 @@ class Scenario(_Model):
         period_ok = self._check_period(problems)
         self._check_unique(problems)
         self._check_references(problems, period_ok)
+        period = (self.start_at, self.end_at) if period_ok else None
+        problems += check_admin_work(self.licenses, self.servers, self.users, period)
         total = sum(group.count for group in self.users)
         if total > MAX_TOTAL_USERS:
             problems.append(
@@ -245,10 +249,22 @@ class Scenario(_Model):
         servers = {item.id: item for item in self.servers}
         server_ids = list(servers)
         groups = [item.group for item in self.users]
+        licenses = {item.id: item for item in self.licenses}
         for i, server in enumerate(self.servers):
             _check_reference(
                 problems, ("servers", i, "license"), server.license, license_ids, "license ids"
             )
+            used = licenses.get(server.license)
+            if server.product == "nprinting" and used is not None and used.activation == "sld":
+                problems.append(
+                    (
+                        ("servers", i, "license"),
+                        server.license,
+                        f"NPrinting cannot be activated offline (licensing-rules §1, since May "
+                        f"2022), and license {used.id} is an offline SLD; expected a license "
+                        "with activation slk, delayed_sync or lef",
+                    )
+                )
         for g, group in enumerate(self.users):
             for k, name in enumerate(group.servers):
                 _check_reference(
@@ -347,6 +363,39 @@ class Scenario(_Model):
     def group(self, name: str) -> UserGroup:
         """The user group with this name (``KeyError`` if none)."""
         return self._lookup("group", name)
+
+    def _locate_user(self, name: str) -> tuple[int, int]:
+        found = match_user(self.users, name)
+        if found is None:
+            reason = user_name_hint(self.users, name)
+            raise KeyError(f"no user {name!r} in scenario {self.name!r}: {reason}")
+        return found
+
+    def find_user(self, name: str) -> tuple[UserGroup, int]:
+        """The group of the user called ``name`` and their number in it (0-based).
+
+        ``KeyError`` (saying what the names look like) if no user has the name.
+        """
+        g, k = self._locate_user(name)
+        return self.users[g], k
+
+    def user_index(self, name: str) -> int:
+        """The user's position among all users, groups in order (``KeyError`` if none).
+
+        Users are numbered group by group: the first group's users 0 to count-1, then the
+        next group's; the inverse is :meth:`user_name`.
+        """
+        g, k = self._locate_user(name)
+        return sum(group.count for group in self.users[:g]) + k
+
+    def user_name(self, index: int) -> str:
+        """The name of the user at ``index`` among all users (``IndexError`` if none)."""
+        if index >= 0:
+            for g in self.users:
+                if index < g.count:
+                    return g.user_name(index)
+                index -= g.count
+        raise IndexError(f"no user {index} in scenario {self.name!r}")
 
     # --- variants ---------------------------------------------------------------------
 

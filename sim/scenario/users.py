@@ -5,10 +5,15 @@ order) and the servers they use. Their sessions come either from a random behavi
 (working days, a normally distributed start of the day, Poisson sessions and clicks,
 exponential gaps) or from hand-written scripted sessions that say exactly when each one
 opens and when its user interacts; a group has one or the other, never both.
+
+Users are anonymous in the simulation but have names where a person must point at one (an
+admin allocating a seat to a named user): ``<group>-<n>``, with n counted from 1 and
+zero-padded to the width of the group's count, so group ``readers`` of 12 is
+``readers-01`` … ``readers-12``.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from typing import Annotated, Any, Literal, get_args
 
@@ -37,6 +42,8 @@ __all__ = [
     "ScriptedSession",
     "UserGroup",
     "Weekday",
+    "match_user",
+    "user_name_hint",
 ]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -354,3 +361,62 @@ class UserGroup(_Model):
     def access_types(self) -> tuple[str, ...]:
         """The access types as a tuple, whether one or several were given."""
         return (self.access,) if isinstance(self.access, str) else tuple(self.access)
+
+    # --- user names -------------------------------------------------------------------
+
+    @property
+    def name_width(self) -> int:
+        """Digits in a user number: the width of ``count`` (12 users → 2)."""
+        return len(str(self.count))
+
+    def user_name(self, k: int) -> str:
+        """The name of user ``k`` (0-based, as in scripted sessions): ``readers-01``."""
+        if not 0 <= k < self.count:
+            raise IndexError(f"user {k} of group {self.group!r}: expected 0 to {self.count - 1}")
+        return f"{self.group}-{k + 1:0{self.name_width}d}"
+
+    def user_number(self, name: str) -> int | None:
+        """Which user (0-based) ``name`` is in this group, or None if it is not one of them."""
+        prefix = self.group + "-"
+        if not name.startswith(prefix):
+            return None
+        digits = name[len(prefix) :]
+        if len(digits) != self.name_width or not (digits.isascii() and digits.isdigit()):
+            return None
+        n = int(digits)
+        return n - 1 if 1 <= n <= self.count else None
+
+    @property
+    def name_pattern(self) -> str:
+        """The group's names for messages: ``readers-01 … readers-12``."""
+        first, last = self.user_name(0), self.user_name(self.count - 1)
+        return first if self.count == 1 else f"{first} … {last}"
+
+
+def match_user(groups: Sequence[UserGroup], name: str) -> tuple[int, int] | None:
+    """The (group index, user number) that ``name`` names, or None.
+
+    Names never collide: group names differ, and a number has no ``-`` in it, so only one
+    group's name can be followed by ``-`` and digits alone to make ``name``.
+    """
+    for g, group in enumerate(groups):
+        k = group.user_number(name)
+        if k is not None:
+            return g, k
+    return None
+
+
+def user_name_hint(groups: Sequence[UserGroup], name: str) -> str:
+    """What a user name that names nobody should have been, for error messages."""
+    rule = "n from 1, zero-padded to the width of the group's count"
+    if not groups:
+        return f"expected a user name <group>-<n> ({rule}), but the scenario has no user groups"
+    near = [g for g in groups if name.startswith(g.group + "-")]
+    if near:
+        return "expected a user of group " + "; or of group ".join(
+            f"{g.group}: {g.name_pattern} (n from 1 to {g.count}, {g.name_width} "
+            f"digit{'s' if g.name_width > 1 else ''})"
+            for g in near
+        )
+    shown = ", ".join(g.name_pattern for g in groups[:6]) + (", …" if len(groups) > 6 else "")
+    return f"expected a user name <group>-<n> ({rule}): {shown}"

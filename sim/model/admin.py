@@ -1,0 +1,187 @@
+"""The license administrator: scheduled allocations, deallocations, license changes,
+quarantine ends and the idle-seat reclaim policy.
+
+Admin work changes a pool while users are logging in, so it is resolved on the engine's
+exact path in time order with the sessions: each piece is an item on the engine's heap,
+and a day with admin work on a pool sends that pool's sessions down the exact path.
+
+When a scheduled license change takes effect depends on how the key is activated: an
+online signed key picks it up at the next license definition refresh (every 24 h) that
+reaches the backend, a LEF at its next daily refresh, and an offline SLD when the admin
+applies it, that is at the change's own date (licensing-rules §1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.rules.pool import SeatType
+
+if TYPE_CHECKING:
+    from sim.model.engine import Engine
+
+
+@dataclass(frozen=True)
+class AdminItem:
+    """One piece of scheduled admin work on some pools of one license."""
+
+    kind: str
+    """``allocate``, ``deallocate``, ``change``, ``quarantine_end`` or ``reconcile``."""
+    license: int
+    pools: tuple[int, ...]
+    user: int = -1
+    seat: SeatType | None = None
+    change: int = -1
+    server: int = -1
+
+
+class Administration:
+    """Applies admin items to the engine's pools and records what happened."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.e = engine
+        w = engine.world
+        sc = w.scenario
+        self.user_index = {name: i for i, name in enumerate(w.user_names)}
+        self.quarantine = {
+            li: sc.rules.quarantine
+            if lic.activation == "lef" or sc.rules.quarantine_on_slk
+            else None
+            for li, lic in enumerate(w.licenses)
+        }
+
+    def _pools(self, li: int, user: int) -> tuple[int, ...]:
+        w = self.e.world
+        mine = set(w.group_servers[int(w.user_group[user])])
+        return tuple(
+            pi for pi, p in enumerate(w.pools) if p.license == li and mine & set(p.servers)
+        )
+
+    def scheduled(self) -> list[tuple[float, AdminItem]]:
+        """Every admin action and license change of the scenario, at the time it applies."""
+        w = self.e.world
+        sc = w.scenario
+        out: list[tuple[float, AdminItem]] = []
+        for li, lic in enumerate(sc.licenses):
+            every = tuple(pi for pi, p in enumerate(w.pools) if p.license == li)
+            for a in lic.actions:
+                user = self.user_index[a.user]
+                seat = None if a.type is None else SeatType(a.type)
+                out.append(
+                    (sc.seconds(a.at), AdminItem(a.action, li, self._pools(li, user), user, seat))
+                )
+            for k, c in enumerate(lic.changes):
+                at = self._takes_effect(li, sc.seconds(c.at))
+                if at < w.horizon:
+                    out.append((at, AdminItem("change", li, every, change=k)))
+        return out
+
+    def _takes_effect(self, li: int, t: float) -> float:
+        w = self.e.world
+        activation = w.licenses[li].activation
+        if activation == "sld":
+            return t
+        refresh = w.scenario.rules.definition_refresh_interval
+        at = math.ceil(max(t, 0.0) / refresh) * refresh
+        if activation == "lef":
+            return at
+        while at < w.horizon and w.backend_down.contains(at):
+            at += refresh
+        return at
+
+    def apply(self, t: float, item: AdminItem) -> None:
+        if item.kind == "change":
+            self._change(t, item)
+            return
+        if item.kind == "reconcile":
+            self.e.reconcile(t, item.server)
+            return
+        for pi in item.pools:
+            if item.kind == "allocate":
+                self._allocate(t, pi, item)
+            elif item.kind == "deallocate":
+                self.deallocate(t, pi, item.user, "admin")
+            else:
+                self._quarantine_end(t, pi, item.user)
+
+    def _allocate(self, t: float, pi: int, item: AdminItem) -> None:
+        pool = self.e.world.pools[pi].pool
+        seat = item.seat or SeatType.ANALYZER
+        if pool.seat_of(item.user) is not None:
+            return
+        if item.user in pool.quarantined or pool.available(seat) > 0:
+            self.e.allocate(t, pi, item.user, seat, -1, "admin")
+        else:
+            self._event(t, "allocate_refused", pi, item.user, f"{seat.value}: no seat available")
+
+    def deallocate(self, t: float, pi: int, user: int, why: str) -> None:
+        e = self.e
+        p = e.world.pools[pi]
+        seat = p.pool.seat_of(user)
+        if seat is None:
+            return
+        last = max(float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
+        until = p.pool.deallocate(user, t, last, self.quarantine[p.license])
+        e.held[pi, user] = 0
+        self._event(t, "deallocate", pi, user, f"{seat.value} ({why})")
+        if until is not None:
+            e.in_quarantine[pi, user] = True
+            self._event(t, "quarantine", pi, user, f"{seat.value} until {until:.0f} s")
+            e.push_admin(until, AdminItem("quarantine_end", p.license, (pi,), user))
+        e.allocation_row(t, p, seat)
+
+    def _quarantine_end(self, t: float, pi: int, user: int) -> None:
+        p = self.e.world.pools[pi]
+        seat = p.pool.expire(user, t)
+        if seat is not None:
+            self.e.in_quarantine[pi, user] = False
+            self._event(t, "quarantine_end", pi, user, seat.value)
+            self.e.allocation_row(t, p, seat)
+
+    def _change(self, t: float, item: AdminItem) -> None:
+        e = self.e
+        lic = e.world.scenario.licenses[item.license]
+        c = lic.changes[item.change]
+        for pi in item.pools:
+            p = e.world.pools[pi]
+            for seat, total in (
+                (SeatType.PROFESSIONAL, c.professional),
+                (SeatType.ANALYZER, c.analyzer),
+            ):
+                if total is not None:
+                    p.pool.set_total(seat, total)
+                    e.allocation_row(t, p, seat)
+        meter = e.world.licenses[item.license].meter
+        if c.capacity_minutes is not None or c.overage is not None:
+            month = meter.month(t)
+            purchased = month.purchased if c.capacity_minutes is None else c.capacity_minutes
+            overage = lic.overage if c.overage is None else c.overage
+            meter.change(t, purchased, overage)
+        values = {k: v for k, v in c.model_dump().items() if k != "at" and v is not None}
+        e.rec.event(
+            t,
+            "license_change",
+            lic.id,
+            None,
+            None,
+            ", ".join(f"{k}={v}" for k, v in values.items()),
+        )
+
+    def reclaim(self, t: float) -> None:
+        """The idle-seat policy: release seats unused for ``reclaim.idle`` (checked daily)."""
+        e = self.e
+        for pi, p in enumerate(e.world.pools):
+            policy = e.world.scenario.licenses[p.license].reclaim
+            if policy is None:
+                continue
+            for user in list(p.pool.holders):
+                last = max(float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
+                if t - last >= policy.idle:
+                    self.deallocate(t, pi, user, f"reclaim: idle {(t - last) / 86400:.0f} d")
+
+    def _event(self, t: float, kind: str, pi: int, user: int, detail: str) -> None:
+        w = self.e.world
+        lic = w.licenses[w.pools[pi].license].id
+        self.e.rec.event(t, kind, lic, None, w.user_names[user], detail)

@@ -1,0 +1,245 @@
+"""Admin work on a license over time: renewals, changes, named allocations and reclaim.
+
+A license is not fixed for the whole run. An offline site's admin re-applies a new Signed
+License Definition before (or after) the old one runs out (:class:`Renewal`); a renewal or
+an upgrade changes the seat counts or the capacity purchase on a given date
+(:class:`LicenseChange`); an admin allocates a Professional or Analyzer seat to a named user,
+or takes one away (:class:`AdminAction`); and an admin's script may release seats nobody
+has used for a while (:class:`Reclaim`). Whether each of these is legal for its license is
+checked by the license; :func:`check_admin_work` checks, for the scenario as a whole, that
+they happen within the run and that the users named exist and use the license.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, model_validator
+
+from .entitlement import OptionalOverage
+from .errors import MISSING, Invalid, Loc
+from .fields import (
+    Identifier,
+    NonNegativeInt,
+    PositiveDuration,
+    Timestamp,
+    _choices,
+    _elapsed,
+    _fmt_time,
+    _Model,
+)
+from .users import UserGroup, match_user, user_name_hint
+
+if TYPE_CHECKING:
+    from .licenses import License
+    from .network import Server
+
+__all__ = [
+    "CHANGE_KEYS",
+    "AdminAction",
+    "LicenseChange",
+    "Reclaim",
+    "Renewal",
+    "check_admin_work",
+]
+
+CHANGE_KEYS: tuple[str, ...] = ("professional", "analyzer", "capacity_minutes", "overage", "key")
+"""The keys of a :class:`LicenseChange` besides ``at``; at least one must be given."""
+
+
+class Renewal(_Model):
+    """An offline SLD re-applied by hand: from ``at`` the site is valid until ``until``."""
+
+    at: Timestamp = Field(
+        description="When the admin applies the new SLD. Required (licensing-rules §1: an "
+        "SLD never updates by itself)."
+    )
+    until: Timestamp = Field(
+        description="The new SLD's end date, after at. Required (licensing-rules §1, §2: an "
+        "SLD site stops at its end date)."
+    )
+
+    @model_validator(mode="after")
+    def _after_at(self) -> "Renewal":
+        if _elapsed(self.at, self.until) <= 0:
+            raise Invalid(
+                [
+                    (
+                        ("until",),
+                        self.until,
+                        f"expected an end date after at ({_fmt_time(self.at)})",
+                    )
+                ]
+            )
+        return self
+
+
+class LicenseChange(_Model):
+    """A scheduled change of what a license holds: the counts given become the new ones.
+
+    Counts not given stay as they were; ``key`` labels a new key being applied (it appears
+    in the events). Each change must leave the license legal.
+    """
+
+    at: Timestamp = Field(
+        description="When the change is made; online keys pick it up at the next license "
+        "refresh. Required (licensing-rules §1)."
+    )
+    professional: NonNegativeInt | None = Field(
+        None,
+        description="New number of Professional seats. Default: unchanged (licensing-rules §3).",
+    )
+    analyzer: NonNegativeInt | None = Field(
+        None, description="New number of Analyzer seats. Default: unchanged (licensing-rules §3)."
+    )
+    capacity_minutes: NonNegativeInt | None = Field(
+        None,
+        description="New monthly Analyzer Capacity purchase in minutes. Default: unchanged "
+        "(licensing-rules §4).",
+    )
+    overage: OptionalOverage = Field(
+        None,
+        description="New overage: none, unlimited or a ceiling in minutes. Default: unchanged "
+        "(licensing-rules §4).",
+    )
+    key: str | None = Field(
+        None,
+        min_length=1,
+        description="Free label for the new key applied, recorded in the events. Default "
+        "none (model choice).",
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> "LicenseChange":
+        if all(getattr(self, name) is None for name in CHANGE_KEYS):
+            raise Invalid(
+                [
+                    (
+                        (),
+                        self.written(),
+                        "expected at least one of " + ", ".join(CHANGE_KEYS) + " besides at",
+                    )
+                ]
+            )
+        return self
+
+    def written(self) -> dict[str, object]:
+        """The change as written, for messages: the keys given, times in ISO text."""
+        written: dict[str, object] = {"at": _fmt_time(self.at)}
+        written.update(self.model_dump(exclude_none=True, exclude={"at"}))
+        return written
+
+
+class AdminAction(_Model):
+    """An admin allocating a seat to, or taking it away from, one named user."""
+
+    at: Timestamp = Field(
+        description="When the admin acts; within the simulated period. Required (model choice)."
+    )
+    action: Literal["allocate", "deallocate"] = Field(
+        description="allocate or deallocate. Required (licensing-rules §3: manual allocation)."
+    )
+    user: Identifier = Field(
+        description="The user, <group>-<n>: n from 1, zero-padded to the width of the "
+        "group's count (readers-01 … readers-12). Required (model choice)."
+    )
+    type: Literal["professional", "analyzer"] | None = Field(
+        None,
+        description="The seat type to allocate; required for allocate, ignored for "
+        "deallocate. Default none (licensing-rules §3).",
+    )
+
+    @model_validator(mode="after")
+    def _type_for_allocate(self) -> "AdminAction":
+        if self.action == "allocate" and self.type is None:
+            raise Invalid(
+                [
+                    (
+                        ("type",),
+                        MISSING,
+                        "required for action: allocate (the seat type to give): expected "
+                        "professional or analyzer",
+                    )
+                ]
+            )
+        return self
+
+
+class Reclaim(_Model):
+    """An admin policy releasing Professional/Analyzer seats nobody has used for a while.
+
+    A quarantined seat is never released (it is not allocated to anyone).
+    """
+
+    idle: PositiveDuration = Field(
+        description="Release a seat unused for this long. Required (licensing-rules §3: no "
+        "built-in reclaim; an admin script)."
+    )
+
+
+def check_admin_work(
+    licenses: "Sequence[License]",
+    servers: "Sequence[Server]",
+    groups: Sequence[UserGroup],
+    period: tuple[datetime, datetime] | None,
+) -> list[tuple[Loc, object, str]]:
+    """Problems with the licenses' changes and admin actions, seen from the whole scenario.
+
+    ``period`` is the run's start and end (None if the period itself is wrong, in which
+    case the times are not checked). A change is not before the start; an action happens
+    within the run and names a user of a group that logs in to a server on its license.
+    """
+    problems: list[tuple[Loc, object, str]] = []
+    for i, lic in enumerate(licenses):
+        if period is not None:
+            problems += _check_times(i, lic, *period)
+        on_license = [s.id for s in servers if s.license == lic.id]
+        for k, action in enumerate(lic.actions):
+            reason = _user_problem(action.user, groups, lic.id, on_license)
+            if reason is not None:
+                problems.append((("licenses", i, "actions", k, "user"), action.user, reason))
+    return problems
+
+
+def _check_times(
+    i: int, lic: "License", start: datetime, end: datetime
+) -> list[tuple[Loc, object, str]]:
+    problems: list[tuple[Loc, object, str]] = []
+    for j, change in enumerate(lic.changes):
+        if _elapsed(start, change.at) < 0:
+            problems.append(
+                (
+                    ("licenses", i, "changes", j, "at"),
+                    change.at,
+                    f"expected a time at or after the start ({_fmt_time(start)}); write what "
+                    "the license holds at the start into the license itself",
+                )
+            )
+    for k, action in enumerate(lic.actions):
+        if not 0 <= _elapsed(start, action.at) < _elapsed(start, end):
+            problems.append(
+                (
+                    ("licenses", i, "actions", k, "at"),
+                    action.at,
+                    "expected a time within the simulated period "
+                    f"({_fmt_time(start)} to {_fmt_time(end)})",
+                )
+            )
+    return problems
+
+
+def _user_problem(
+    name: str, groups: Sequence[UserGroup], license_id: str, on_license: list[str]
+) -> str | None:
+    """Why ``name`` is not a user an admin of license ``license_id`` can act on, if so."""
+    found = match_user(groups, name)
+    if found is None:
+        return user_name_hint(groups, name)
+    group = groups[found[0]]
+    if set(group.servers) & set(on_license):
+        return None
+    return (
+        f"expected a user who logs in to a server on license {license_id} "
+        f"({_choices(on_license)}); {name} is in group {group.group}, whose servers are: "
+        f"{_choices(group.servers)}"
+    )

@@ -1,0 +1,513 @@
+"""What-if outage studies: what does an outage of a given length cost, compared with none?
+
+:func:`outage_whatif` takes a scenario, an outage target (the license ``backend`` or one
+server's link to it), a start time and a list of outage durations, and measures for each
+duration what the outage takes away from the users.
+
+Method
+------
+**Common random numbers.** User behaviour in licsim is exogenous: every user's sessions are
+drawn from random streams keyed by (seed, replication, group, day), never from what the
+license service answered. Two runs of variants of one scenario with the same seed and
+replication therefore face the *same* planned sessions (same user, device, start and
+planned end); only their outcomes differ. For every replication ``k`` the study runs the
+scenario once as a **baseline** (without the what-if outage) and once per duration ``d``
+as a **variant** with the outage ``{start: at, duration: d, cause: what-if}`` added to
+``backend.outages`` or to the server's ``link_outages``; both with ``replication=k``. The
+baseline of a replication is run once and reused for every duration.
+
+**Matching.** The sessions of a variant and of its baseline are matched row by row on
+``(user, device, start)`` (plus the occurrence number, should a key repeat), and the study
+refuses to compare runs whose planned sessions differ. The difference of a matched pair is
+the effect of the outage on that session alone, so the noise of user behaviour cancels
+out; a handful of replications gives tight intervals, and an outage at a time nobody
+works measures exactly zero.
+
+Metrics (per duration and replication, in ``WhatIf.runs``):
+
+=================================  =======================================================
+``denied_sessions``                sessions denied in the variant
+``denied_sessions_baseline``       sessions denied in the baseline
+``extra_denied_sessions``          the difference of the two
+``extra_cut_sessions``             sessions granted in both, cut short only in the variant
+``users_affected``                 distinct users with a session granted and not cut in
+                                   the baseline that is denied or cut in the variant
+``first_denial_after``             hours from the outage start to the first session denied
+                                   in the variant but not in the baseline (empty if none)
+``unserved_session_hours``         granted session hours (end − start) of the baseline
+                                   minus those of the variant
+``extra_denied_<reason>``          sessions denied in the variant but not in the baseline,
+                                   by the variant's denial reason (one column per reason
+                                   of :data:`sim.rules.reasons.DENIAL_REASONS`)
+=================================  =======================================================
+
+The ``extra_denied_<reason>`` columns count newly denied sessions; they add up to
+``extra_denied_sessions`` unless the outage also lets a session through that the baseline
+denied (for example capacity minutes saved during the outage and spent later), which
+counts against ``extra_denied_sessions`` only.
+
+``WhatIf.table`` has one row per duration: the mean of every metric across replications
+and, with more than one replication, a 95 % Student-t interval (``<metric>_ci_low``,
+``<metric>_ci_high``). ``WhatIf.lost`` lists every session the outage took away (denied
+or cut short in the variant, granted and not cut in the baseline): who, when, on which
+server, with which access in the baseline, why, and how many hours were lost.
+
+An outage running past the end of the simulated period is clipped there
+(``outage_hours`` says how long it lasted inside the run). The target's outages already
+in the scenario stay (the what-if outage is added to them) unless ``replace=True``, which
+removes the target's scheduled outages from baseline and variants alike so that the study
+varies *the* outage instead of stacking a second one on it.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.rules.reasons import DENIAL_REASONS
+from sim.run import simulate
+from sim.scenario import Scenario, format_duration
+
+__all__ = [
+    "METRICS",
+    "WhatIf",
+    "compare_sessions",
+    "default_outage_start",
+    "outage_whatif",
+    "resolve_outage_start",
+    "t_quantile",
+    "write_whatif",
+]
+
+BACKEND = "backend"
+CAUSE = "what-if"
+
+METRICS: tuple[str, ...] = (
+    "denied_sessions",
+    "denied_sessions_baseline",
+    "extra_denied_sessions",
+    "extra_cut_sessions",
+    "users_affected",
+    "first_denial_after",
+    "unserved_session_hours",
+    *(f"extra_denied_{r}" for r in DENIAL_REASONS),
+)
+"""The per-run metrics, in the order of the output columns."""
+
+_KEYS = ["user", "device", "start"]
+
+# Two-sided 95 % Student-t quantiles t(0.975, df) for df = 1..30.
+_T975 = (
+    12.7062,
+    4.3027,
+    3.1824,
+    2.7764,
+    2.5706,
+    2.4469,
+    2.3646,
+    2.3060,
+    2.2622,
+    2.2281,
+    2.2010,
+    2.1788,
+    2.1604,
+    2.1448,
+    2.1314,
+    2.1199,
+    2.1098,
+    2.1009,
+    2.0930,
+    2.0860,
+    2.0796,
+    2.0739,
+    2.0687,
+    2.0639,
+    2.0595,
+    2.0555,
+    2.0518,
+    2.0484,
+    2.0452,
+    2.0423,
+)
+
+
+def t_quantile(df: int) -> float:
+    """The 0.975 quantile of Student's t with ``df`` degrees of freedom (95 % two-sided).
+
+    Exact to four decimals: a table up to 30, the Cornish-Fisher expansion above.
+    """
+    if df < 1:
+        raise ValueError("expected at least one degree of freedom")
+    if df <= len(_T975):
+        return _T975[df - 1]
+    z = 1.959963984540054
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+@dataclass
+class WhatIf:
+    """The outcome of an outage what-if study (see the module docstring)."""
+
+    scenario: Scenario
+    target: str
+    at: datetime
+    durations: list[float]
+    labels: list[str]
+    reps: int
+    table: pd.DataFrame
+    runs: pd.DataFrame
+    lost: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+def default_outage_start(scenario: Scenario) -> datetime:
+    """The first Monday 08:00 local time at least 7 days after the scenario's start.
+
+    A week in, dynamic allocations have been made, so the study measures a warm
+    deployment rather than its first logins.
+    """
+    tz = scenario.tz
+    earliest = scenario.start_at.astimezone(tz) + timedelta(days=7)
+    day = earliest.date()
+    while True:
+        candidate = datetime.combine(day, time(8, 0), tzinfo=tz)
+        if day.weekday() == 0 and candidate >= earliest:
+            return candidate
+        day += timedelta(days=1)
+
+
+def resolve_outage_start(scenario: Scenario, at: datetime | None) -> datetime:
+    """``at`` as an aware time in the scenario's zone (naive: read in that zone), or the
+    default start; ``ValueError`` if it is not inside the simulated period."""
+    start_at, end_at = scenario.start_at, scenario.end_at
+    period = f"{start_at.isoformat()} to {end_at.isoformat()}"
+    if at is None:
+        at = default_outage_start(scenario)
+        if at >= end_at:
+            raise ValueError(
+                f"the simulated period ({period}) is too short for the default outage start "
+                f"({at.isoformat()}: the first Monday 08:00 at least 7 days in); give the "
+                "outage start explicitly"
+            )
+        return at
+    at = _aware(scenario, at)
+    if not 0 <= scenario.seconds(at) < scenario.horizon:
+        raise ValueError(
+            f"the outage start {at.isoformat()} is outside the simulated period ({period})"
+        )
+    return at
+
+
+def _aware(scenario: Scenario, moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=scenario.tz)
+    return moment.astimezone(scenario.tz)
+
+
+def _targets(scenario: Scenario) -> list[str]:
+    return [BACKEND, *(s.id for s in scenario.servers)]
+
+
+def _target_path(scenario: Scenario, target: str) -> tuple[str, list[Any]]:
+    """The dotted path of the target's scheduled outages and their current list."""
+    if target == BACKEND:
+        return "backend.outages", list(scenario.backend.outages)
+    for i, server in enumerate(scenario.servers):
+        if server.id == target:
+            return f"servers.{i}.link_outages", list(server.link_outages)
+    raise ValueError(
+        f"unknown outage target {target!r}: expected one of: {', '.join(_targets(scenario))}"
+    )
+
+
+def _dump(outages: Sequence[Any]) -> list[dict[str, Any]]:
+    return [o.model_dump(exclude_unset=True) for o in outages]
+
+
+def _overlaps(outages: Sequence[Any], start: datetime, stop: datetime) -> list[Any]:
+    return [o for o in outages if o.start < stop and start < o.stop]
+
+
+def outage_whatif(
+    scenario: Scenario,
+    target: str,
+    durations: Sequence[float],
+    at: datetime | None = None,
+    reps: int = 1,
+    *,
+    labels: Sequence[str] | None = None,
+    seed: int | None = None,
+    replace: bool = False,
+) -> WhatIf:
+    """Measure what an outage of ``target`` lasting each of ``durations`` (seconds) costs.
+
+    ``target`` is ``"backend"`` or a server id. ``at`` is when the outage starts (a naive
+    time is read in the scenario's time zone; default :func:`default_outage_start`).
+    ``reps`` replications of each duration are compared with a baseline of the same
+    replication (common random numbers). ``labels`` name the durations in the tables
+    (default: :func:`~sim.scenario.format_duration`). ``replace`` drops the target's
+    scheduled outages from the scenario first. Raises ``ValueError`` for a bad target,
+    time, duration or number of replications, and ``ScenarioError`` if a variant does not
+    validate.
+    """
+    began = _time.perf_counter()
+    path, existing = _target_path(scenario, target)
+    durations = [float(d) for d in durations]
+    if not durations:
+        raise ValueError("expected at least one outage duration")
+    for d in durations:
+        if not (math.isfinite(d) and d > 0):
+            raise ValueError(f"expected outage durations above zero, got {d!r} s")
+    labels = [format_duration(d) for d in durations] if labels is None else list(labels)
+    if len(labels) != len(durations):
+        raise ValueError("expected one label per duration")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"expected each duration once, got {', '.join(labels)}")
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise ValueError(f"expected at least one replication, got {reps!r}")
+    at = resolve_outage_start(scenario, at)
+    offset = scenario.seconds(at)
+
+    notes: list[str] = []
+    kept = [] if replace else existing
+    base = scenario.with_overrides({path: _dump(kept)}) if replace and existing else scenario
+    longest = at.astimezone(UTC) + timedelta(seconds=max(durations))
+    mine = "backend" if target == BACKEND else f"{target} link"
+    own = [(mine, o) for o in _overlaps(kept, at, longest)]
+    if target == BACKEND:  # a server already cut off does not notice the backend
+        others = [(f"{srv.id} link", o) for srv in scenario.servers for o in srv.link_outages]
+    else:  # nor does any server while the backend is down
+        others = [("backend", o) for o in scenario.backend.outages]
+    shared = [(name, o) for name, o in others if _overlaps([o], at, longest)]
+    if own or shared:
+        listed = ", ".join(
+            f"{name} {o.start.isoformat(timespec='minutes')} for "
+            f"{format_duration((o.stop - o.start).total_seconds())}"
+            for name, o in [*own, *shared]
+        )
+        notes.append(
+            "the what-if outage overlaps outage(s) already in the scenario "
+            f"({listed}); their effect is in the baseline too"
+            + ("; pass replace=True (--replace) to study the what-if outage instead" if own else "")
+        )
+    variants: list[Scenario] = []
+    clipped: list[float] = []
+    for d in durations:
+        length = min(d, scenario.horizon - offset)
+        clipped.append(length)
+        outage = {"start": at, "duration": length, "cause": CAUSE}
+        variants.append(base.with_overrides({path: [*_dump(kept), outage]}))
+
+    runs: list[dict[str, Any]] = []
+    lost: list[pd.DataFrame] = []
+    for k in range(reps):
+        baseline = simulate(base, seed=seed, replication=k, variant="baseline").sessions
+        for d, label, length, variant in zip(durations, labels, clipped, variants, strict=True):
+            result = simulate(variant, seed=seed, replication=k, variant=f"outage {label}")
+            metrics, gone = compare_sessions(baseline, result.sessions, at)
+            runs.append(
+                {
+                    "duration": label,
+                    "duration_hours": d / 3600.0,
+                    "outage_hours": length / 3600.0,
+                    "replication": k,
+                    **metrics,
+                }
+            )
+            gone.insert(0, "replication", k)
+            gone.insert(0, "duration", label)
+            lost.append(gone)
+    runs_df = pd.DataFrame(runs)
+    lost_df = pd.concat(lost, ignore_index=True)
+    return WhatIf(
+        scenario=scenario,
+        target=target,
+        at=at,
+        durations=durations,
+        labels=labels,
+        reps=reps,
+        table=summarise(runs_df, reps),
+        runs=runs_df,
+        lost=lost_df,
+        notes=notes,
+        wall_seconds=round(_time.perf_counter() - began, 3),
+    )
+
+
+def compare_sessions(
+    baseline: pd.DataFrame, variant: pd.DataFrame, at: datetime
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """The metrics of one variant against its baseline, and the sessions it lost.
+
+    Both are ``sessions`` tables of runs with the same seed and replication; they are
+    matched on ``(user, device, start)``. Raises ``RuntimeError`` if their planned sessions
+    differ (the runs do not share their random numbers).
+    """
+    b = _keyed(baseline)
+    v = _keyed(variant)
+    m = b.merge(v, on=[*_KEYS, "_occurrence"], how="inner", suffixes=("_b", "_v"))
+    if (
+        not (len(m) == len(b) == len(v))
+        or not (
+            m["planned_end_b"].isna() & m["planned_end_v"].isna()
+            | (m["planned_end_b"] == m["planned_end_v"])
+        ).all()
+    ):
+        raise RuntimeError(
+            "the variant and the baseline do not have the same planned sessions "
+            f"({len(b)} and {len(v)} sessions, {len(m)} matched): they cannot be compared "
+            "session by session"
+        )
+    granted_b = m["denied_reason_b"].isna().to_numpy()
+    granted_v = m["denied_reason_v"].isna().to_numpy()
+    cut_b = m["interrupted_b"].notna().to_numpy()
+    cut_v = m["interrupted_v"].notna().to_numpy()
+    hours_b = _hours(m["start"], m["end_b"])
+    hours_v = _hours(m["start"], m["end_v"])
+
+    served_b = granted_b & ~cut_b
+    newly_denied = granted_b & ~granted_v
+    newly_cut = served_b & granted_v & cut_v
+    taken = served_b & (~granted_v | cut_v)
+
+    if newly_denied.any():
+        first = m.loc[newly_denied, "start"].min()
+        first_after = (first - pd.Timestamp(at)).total_seconds() / 3600.0
+    else:
+        first_after = math.nan
+    reasons = m.loc[newly_denied, "denied_reason_v"].astype(str).value_counts()
+    metrics: dict[str, float] = {
+        "denied_sessions": float((~granted_v).sum()),
+        "denied_sessions_baseline": float((~granted_b).sum()),
+        "extra_denied_sessions": float((~granted_v).sum() - (~granted_b).sum()),
+        "extra_cut_sessions": float(newly_cut.sum()),
+        "users_affected": float(m.loc[taken, "user"].nunique()),
+        "first_denial_after": first_after,
+        "unserved_session_hours": float(hours_b[granted_b].sum() - hours_v[granted_v].sum()),
+    }
+    for r in DENIAL_REASONS:
+        metrics[f"extra_denied_{r}"] = float(reasons.get(r, 0))
+
+    rows = m.loc[taken].reset_index(drop=True)
+    lost_hours = hours_b[taken] - np.where(granted_v[taken], hours_v[taken], 0.0)
+    denied_v = rows["denied_reason_v"].astype(object)
+    gone = pd.DataFrame(
+        {
+            "user": rows["user"],
+            "group": rows["group_b"].astype(str),
+            "server": rows["server_b"].astype(str),
+            "device": rows["device"],
+            "start": rows["start"],
+            "access": rows["access_b"].astype(str),
+            "outcome": np.where(denied_v.isna(), "cut", "denied"),
+            "reason": denied_v.where(denied_v.notna(), rows["interrupted_v"].astype(object)),
+            "lost_hours": lost_hours,
+        }
+    )
+    return metrics, gone
+
+
+def _keyed(sessions: pd.DataFrame) -> pd.DataFrame:
+    cols = [
+        *_KEYS,
+        "group",
+        "server",
+        "end",
+        "planned_end",
+        "access",
+        "denied_reason",
+        "interrupted",
+    ]
+    df = sessions[cols].copy()
+    df["user"] = df["user"].astype(str)
+    df["_occurrence"] = df.groupby(_KEYS, sort=False, observed=True).cumcount()
+    return df
+
+
+def _hours(start: pd.Series, end: pd.Series) -> np.ndarray:
+    seconds = (end - start).dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.nan_to_num(seconds, nan=0.0) / 3600.0
+
+
+def summarise(runs: pd.DataFrame, reps: int) -> pd.DataFrame:
+    """One row per duration: the mean of each metric and, for ``reps`` > 1, its 95 % CI."""
+    rows: list[dict[str, Any]] = []
+    for label, df in runs.groupby("duration", sort=False):
+        row: dict[str, Any] = {
+            "duration": label,
+            "duration_hours": float(df["duration_hours"].iloc[0]),
+            "outage_hours": float(df["outage_hours"].iloc[0]),
+        }
+        for metric in METRICS:
+            values = df[metric].to_numpy(dtype=np.float64)
+            values = values[~np.isnan(values)]
+            mean = float(values.mean()) if len(values) else math.nan
+            row[metric] = mean
+            if reps > 1:
+                if len(values) >= 2:
+                    half = (
+                        t_quantile(len(values) - 1)
+                        * float(values.std(ddof=1))
+                        / math.sqrt(len(values))
+                    )
+                else:
+                    half = math.nan
+                row[f"{metric}_ci_low"] = mean - half
+                row[f"{metric}_ci_high"] = mean + half
+        row["reps"] = len(df)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write to a temporary name and rename, so a file that exists is complete."""
+    tmp = path.with_name(f".{path.name}.partial{path.suffix}")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
+    """Write ``whatif.csv``, ``whatif_runs.csv``, ``whatif_lost.csv`` and ``whatif.png``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, df in (
+        ("whatif", study.table),
+        ("whatif_runs", study.runs),
+        ("whatif_lost", study.lost),
+    ):
+        path = out / f"{name}.csv"
+        _atomic(path, lambda p, df=df: df.to_csv(p, index=False))
+        written.append(path)
+    if chart:
+        import matplotlib.pyplot as plt
+
+        from sim.charts import whatif_chart
+
+        where = "the license backend" if study.target == BACKEND else f"{study.target}'s link"
+        fig = whatif_chart(
+            study.table,
+            grace_hours=study.scenario.rules.grace / 3600.0,
+            title=f"What-if: outage of {where} from {study.at:%Y-%m-%d %H:%M %Z}",
+        )
+        path = out / "whatif.png"
+        _atomic(path, lambda p: fig.savefig(p, dpi=110))
+        plt.close(fig)
+        written.append(path)
+    return written
