@@ -28,9 +28,12 @@ from sim.model.admin import Administration, AdminItem
 from sim.model.behaviour import Batch, GroupPlanner, replan_activity
 from sim.model.calendar import LocalDay
 from sim.model.fastpath import (
+    DELAYED_SYNC_CODE,
     LICENSED_CODE,
+    UNLICENSED_CODE,
     FastPath,
     ServerArrays,
+    last_contact,
     per_server,
     reason_code,
 )
@@ -146,6 +149,16 @@ class Engine:
         self.local: dict[int, dict[int, SeatType]] = {}
         self.reconciling: set[tuple[int, float]] = set()
         self.local_allocation = sc.rules.offline_allocation == "local"
+        self._dynamic_rule = np.array(
+            [
+                [
+                    any(s.value in g.access_types and p.pool.is_dynamic(s) for s in SEAT_CODE)
+                    for p in world.pools
+                ]
+                for g in sc.users
+            ],
+            dtype=bool,
+        ).reshape(len(sc.users), len(world.pools))
         self.reclaiming = any(lic.reclaim is not None for lic in sc.licenses)
         self.month_starts = np.array([m[1] for m in world.months])
         self.planners = [
@@ -231,15 +244,14 @@ class Engine:
         h = self.world.horizon
         live = (b.start >= 0.0) & (b.start < h)
         lic = self.server_license[b.server]
-        held = self.held[self.server_pool[b.server], b.user]
+        pool = self.server_pool[b.server]
+        held = self.held[pool, b.user]
         key = b.user * self.devices + b.device
         exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
         exact |= (held == 0) & self._allocation_possible(b.group, self.server_pool[b.server])
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
-        # A server cut off from the backend sees a shared pool as of its last contact.
-        state, _, unit_ok, _, _ = per_server(self.arrays, b.server, b.start)
-        exact |= self.backend_bound[b.server] & ~((state == LICENSED_CODE) & unit_ok)
+        exact |= self._needs_view(b, held, pool)
         pending, busy_pools = self._pending(until)
         if busy_pools:
             exact |= np.isin(self.server_pool[b.server], list(busy_pools))
@@ -266,6 +278,23 @@ class Engine:
         fast = np.flatnonzero(~exact & live)
         if fast.size:
             self.fastpath.resolve(b, fast, lic, held, key, spent)
+
+    def _needs_view(self, b: Batch, held: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        """Sessions on a server cut off from the backend whose outcome depends on what that
+        server knows of the shared pool: a seat it may not have heard of yet, a dynamic rule
+        it must refuse or serve from its own view, or local allocations."""
+        state, _, unit_ok, _, _ = per_server(self.arrays, b.server, b.start)
+        offline = self.backend_bound[b.server] & ~((state == LICENSED_CODE) & unit_ok)
+        offline &= state != UNLICENSED_CODE
+        if not offline.any():
+            return offline
+        if self.local_allocation:
+            return offline
+        interval = self.world.scenario.rules.user_sync_interval
+        known = last_contact(self.arrays, b.server, b.start, interval)
+        unseen = (held > 0) & (self.allocated_at[pool, b.user] > known)
+        dynamic = (held == 0) & self._dynamic_rule[b.group, pool]
+        return offline & ((state == DELAYED_SYNC_CODE) | unseen | dynamic)
 
     def _allocation_possible(self, group: np.ndarray, pool: np.ndarray) -> np.ndarray:
         """Whether a user of each row's group could get a dynamic seat in each row's pool."""

@@ -30,6 +30,7 @@ CAPACITY_CODE = 3
 STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
 UNLICENSED_CODE = STATE_CODES[LicenseState.UNLICENSED]
 LICENSED_CODE = STATE_CODES[LicenseState.LICENSED]
+DELAYED_SYNC_CODE = STATE_CODES[LicenseState.DELAYED_SYNC]
 
 
 def reason_code(reason: str | None) -> int:
@@ -56,6 +57,8 @@ class ServerArrays:
     cut_reason: np.ndarray
     down_start: np.ndarray
     down_end: np.ndarray
+    span_contact: np.ndarray
+    """The last successful contact known for each span (NaN where the span does not say)."""
     unit_ok_up: np.ndarray
     """By state code: may a capacity unit start while the backend is reachable?"""
     unit_ok_down: np.ndarray
@@ -79,6 +82,9 @@ class ServerArrays:
             cut_reason=cut_reason,
             down_start=np.array(srv.unreachable.starts, dtype=np.float64),
             down_end=np.array(srv.unreachable.ends, dtype=np.float64),
+            span_contact=np.array(
+                [np.nan if s.last_contact is None else s.last_contact for s in spans]
+            ),
             unit_ok_up=np.array([srv.abilities.unit_allowed(st, True) for st in LicenseState]),
             unit_ok_down=np.array([srv.abilities.unit_allowed(st, False) for st in LicenseState]),
         )
@@ -116,6 +122,23 @@ def per_server(
         cut[rows] = arr.cut_time[k]
         cut_reason[rows] = arr.cut_reason[k]
     return state, reason, unit_ok, cut, cut_reason
+
+
+def last_contact(
+    servers: list[ServerArrays], server: np.ndarray, t: np.ndarray, interval: float
+) -> np.ndarray:
+    """A lower bound of each row's server's last successful contact at ``t``.
+
+    Grace and unlicensed spans know it; otherwise the server was syncing until at most one
+    sync interval ago.
+    """
+    out = t - interval
+    for si, arr in enumerate(servers):
+        rows = np.flatnonzero(server == si)
+        if rows.size:
+            known = arr.span_contact[arr.span(t[rows])]
+            out[rows] = np.where(np.isnan(known), out[rows], known)
+    return out
 
 
 def first_true(flags: np.ndarray, ptr: np.ndarray) -> np.ndarray:
