@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
+from scenario_problems import problem_at, problems
 
 from sim.scenario import (
     MISSING,
     AdminAction,
     LicenseChange,
-    Problem,
     Reclaim,
     Renewal,
     Rules,
@@ -45,19 +45,6 @@ def scenario(licenses: list[dict[str, Any]] | None = None, **changes: Any) -> di
 
 def lic(**fields: Any) -> dict[str, Any]:
     return scenario([{"id": "corp", "professional": 2, "analyzer": 10, **fields}])
-
-
-def problems(data: dict[str, Any]) -> list[Problem]:
-    with pytest.raises(ScenarioError) as info:
-        parse_scenario(data, source="t.yaml")
-    return info.value.problems
-
-
-def problem_at(data: dict[str, Any], path: str) -> Problem:
-    found = problems(data)
-    matches = [p for p in found if p.path == path]
-    assert matches, f"no problem at {path}; got: {[str(p) for p in found]}"
-    return matches[0]
 
 
 def change(**fields: Any) -> dict[str, Any]:

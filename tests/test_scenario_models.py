@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
+from scenario_problems import problem_at, problems
 
 from sim.scenario import (
     WEEKDAYS,
     Behaviour,
     DayStart,
     Outage,
-    Problem,
     Rules,
     Scenario,
     ScenarioError,
@@ -39,19 +39,6 @@ def minimal(**changes: Any) -> dict[str, Any]:
 def with_users(**group: Any) -> dict[str, Any]:
     base = {"group": "analysts", "count": 3, "access": "analyzer", "servers": ["prod"]}
     return minimal(users=[{**base, **group}])
-
-
-def problems(data: dict[str, Any]) -> list[Problem]:
-    with pytest.raises(ScenarioError) as info:
-        parse_scenario(data, source="t.yaml")
-    return info.value.problems
-
-
-def problem_at(data: dict[str, Any], path: str) -> Problem:
-    found = problems(data)
-    matches = [p for p in found if p.path == path]
-    assert matches, f"no problem at {path}; got: {[str(p) for p in found]}"
-    return matches[0]
 
 
 # --- defaults -------------------------------------------------------------------------

@@ -17,7 +17,6 @@ session and no polling: a server's license state is a timeline known ahead.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Generator
 from typing import Any
 
@@ -37,79 +36,24 @@ from sim.model.fastpath import (
     per_server,
     reason_code,
 )
-from sim.model.world import LicenseRuntime, PoolRuntime, World, build_world
+from sim.model.pools import SEAT_CODE, PoolKeeping
+from sim.model.session import Session
+from sim.model.world import LicenseRuntime, World, build_world
 from sim.recorder import Recorder
 from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
-from sim.rules.connectivity import LicenseState, StateSpan, next_success
+from sim.rules.connectivity import LicenseState
 from sim.rules.parallel import ParallelSessions
-from sim.rules.pool import SeatType, SeatView
 from sim.rules.reasons import DenialReason
-from sim.rules.sync import AllocationLog, LocalView, reconcile
+from sim.rules.sync import LocalView
 from sim.scenario import Scenario
 
 # At one instant: sessions end, quarantines end, admin work, capacity units, sessions start.
 END, EXPIRE, ADMIN, UNIT, START = 0, 1, 2, 3, 4
-SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2}
 ACCESS_CODE = {None: 0, "professional": 1, "analyzer": 2, "capacity": 3}
 
 
-class Session:
-    """One session on the exact path and, once resolved, its outcome."""
-
-    __slots__ = (
-        "access",
-        "activity",
-        "clicks",
-        "device",
-        "end",
-        "group",
-        "interrupted",
-        "key",
-        "minutes",
-        "next_unit",
-        "order",
-        "planned_end",
-        "server",
-        "start",
-        "unit_ready",
-        "units",
-        "user",
-    )
-
-    def __init__(
-        self,
-        user: int,
-        device: int,
-        server: int,
-        start: float,
-        end: float,
-        clicks: int,
-        order: int,
-        key: tuple[int, ...],
-        units: np.ndarray | None = None,
-        unit_ready: float = -math.inf,
-        activity: np.ndarray | None = None,
-    ) -> None:
-        self.user = user
-        self.device = device
-        self.server = server
-        self.start = start
-        self.end = end
-        self.planned_end = end
-        self.clicks = clicks
-        self.order = order
-        self.key = key
-        self.units = units
-        self.unit_ready = unit_ready
-        self.activity = activity
-        self.access: str | None = None
-        self.interrupted: str | None = None
-        self.minutes = 0.0
-        self.next_unit = 0
-
-
-class Engine:
+class Engine(PoolKeeping):
     """One run of one scenario: build, run, hand the rows to a Result."""
 
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
@@ -132,10 +76,7 @@ class Engine:
             + [ss.device + 1 for g in sc.users for ss in (g.sessions or [])]
         )
         n_lic = len(world.licenses)
-        self.held = np.zeros((len(world.pools), n_users), dtype=np.int8)
-        self.last_used = np.full((len(world.pools), n_users), -np.inf)
-        self.allocated_at = np.full((len(world.pools), n_users), -np.inf)
-        self.in_quarantine = np.zeros((len(world.pools), n_users), dtype=bool)
+        self._init_pools(n_users, sc.rules.offline_allocation)
         self.running = np.full((n_lic, n_users * self.devices), -np.inf)
         self.slow_busy = np.full(n_users * self.devices, -np.inf)
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
@@ -145,10 +86,6 @@ class Engine:
         self.arrays = [ServerArrays.of(s) for s in world.servers]
         self.fastpath = FastPath(self)
         self.admin = Administration(self)
-        self.logs = [AllocationLog() for _ in world.pools]
-        self.local: dict[int, dict[int, SeatType]] = {}
-        self.reconciling: set[tuple[int, float]] = set()
-        self.local_allocation = sc.rules.offline_allocation == "local"
         self._dynamic_rule = np.array(
             [
                 [
@@ -295,20 +232,6 @@ class Engine:
         unseen = (held > 0) & (self.allocated_at[pool, b.user] > known)
         dynamic = (held == 0) & self._dynamic_rule[b.group, pool]
         return offline & ((state == DELAYED_SYNC_CODE) | unseen | dynamic)
-
-    def _allocation_possible(self, group: np.ndarray, pool: np.ndarray) -> np.ndarray:
-        """Whether a user of each row's group could get a dynamic seat in each row's pool."""
-        sc = self.world.scenario
-        table = np.zeros((len(sc.users), len(self.world.pools)), dtype=bool)
-        for gi, g in enumerate(sc.users):
-            for pi, p in enumerate(self.world.pools):
-                table[gi, pi] = any(
-                    seat.value in g.access_types
-                    and p.pool.is_dynamic(seat)
-                    and p.pool.available(seat) > 0
-                    for seat in SEAT_CODE
-                )
-        return table[group, pool]
 
     def _pending(self, until: float) -> tuple[set[int], set[int]]:
         """Licenses with exact-path capacity or license work, and pools with admin work,
@@ -583,117 +506,7 @@ class Engine:
             )
         )
 
-    def _view(self, t: float, si: int, span: StateSpan, reachable: bool) -> tuple[SeatView, bool]:
-        """The pool as server ``si`` sees it now, and whether it may allocate from it."""
-        srv = self.world.servers[si]
-        pool = self.world.pools[srv.pool].pool
-        online = span.state is LicenseState.LICENSED and reachable
-        if not srv.abilities.backend_bound or online:
-            return pool, srv.abilities.allocation_allowed(span.state, reachable)
-        if span.state is LicenseState.DELAYED_SYNC:
-            last = span.start
-        elif span.last_contact is not None:
-            last = span.last_contact
-        else:
-            last = self.world.schedule.last_before(t)
-        view = LocalView(pool, self.logs[srv.pool], si, last, self.local.setdefault(si, {}))
-        local = self.local_allocation and span.state in (LicenseState.LICENSED, LicenseState.GRACE)
-        return view, local or span.state is LicenseState.DELAYED_SYNC
-
-    def _allocate_locally(self, t: float, si: int, user: int, seat: SeatType) -> None:
-        """An allocation made offline from the server's own view, pushed at its next sync."""
-        srv = self.world.servers[si]
-        self.local[si][user] = seat
-        lic = self.world.licenses[srv.license].id
-        self.rec.event(
-            t, "allocate", lic, srv.id, self.world.user_names[user], f"{seat.value} (local)"
-        )
-        at = next_success(srv.unreachable, self.world.schedule, t, self.world.horizon)
-        if (si, at) not in self.reconciling and at < self.world.horizon:
-            self.reconciling.add((si, at))
-            self.push_admin(at, AdminItem("reconcile", srv.license, (srv.pool,), server=si))
-
-    def reconcile(self, t: float, si: int) -> None:
-        """Server ``si`` syncs: its local allocations join the shared pool."""
-        srv = self.world.servers[si]
-        p = self.world.pools[srv.pool]
-        lic = self.world.licenses[p.license].id
-        for user, seat, added in reconcile(p.pool, self.local.get(si, {})):
-            name = self.world.user_names[user]
-            if not added:
-                self.rec.event(
-                    t, "reconcile", lic, srv.id, name, f"{seat.value}: already allocated"
-                )
-                continue
-            self.held[srv.pool, user] = SEAT_CODE[seat]
-            self.allocated_at[srv.pool, user] = t
-            self.logs[srv.pool].add(user, seat, t, si)
-            c = p.pool.counts[seat]
-            self.rec.event(t, "reconcile", lic, srv.id, name, f"{seat.value} allocated offline")
-            if c.excess:
-                self.rec.event(
-                    t,
-                    "excess",
-                    lic,
-                    srv.id,
-                    name,
-                    f"{seat.value}: {c.allocated} allocated of {c.total}",
-                )
-            self.allocation_row(t, p, seat)
-
-    def allocate(self, t: float, pi: int, user: int, seat: SeatType, si: int, how: str) -> None:
-        p = self.world.pools[pi]
-        reinstated = user in p.pool.quarantined
-        p.pool.allocate(user, seat)
-        self.in_quarantine[pi, user] = False
-        seat = p.pool.holders[user]
-        self.held[pi, user] = SEAT_CODE[seat]
-        self.allocated_at[pi, user] = t
-        self.logs[pi].add(user, seat, t, si)
-        server = None if si < 0 else self.world.servers[si].id
-        how = "reinstated" if reinstated else how
-        lic = self.world.licenses[p.license].id
-        self.rec.event(
-            t, "allocate", lic, server, self.world.user_names[user], f"{seat.value} ({how})"
-        )
-        self.allocation_row(t, p, seat)
-
-    def allocation_row(self, t: float, p: PoolRuntime, seat: SeatType) -> None:
-        c = p.pool.counts[seat]
-        lic = self.world.licenses[p.license].id
-        self.rec.allocations.append(
-            (t, lic, p.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
-        )
-
     # -- the run ---------------------------------------------------------------------------
-
-    def _manual_allocations(self) -> None:
-        w = self.world
-        sc = w.scenario
-        for pi, p in enumerate(w.pools):
-            for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
-                self.allocation_row(0.0, p, seat)
-            for gi, g in enumerate(sc.users):
-                if not set(w.group_servers[gi]) & set(p.servers):
-                    continue
-                first = w.group_first_user[gi]
-                for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
-                    if seat.value not in g.access_types or p.pool.is_dynamic(seat):
-                        continue
-                    for u in range(first, first + g.count):
-                        if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
-                            self.allocate(0.0, pi, u, seat, -1, "manual")
-        for lic in w.licenses:
-            for m in lic.meter.months:
-                if lic.has_capacity and m.exhausted_at is not None:
-                    self.rec.event(
-                        m.start,
-                        "capacity_exhausted",
-                        lic.id,
-                        None,
-                        None,
-                        "the allowance is smaller than one unit",
-                    )
 
     def run(self) -> Recorder:
         w = self.world

@@ -1,0 +1,177 @@
+"""The engine's seat keeping: allocations, pool rows, and what each server knows.
+
+A mixin of :class:`sim.model.engine.Engine`: the pools themselves are pure rules
+(:mod:`sim.rules.pool`, :mod:`sim.rules.sync`); this is where the engine applies them and
+records every change, including the offline view of a server cut off from the backend
+and the reconciliation when it syncs again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.admin import AdminItem
+from sim.model.world import PoolRuntime, World
+from sim.recorder import Recorder
+from sim.rules.connectivity import LicenseState, StateSpan, next_success
+from sim.rules.pool import SeatType, SeatView
+from sim.rules.sync import AllocationLog, LocalView, reconcile
+
+SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2}
+
+
+class PoolKeeping:
+    """Seat bookkeeping shared by the engine's fast and exact paths."""
+
+    world: World
+    rec: Recorder
+    held: np.ndarray
+    """Seat code (0 none, 1 professional, 2 analyzer) per pool and user, as the backend knows."""
+    allocated_at: np.ndarray
+    last_used: np.ndarray
+    in_quarantine: np.ndarray
+    logs: list[AllocationLog]
+    local: dict[int, dict[int, SeatType]]
+    reconciling: set[tuple[int, float]]
+    local_allocation: bool
+
+    if TYPE_CHECKING:
+
+        def push_admin(self, t: float, item: AdminItem) -> None: ...
+
+    def _init_pools(self, n_users: int, offline_allocation: str) -> None:
+        n = len(self.world.pools)
+        self.held = np.zeros((n, n_users), dtype=np.int8)
+        self.last_used = np.full((n, n_users), -np.inf)
+        self.allocated_at = np.full((n, n_users), -np.inf)
+        self.in_quarantine = np.zeros((n, n_users), dtype=bool)
+        self.logs = [AllocationLog() for _ in self.world.pools]
+        self.local = {}
+        self.reconciling = set()
+        self.local_allocation = offline_allocation == "local"
+
+    def _allocation_possible(self, group: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        """Whether a user of each row's group could get a dynamic seat in each row's pool."""
+        sc = self.world.scenario
+        table = np.zeros((len(sc.users), len(self.world.pools)), dtype=bool)
+        for gi, g in enumerate(sc.users):
+            for pi, p in enumerate(self.world.pools):
+                table[gi, pi] = any(
+                    seat.value in g.access_types
+                    and p.pool.is_dynamic(seat)
+                    and p.pool.available(seat) > 0
+                    for seat in SEAT_CODE
+                )
+        return table[group, pool]
+
+    def _view(self, t: float, si: int, span: StateSpan, reachable: bool) -> tuple[SeatView, bool]:
+        """The pool as server ``si`` sees it now, and whether it may allocate from it."""
+        srv = self.world.servers[si]
+        pool = self.world.pools[srv.pool].pool
+        online = span.state is LicenseState.LICENSED and reachable
+        if not srv.abilities.backend_bound or online:
+            return pool, srv.abilities.allocation_allowed(span.state, reachable)
+        if span.state is LicenseState.DELAYED_SYNC:
+            last = span.start
+        elif span.last_contact is not None:
+            last = span.last_contact
+        else:
+            last = self.world.schedule.last_before(t)
+        view = LocalView(pool, self.logs[srv.pool], si, last, self.local.setdefault(si, {}))
+        local = self.local_allocation and span.state in (LicenseState.LICENSED, LicenseState.GRACE)
+        return view, local or span.state is LicenseState.DELAYED_SYNC
+
+    def _allocate_locally(self, t: float, si: int, user: int, seat: SeatType) -> None:
+        """An allocation made offline from the server's own view, pushed at its next sync."""
+        srv = self.world.servers[si]
+        self.local[si][user] = seat
+        lic = self.world.licenses[srv.license].id
+        self.rec.event(
+            t, "allocate", lic, srv.id, self.world.user_names[user], f"{seat.value} (local)"
+        )
+        at = next_success(srv.unreachable, self.world.schedule, t, self.world.horizon)
+        if (si, at) not in self.reconciling and at < self.world.horizon:
+            self.reconciling.add((si, at))
+            self.push_admin(at, AdminItem("reconcile", srv.license, (srv.pool,), server=si))
+
+    def reconcile(self, t: float, si: int) -> None:
+        """Server ``si`` syncs: its local allocations join the shared pool."""
+        srv = self.world.servers[si]
+        p = self.world.pools[srv.pool]
+        lic = self.world.licenses[p.license].id
+        for user, seat, added in reconcile(p.pool, self.local.get(si, {})):
+            name = self.world.user_names[user]
+            if not added:
+                self.rec.event(
+                    t, "reconcile", lic, srv.id, name, f"{seat.value}: already allocated"
+                )
+                continue
+            self.held[srv.pool, user] = SEAT_CODE[seat]
+            self.allocated_at[srv.pool, user] = t
+            self.logs[srv.pool].add(user, seat, t, si)
+            c = p.pool.counts[seat]
+            self.rec.event(t, "reconcile", lic, srv.id, name, f"{seat.value} allocated offline")
+            if c.excess:
+                self.rec.event(
+                    t,
+                    "excess",
+                    lic,
+                    srv.id,
+                    name,
+                    f"{seat.value}: {c.allocated} allocated of {c.total}",
+                )
+            self.allocation_row(t, p, seat)
+
+    def allocate(self, t: float, pi: int, user: int, seat: SeatType, si: int, how: str) -> None:
+        p = self.world.pools[pi]
+        reinstated = user in p.pool.quarantined
+        p.pool.allocate(user, seat)
+        self.in_quarantine[pi, user] = False
+        seat = p.pool.holders[user]
+        self.held[pi, user] = SEAT_CODE[seat]
+        self.allocated_at[pi, user] = t
+        self.logs[pi].add(user, seat, t, si)
+        server = None if si < 0 else self.world.servers[si].id
+        how = "reinstated" if reinstated else how
+        lic = self.world.licenses[p.license].id
+        self.rec.event(
+            t, "allocate", lic, server, self.world.user_names[user], f"{seat.value} ({how})"
+        )
+        self.allocation_row(t, p, seat)
+
+    def allocation_row(self, t: float, p: PoolRuntime, seat: SeatType) -> None:
+        c = p.pool.counts[seat]
+        lic = self.world.licenses[p.license].id
+        self.rec.allocations.append(
+            (t, lic, p.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
+        )
+
+    def _manual_allocations(self) -> None:
+        w = self.world
+        sc = w.scenario
+        for pi, p in enumerate(w.pools):
+            for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
+                self.allocation_row(0.0, p, seat)
+            for gi, g in enumerate(sc.users):
+                if not set(w.group_servers[gi]) & set(p.servers):
+                    continue
+                first = w.group_first_user[gi]
+                for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
+                    if seat.value not in g.access_types or p.pool.is_dynamic(seat):
+                        continue
+                    for u in range(first, first + g.count):
+                        if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
+                            self.allocate(0.0, pi, u, seat, -1, "manual")
+        for lic in w.licenses:
+            for m in lic.meter.months:
+                if lic.has_capacity and m.exhausted_at is not None:
+                    self.rec.event(
+                        m.start,
+                        "capacity_exhausted",
+                        lic.id,
+                        None,
+                        None,
+                        "the allowance is smaller than one unit",
+                    )

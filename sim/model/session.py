@@ -1,0 +1,62 @@
+"""A session on the engine's exact path: its plan, and once resolved, its outcome."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Session:
+    """One session on the exact path and, once resolved, its outcome."""
+
+    __slots__ = (
+        "access",
+        "activity",
+        "clicks",
+        "device",
+        "end",
+        "group",
+        "interrupted",
+        "key",
+        "minutes",
+        "next_unit",
+        "order",
+        "planned_end",
+        "server",
+        "start",
+        "unit_ready",
+        "units",
+        "user",
+    )
+
+    def __init__(
+        self,
+        user: int,
+        device: int,
+        server: int,
+        start: float,
+        end: float,
+        clicks: int,
+        order: int,
+        key: tuple[int, ...],
+        units: np.ndarray | None = None,
+        unit_ready: float = -math.inf,
+        activity: np.ndarray | None = None,
+    ) -> None:
+        self.user = user
+        self.device = device
+        self.server = server
+        self.start = start
+        self.end = end
+        self.planned_end = end
+        self.clicks = clicks
+        self.order = order
+        self.key = key
+        self.units = units
+        self.unit_ready = unit_ready
+        self.activity = activity
+        self.access: str | None = None
+        self.interrupted: str | None = None
+        self.minutes = 0.0
+        self.next_unit = 0
