@@ -80,11 +80,16 @@ class GroupPlanner:
         self.busy_until = np.full(self.devices, -np.inf)
         self.weekdays = frozenset(self.b.weekday_numbers)
 
-    def plan(self, day: LocalDay) -> DayPlan | None:
+    def plan(self, day: LocalDay, index: int) -> DayPlan | None:
+        """The plan of the run's ``index``-th local day.
+
+        The stream is keyed by the day's index in the run, not its date: a scenario moved
+        by whole weeks replays the same behaviour on the same weekdays.
+        """
         if day.weekday not in self.weekdays or self.b.sessions_per_day <= 0:
             return None
         b = self.b
-        rng = self.streams.generator("behaviour", self.group.group, day.date)
+        rng = self.streams.generator("behaviour", self.group.group, index)
         n = self.devices
         wall = np.clip(rng.normal(b.day_start.mean_seconds, b.day_start.sd, n), 0.0, 86399.0)
         next_start = np.maximum(day.wall_clock(wall), self.busy_until)

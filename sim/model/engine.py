@@ -169,7 +169,7 @@ class Engine(PoolKeeping):
             if self.reclaiming:
                 self._resolve(max(day.midnight, 0.0))
                 self.admin.reclaim(max(day.midnight, 0.0))
-            plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day))]
+            plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day, k))]
             if plans:
                 self._dispatch(Batch(plans, k), day, until)
             self._resolve(until)
