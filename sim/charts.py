@@ -60,13 +60,34 @@ def allocation_steps(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def allocations(result: Result) -> Figure:
-    """Allocated seats per license and type as steps under the purchased total."""
+    """Allocated seats per pool and type as steps under the purchased total; quarantined
+    seats stacked on the allocated ones (dotted), and excess over the total shaded red."""
     steps = allocation_steps(result)
     fig, ax = _figure("Professional and Analyzer allocations")
     for (lic, typ), df in steps.items():
         if df["total"].max() == 0 and df["allocated"].max() == 0:
             continue
         line = ax.step(df["time"], df["allocated"], where="post", label=f"{lic} {typ} allocated")
+        held = df["allocated"] + df["quarantined"]
+        if df["quarantined"].any():
+            ax.step(
+                df["time"],
+                held,
+                where="post",
+                linestyle=":",
+                color=line[0].get_color(),
+                label=f"{lic} {typ} allocated + quarantined",
+            )
+        over = np.flatnonzero((held > df["total"]).to_numpy()[:-1])
+        for n, i in enumerate(over):
+            ax.fill_between(
+                df["time"].iloc[i : i + 2],
+                [df["total"].iloc[i]] * 2,
+                [held.iloc[i]] * 2,
+                color="#e53935",
+                alpha=0.3,
+                label=f"{lic} {typ} excess" if n == 0 else None,
+            )
         ax.step(
             df["time"],
             df["total"],
