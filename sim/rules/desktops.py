@@ -1,0 +1,53 @@
+"""Desktops: Qlik Sense Desktop's unlock period and QlikView Desktop's license lease.
+
+**Qlik Sense Desktop** is unlocked for 30 days after it authenticates against a production
+Qlik Sense server where the user holds an allocation; every launch tries to renew, which
+succeeds when the server is reachable; 30 days without a renewal lock it (licensing-rules
+§2; never against a test server). **QlikView Desktop** leases a license from a production
+QlikView Server through a Named User CAL (Professional on a signed key), valid 30 days and
+renewed whenever Desktop opens a document from that server; one CAL leases to at most two
+machines. Without a lease Desktop runs as Personal Edition (licensing-rules §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SenseDesktop:
+    """One Qlik Sense Desktop installation's unlock state."""
+
+    unlock: float = 30 * 86400.0
+    authenticated: float | None = None
+
+    def locked(self, t: float) -> bool:
+        return self.authenticated is None or t - self.authenticated >= self.unlock
+
+    def launch(self, t: float, server_reachable: bool, allocated: bool) -> bool:
+        """A launch at ``t``: renew if possible; return whether Desktop may be used."""
+        if server_reachable and allocated:
+            self.authenticated = t
+        return not self.locked(t)
+
+
+@dataclass
+class LeaseRegistry:
+    """The leases a QlikView Server has handed out, per Named CAL (user)."""
+
+    period: float = 30 * 86400.0
+    machines_per_cal: int = 2
+    leases: dict[str, dict[str, float]] = field(default_factory=dict)
+    """user → machine → lease expiry."""
+
+    def valid(self, user: str, machine: str, t: float) -> bool:
+        return self.leases.get(user, {}).get(machine, float("-inf")) > t
+
+    def lease(self, user: str, machine: str, t: float) -> bool:
+        """Grant or renew ``machine``'s lease for ``user`` at ``t``; False at the machine cap."""
+        mine = self.leases.setdefault(user, {})
+        live = {m for m, until in mine.items() if until > t}
+        if machine not in live and len(live) >= self.machines_per_cal:
+            return False
+        mine[machine] = t + self.period
+        return True
