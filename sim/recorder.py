@@ -24,6 +24,7 @@ SESSION_COLUMNS = (
     "clicks",
     "capacity_minutes",
     "order",
+    "login_passes",
 )
 """Session rows hold codes: access 0–3 (none, professional, analyzer, capacity); reasons 0
 for none, else 1 + the index in :data:`sim.rules.reasons.DENIAL_REASONS`."""

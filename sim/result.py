@@ -8,7 +8,7 @@ table              one row per        columns
 =================  =================  =====================================================
 ``sessions``       session attempt    user, group, directory, server, product, role, device,
                                       start, end, planned_end, access, denied_reason,
-                                      interrupted, clicks, capacity_minutes
+                                      interrupted, clicks, capacity_minutes, login_passes
 ``events``         license event      time, kind, license, server, user, detail
 ``allocations``    change of a pool   time, license, pool, type, total, allocated, quarantined,
                                       available, excess
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.model.fastpath import ACCESS_CODES
 from sim.model.world import World
 from sim.recorder import (
     ALLOCATION_COLUMNS,
@@ -251,11 +252,12 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "start": column("start", np.float64),
             "end": column("end", np.float64),
             "planned_end": column("planned_end", np.float64),
-            "access": coded("access", ["", "professional", "analyzer", "capacity"]),
+            "access": coded("access", list(ACCESS_CODES)),
             "denied_reason": coded("denied_reason", reasons),
             "interrupted": coded("interrupted", reasons),
             "clicks": column("clicks", np.int64),
             "capacity_minutes": column("capacity_minutes", np.float64),
+            "login_passes": column("login_passes", np.int64),
         }
     )
 

@@ -191,3 +191,20 @@ def test_refusing_offline_allocation_keeps_the_pool_exact() -> None:
         "backend_unreachable",
         "no_seat",
     ]
+
+
+def test_token_license_user_and_login_passes() -> None:
+    r = run("tokens.yaml")
+    staff = sessions(r, "staff")
+    assert lst(staff["access"]) == ["user_pass", None]
+    assert staff.loc[1, "denied_reason"] == "no_seat"
+    v = sessions(r, "visitors")
+    long = v.iloc[0]
+    assert long["login_passes"] == 3  # a 130-minute session: passes at 0, 60 and 120 minutes
+    assert long["end"] - long["start"] == pd.Timedelta(minutes=130)
+    assert v["login_passes"].tolist()[1:3] == [1, 0]  # a login within the pass's hour is free
+    assert lst(v["access"])[3:10] == ["login_pass"] * 6 + [None]
+    assert v.loc[9, "denied_reason"] == "no_login_pass"
+    # the passes used on 3 February at 10:00 return exactly 28 days later
+    assert v.loc[10, "denied_reason"] == "no_login_pass"
+    assert v.loc[11, "access"] == "login_pass"

@@ -27,6 +27,7 @@ from sim.model.admin import Administration, AdminItem
 from sim.model.behaviour import Batch, GroupPlanner, replan_activity
 from sim.model.calendar import LocalDay
 from sim.model.fastpath import (
+    ACCESS_CODES,
     DELAYED_SYNC_CODE,
     LICENSED_CODE,
     UNLICENSED_CODE,
@@ -38,7 +39,8 @@ from sim.model.fastpath import (
 )
 from sim.model.pools import SEAT_CODE, PoolKeeping
 from sim.model.session import Session
-from sim.model.world import LicenseRuntime, World, build_world
+from sim.model.tokens import LOGIN_PASS, TokenAccess
+from sim.model.world import LicenseRuntime, ServerRuntime, World, build_world
 from sim.recorder import Recorder
 from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
@@ -50,10 +52,10 @@ from sim.scenario import Scenario
 
 # At one instant: sessions end, quarantines end, admin work, capacity units, sessions start.
 END, EXPIRE, ADMIN, UNIT, START = 0, 1, 2, 3, 4
-ACCESS_CODE = {None: 0, "professional": 1, "analyzer": 2, "capacity": 3}
+ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
 
 
-class Engine(PoolKeeping):
+class Engine(PoolKeeping, TokenAccess):
     """One run of one scenario: build, run, hand the rows to a Result."""
 
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
@@ -77,6 +79,7 @@ class Engine(PoolKeeping):
         )
         n_lic = len(world.licenses)
         self._init_pools(n_users, sc.rules.offline_allocation)
+        self._init_tokens(n_users)
         self.running = np.full((n_lic, n_users * self.devices), -np.inf)
         self.slow_busy = np.full(n_users * self.devices, -np.inf)
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
@@ -342,8 +345,8 @@ class Engine(PoolKeeping):
         for _, kind, _, s in sorted(self.heap, key=lambda item: item[:3]):
             if kind in (START, ADMIN, EXPIRE):
                 continue
-            s.end = min(s.planned_end, h)
-            if kind == END:
+            s.end = min(s.end, h)
+            if kind == END or s.access == LOGIN_PASS:
                 self.parallel.close(s.user, h)
             self._record(s)
         self.heap.clear()
@@ -354,6 +357,8 @@ class Engine(PoolKeeping):
         span = srv.timeline.at(t)
         if span.state is LicenseState.UNLICENSED:
             return self._deny(s, span.reason or DenialReason.GRACE_EXPIRED)
+        if self._is_token_license(srv.license):
+            return self._start_tokens(t, s, srv, END, UNIT)
         lic = w.licenses[srv.license]
         reachable = not srv.unreachable.contains(t)
         slot = s.user * self.devices + s.device
@@ -377,10 +382,7 @@ class Engine(PoolKeeping):
                 reason = DenialReason.QUARANTINED
             return self._deny(s, reason)
         s.access = decision.access
-        cut = srv.timeline.unlicensed_from(t)
-        if cut is not None and cut.start < s.end:
-            s.end = cut.start
-            s.interrupted = cut.reason
+        self._cut_by_expiry(t, s, srv)
         if decision.access != CAPACITY:
             if not self.parallel.open(s.user, t):
                 s.access = None
@@ -399,6 +401,13 @@ class Engine(PoolKeeping):
         s.units = self._capacity_units(s, running)
         s.next_unit = int(np.searchsorted(s.units, t, side="right"))
         return self._next_unit(s)
+
+    def _cut_by_expiry(self, t: float, s: Session, srv: ServerRuntime) -> None:
+        """A granted session ends when its server next becomes unlicensed."""
+        cut = srv.timeline.unlicensed_from(t)
+        if cut is not None and cut.start < s.end:
+            s.end = cut.start
+            s.interrupted = cut.reason
 
     def _capacity_units(self, s: Session, running: float) -> np.ndarray:
         if s.activity is not None:
@@ -436,6 +445,8 @@ class Engine(PoolKeeping):
 
     def _unit(self, t: float, s: Session) -> None:
         w = self.world
+        if s.access == LOGIN_PASS:
+            return self._next_pass(t, s, END, UNIT)
         if t >= w.horizon:
             s.end = w.horizon
             return self._record(s)
@@ -503,6 +514,7 @@ class Engine(PoolKeeping):
                 s.clicks,
                 s.minutes,
                 s.order,
+                s.passes,
             )
         )
 

@@ -25,7 +25,7 @@ from sim.rules.reasons import DENIAL_REASONS, DenialReason
 if TYPE_CHECKING:
     from sim.model.engine import Engine
 
-ACCESS_CODES = ("", "professional", "analyzer", "capacity")
+ACCESS_CODES = ("", "professional", "analyzer", "capacity", "user_pass", "login_pass")
 CAPACITY_CODE = 3
 STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
 UNLICENSED_CODE = STATE_CODES[LicenseState.UNLICENSED]
@@ -231,6 +231,7 @@ class FastPath:
                 b.clicks[rows].astype(np.int32),
                 minutes,
                 b.order[rows].astype(np.int16),
+                np.zeros(n, dtype=np.int16),
             )
         )
 

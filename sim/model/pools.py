@@ -19,7 +19,8 @@ from sim.rules.connectivity import LicenseState, StateSpan, next_success
 from sim.rules.pool import SeatType, SeatView
 from sim.rules.sync import AllocationLog, LocalView, reconcile
 
-SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2}
+SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2, SeatType.USER_PASS: 4}
+"""Seat codes in ``held`` are the access codes of :data:`sim.model.fastpath.ACCESS_CODES`."""
 
 
 class PoolKeeping:
@@ -152,13 +153,13 @@ class PoolKeeping:
         w = self.world
         sc = w.scenario
         for pi, p in enumerate(w.pools):
-            for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
+            for seat in p.seats:
                 self.allocation_row(0.0, p, seat)
             for gi, g in enumerate(sc.users):
                 if not set(w.group_servers[gi]) & set(p.servers):
                     continue
                 first = w.group_first_user[gi]
-                for seat in (SeatType.PROFESSIONAL, SeatType.ANALYZER):
+                for seat in p.seats:
                     if seat.value not in g.access_types or p.pool.is_dynamic(seat):
                         continue
                     for u in range(first, first + g.count):

@@ -22,6 +22,7 @@ class Session:
         "minutes",
         "next_unit",
         "order",
+        "passes",
         "planned_end",
         "server",
         "start",
@@ -59,4 +60,5 @@ class Session:
         self.access: str | None = None
         self.interrupted: str | None = None
         self.minutes = 0.0
+        self.passes = 0
         self.next_unit = 0

@@ -32,7 +32,7 @@ from sim.rules.pool import SeatType, UserPool
 from sim.scenario import License, Outage, RandomOutages, Scenario, ScenarioError
 from sim.scenario.errors import Problem
 
-SIMULATED_ACCESS = frozenset({"professional", "analyzer", "capacity"})
+SIMULATED_ACCESS = frozenset({"professional", "analyzer", "capacity", "user_pass", "login_pass"})
 SESSION_PRODUCTS = frozenset({"qlik_sense", "qlikview"})
 MAX_RANDOM_OUTAGES = 100_000
 
@@ -56,6 +56,8 @@ class PoolRuntime:
     license: int
     pool: UserPool
     servers: list[int]
+    seats: tuple[SeatType, ...] = (SeatType.PROFESSIONAL, SeatType.ANALYZER)
+    """The seat types this license sells: user passes on a token license."""
 
 
 @dataclass
@@ -145,13 +147,12 @@ def _random_outages(
 
 def _check_supported(scenario: Scenario) -> None:
     for i, lic in enumerate(scenario.licenses):
-        if lic.tokens is not None or lic.qlikview_cals is not None:
+        if lic.qlikview_cals is not None:
             raise _refuse(
                 scenario,
-                f"licenses[{i}]",
+                f"licenses[{i}].qlikview_cals",
                 lic.id,
-                "a Professional/Analyzer/Capacity license: tokens and QlikView CALs validate "
-                "but are not simulated yet",
+                "a user-based or token license: QlikView CALs validate but are not simulated yet",
             )
     if scenario.desktops:
         raise _refuse(
@@ -164,8 +165,8 @@ def _check_supported(scenario: Scenario) -> None:
                 scenario,
                 f"users[{i}].access",
                 sorted(extra)[0],
-                "professional, analyzer or capacity: the legacy access types validate but "
-                "are not simulated yet",
+                "professional, analyzer, capacity, user_pass or login_pass: the QlikView CAL "
+                "types validate but are not simulated yet",
             )
         for j, sid in enumerate(g.servers):
             if scenario.server(sid).product not in SESSION_PRODUCTS:
@@ -267,7 +268,20 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
             )
             label = f"{lic.id}@{srv.id}" if per_site else lic.id
             pools.append(
-                PoolRuntime(label, li, UserPool(lic.professional, lic.analyzer, dynamic), [])
+                PoolRuntime(
+                    label,
+                    li,
+                    UserPool(
+                        lic.professional,
+                        lic.analyzer,
+                        dynamic,
+                        user_passes=0 if lic.tokens is None else lic.tokens.user_passes,
+                    ),
+                    [],
+                    (SeatType.USER_PASS,)
+                    if lic.tokens is not None
+                    else (SeatType.PROFESSIONAL, SeatType.ANALYZER),
+                )
             )
             if not per_site:
                 shared[li] = len(pools) - 1

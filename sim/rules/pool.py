@@ -22,10 +22,12 @@ from typing import Protocol
 
 
 class SeatType(StrEnum):
-    """The user-based access types of a Professional/Analyzer license."""
+    """Access assigned to a named user: Professional and Analyzer on a user-based license,
+    a user access pass on a token license (licensing-rules §3, §5)."""
 
     PROFESSIONAL = "professional"
     ANALYZER = "analyzer"
+    USER_PASS = "user_pass"
 
 
 class SeatView(Protocol):
@@ -72,11 +74,13 @@ class UserPool:
     dynamic: frozenset[SeatType] = frozenset()
     holders: dict[int, SeatType] = field(default_factory=dict)
     quarantined: dict[int, Quarantine] = field(default_factory=dict)
+    user_passes: int = 0
 
     def __post_init__(self) -> None:
         self.counts = {
             SeatType.PROFESSIONAL: SeatCounts(self.professional),
             SeatType.ANALYZER: SeatCounts(self.analyzer),
+            SeatType.USER_PASS: SeatCounts(self.user_passes),
         }
 
     def set_total(self, seat: SeatType, total: int) -> None:

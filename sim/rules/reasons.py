@@ -46,6 +46,9 @@ class DenialReason(StrEnum):
     """An offline site's Signed License Definition passed its end date and no renewal has
     been applied yet."""
 
+    NO_LOGIN_PASS = "no_login_pass"
+    """A token license's login access passes are all in use until their 28-day return."""
+
     QUARANTINED = "quarantined"
     """The user's seat was deallocated and is in quarantine; only reinstating it to the same
     user gives access again."""

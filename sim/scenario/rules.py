@@ -64,6 +64,22 @@ class Rules(_Model):
         description="How often an SLK site refreshes its license definition (and a LEF site "
         "its LEF). Default 24h (licensing-rules §1).",
     )
+    session_inactivity: Duration = Field(
+        1800.0,
+        description="How long a Qlik Sense session stays open after its last activity when "
+        "the user does not log out (login passes keep counting). Default 30min "
+        "(licensing-rules §5).",
+    )
+    login_pass_period: PositiveDuration = Field(
+        3600.0,
+        description="How long one login access pass covers from the first login. Default "
+        "60min (licensing-rules §5).",
+    )
+    login_pass_return: Duration = Field(
+        28 * DAY,
+        description="When a used login access pass returns to the pool. Default 28d "
+        "(licensing-rules §5).",
+    )
     quarantine: Duration = Field(
         7 * DAY,
         description="How long a deallocated seat stays quarantined, counted from its last "

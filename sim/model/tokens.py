@@ -1,0 +1,115 @@
+"""Token licenses on the engine's exact path: user access passes and login access passes.
+
+A mixin of :class:`sim.model.engine.Engine`. The rules are in :mod:`sim.rules.passes`;
+here a login-pass session takes its passes in time order with everything else (the first
+at login, then one every 60 minutes while the session lasts, including the 30 idle minutes
+before Qlik Sense closes a session the user did not log out of), and every pass taken goes
+back to the pool 28 days later.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.model.session import Session
+from sim.model.world import ServerRuntime, World
+from sim.rules.parallel import ParallelSessions
+from sim.rules.passes import LoginPassPool, login_pass_starts
+from sim.rules.pool import SeatType
+from sim.rules.reasons import DenialReason
+
+LOGIN_PASS = "login_pass"
+USER_PASS = "user_pass"
+
+
+class TokenAccess:
+    """User and login access passes of token licenses."""
+
+    world: World
+    parallel: ParallelSessions
+    eligible: list[tuple[str, ...]]
+    in_quarantine: np.ndarray
+    pass_pools: list[LoginPassPool | None]
+    pass_until: np.ndarray
+
+    if TYPE_CHECKING:
+
+        def _deny(self, s: Session, reason: str) -> None: ...
+        def _push(self, t: float, kind: int, s: Any) -> None: ...
+        def _interrupt(self, t: float, s: Session, reason: str) -> None: ...
+        def _cut_by_expiry(self, t: float, s: Session, srv: ServerRuntime) -> None: ...
+
+    def _init_tokens(self, n_users: int) -> None:
+        sc = self.world.scenario
+        self.pass_pools = [
+            None
+            if lic.tokens is None
+            else LoginPassPool(lic.tokens.login_passes, sc.rules.login_pass_return)
+            for lic in sc.licenses
+        ]
+        self.pass_until = np.full((len(sc.licenses), n_users), -np.inf)
+
+    def _is_token_license(self, li: int) -> bool:
+        return self.pass_pools[li] is not None
+
+    def _start_tokens(
+        self, t: float, s: Session, srv: ServerRuntime, end_kind: int, unit_kind: int
+    ) -> None:
+        """A login on a token license: the user's pass, else a login pass, else denied."""
+        rules = self.world.scenario.rules
+        pool = self.world.pools[srv.pool].pool
+        li = srv.license
+        passes = self.pass_pools[li]
+        eligible = self.eligible[int(self.world.user_group[s.user])]
+        if pool.seat_of(s.user) is SeatType.USER_PASS:
+            access = USER_PASS
+        elif LOGIN_PASS in eligible and passes is not None and srv.product == "qlik_sense":
+            access = LOGIN_PASS
+        else:
+            quarantined = self.in_quarantine[srv.pool, s.user]
+            return self._deny(s, DenialReason.QUARANTINED if quarantined else DenialReason.NO_SEAT)
+        if not self.parallel.can_open(s.user, t):
+            return self._deny(s, DenialReason.PARALLEL_LIMIT)
+        if access == LOGIN_PASS:
+            assert passes is not None
+            s.end = s.planned_end + rules.session_inactivity
+            starts = login_pass_starts(
+                t, s.end, float(self.pass_until[li, s.user]), rules.login_pass_period
+            )
+            if starts and starts[0] == t:
+                if not passes.take(t):
+                    return self._deny(s, DenialReason.NO_LOGIN_PASS)
+                self._passed(t, s, li)
+                starts = starts[1:]
+            s.units = np.asarray(starts, dtype=np.float64)
+            s.next_unit = 0
+        self.parallel.open(s.user, t)
+        s.access = access
+        self._cut_by_expiry(t, s, srv)
+        if access == LOGIN_PASS and s.units is not None and s.units.size and s.units[0] < s.end:
+            self._push(float(s.units[0]), unit_kind, s)
+        else:
+            self._push(min(s.end, self.world.horizon), end_kind, s)
+        return None
+
+    def _passed(self, t: float, s: Session, li: int) -> None:
+        s.passes += 1
+        self.pass_until[li, s.user] = t + self.world.scenario.rules.login_pass_period
+
+    def _next_pass(self, t: float, s: Session, end_kind: int, unit_kind: int) -> None:
+        """At a pass boundary of a running login-pass session: take the next pass."""
+        srv = self.world.servers[s.server]
+        passes = self.pass_pools[srv.license]
+        assert passes is not None and s.units is not None
+        s.next_unit += 1
+        if not passes.take(t):
+            self.parallel.close(s.user, t)
+            return self._interrupt(t, s, DenialReason.NO_LOGIN_PASS)
+        self._passed(t, s, srv.license)
+        if s.next_unit < s.units.size and s.units[s.next_unit] < s.end:
+            self._push(float(s.units[s.next_unit]), unit_kind, s)
+        else:
+            self._push(min(s.end, self.world.horizon), end_kind, s)
+        return None
