@@ -208,3 +208,21 @@ def test_token_license_user_and_login_passes() -> None:
     # the passes used on 3 February at 10:00 return exactly 28 days later
     assert v.loc[10, "denied_reason"] == "no_login_pass"
     assert v.loc[11, "access"] == "login_pass"
+
+
+def test_qlikview_cals_named_session_and_usage() -> None:
+    r = run("qlikview-cals.yaml")
+    assert lst(sessions(r, "named")["access"]) == ["named_cal"]
+    desk = sessions(r, "desk")
+    # 5 minutes charged 15: desk-2 refused at 09:10; desk-1 reuses its CAL at 09:12
+    assert lst(desk["access"]) == ["session_cal", None, "session_cal", "session_cal"]
+    assert desk.loc[1, "denied_reason"] == "no_cal"
+    rare = sessions(r, "rare")
+    day1 = rare[rare["start"] < utc("2026-02-03")]
+    assert lst(day1["access"]) == ["usage_cal"] * 28 + [None]
+    later = rare[rare["start"] >= utc("2026-02-03")].reset_index(drop=True)
+    # a pool of 28 recharges one a day
+    assert lst(later["access"]) == ["usage_cal", None, "usage_cal", "usage_cal"]
+    cut = later.iloc[3]
+    assert cut["interrupted"] == "no_cal"
+    assert cut["end"] - cut["start"] == pd.Timedelta(minutes=50)

@@ -861,4 +861,4 @@ def test_unknown_key_deep_inside() -> None:
     p = problem_at(
         with_users(behaviour={"day_start": {"sdev": "1h"}}), "users[0].behaviour.day_start.sdev"
     )
-    assert p.expected == "unknown key (did you mean 'sd'? expected one of: mean, sd)"
+    assert p.expected == "unknown key (did you mean 'sd'? expected one of: mean, sd, spread)"

@@ -91,7 +91,10 @@ class GroupPlanner:
         b = self.b
         rng = self.streams.generator("behaviour", self.group.group, index)
         n = self.devices
-        wall = np.clip(rng.normal(b.day_start.mean_seconds, b.day_start.sd, n), 0.0, 86399.0)
+        if b.day_start.spread == "uniform":
+            wall = rng.uniform(0.0, 86400.0, n)
+        else:
+            wall = np.clip(rng.normal(b.day_start.mean_seconds, b.day_start.sd, n), 0.0, 86399.0)
         next_start = np.maximum(day.wall_clock(wall), self.busy_until)
         count = rng.poisson(b.sessions_per_day, n)
         parts: list[tuple[np.ndarray, ...]] = []

@@ -26,6 +26,7 @@ import simpy
 from sim.model.admin import Administration, AdminItem
 from sim.model.behaviour import Batch, GroupPlanner, replan_activity
 from sim.model.calendar import LocalDay
+from sim.model.cals import CAL_ACCESS, CalAccess
 from sim.model.fastpath import (
     ACCESS_CODES,
     DELAYED_SYNC_CODE,
@@ -50,12 +51,15 @@ from sim.rules.reasons import DenialReason
 from sim.rules.sync import LocalView
 from sim.scenario import Scenario
 
+# Token and CAL access is resolved on the exact path only.
+LEGACY_ACCESS = frozenset({"user_pass", "login_pass"}) | CAL_ACCESS
+
 # At one instant: sessions end, quarantines end, admin work, capacity units, sessions start.
 END, EXPIRE, ADMIN, UNIT, START = 0, 1, 2, 3, 4
 ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
 
 
-class Engine(PoolKeeping, TokenAccess):
+class Engine(PoolKeeping, TokenAccess, CalAccess):
     """One run of one scenario: build, run, hand the rows to a Result."""
 
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
@@ -80,6 +84,7 @@ class Engine(PoolKeeping, TokenAccess):
         n_lic = len(world.licenses)
         self._init_pools(n_users, sc.rules.offline_allocation)
         self._init_tokens(n_users)
+        self._init_cals()
         self.running = np.full((n_lic, n_users * self.devices), -np.inf)
         self.slow_busy = np.full(n_users * self.devices, -np.inf)
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
@@ -119,7 +124,12 @@ class Engine(PoolKeeping, TokenAccess):
         self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
         # Users of a group with as many devices as the parallel limit may reach it.
         self.group_exact = np.array(
-            [g.sessions is not None or g.behaviour.devices >= self.limit for g in sc.users],
+            [
+                g.sessions is not None
+                or g.behaviour.devices >= self.limit
+                or bool(set(g.access_types) & LEGACY_ACCESS)
+                for g in sc.users
+            ],
             dtype=bool,
         )
 
@@ -322,6 +332,7 @@ class Engine(PoolKeeping, TokenAccess):
                     (-1, n),
                     activity=activity,
                 )
+                s.closed = ss.duration is not None
                 if 0.0 <= at < w.horizon:
                     self._push(at, START, s)
 
@@ -346,7 +357,9 @@ class Engine(PoolKeeping, TokenAccess):
             if kind in (START, ADMIN, EXPIRE):
                 continue
             s.end = min(s.end, h)
-            if kind == END or s.access == LOGIN_PASS:
+            if s.access in CAL_ACCESS:
+                self._end_cal(h, s)
+            elif kind == END or s.access == LOGIN_PASS:
                 self.parallel.close(s.user, h)
             self._record(s)
         self.heap.clear()
@@ -359,6 +372,8 @@ class Engine(PoolKeeping, TokenAccess):
             return self._deny(s, span.reason or DenialReason.GRACE_EXPIRED)
         if self._is_token_license(srv.license):
             return self._start_tokens(t, s, srv, END, UNIT)
+        if self._is_cal_site(srv.pool):
+            return self._start_cals(t, s, srv, END)
         lic = w.licenses[srv.license]
         reachable = not srv.unreachable.contains(t)
         slot = s.user * self.devices + s.device
@@ -482,7 +497,10 @@ class Engine(PoolKeeping, TokenAccess):
         return True
 
     def _end(self, t: float, s: Session) -> None:
-        self.parallel.close(s.user, t)
+        if s.access in CAL_ACCESS:
+            self._end_cal(t, s)
+        else:
+            self.parallel.close(s.user, t)
         self._record(s)
 
     def _deny(self, s: Session, reason: str) -> None:

@@ -25,7 +25,17 @@ from sim.rules.reasons import DENIAL_REASONS, DenialReason
 if TYPE_CHECKING:
     from sim.model.engine import Engine
 
-ACCESS_CODES = ("", "professional", "analyzer", "capacity", "user_pass", "login_pass")
+ACCESS_CODES = (
+    "",
+    "professional",
+    "analyzer",
+    "capacity",
+    "user_pass",
+    "login_pass",
+    "named_cal",
+    "session_cal",
+    "usage_cal",
+)
 CAPACITY_CODE = 3
 STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
 UNLICENSED_CODE = STATE_CODES[LicenseState.UNLICENSED]

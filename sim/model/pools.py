@@ -19,7 +19,12 @@ from sim.rules.connectivity import LicenseState, StateSpan, next_success
 from sim.rules.pool import SeatType, SeatView
 from sim.rules.sync import AllocationLog, LocalView, reconcile
 
-SEAT_CODE = {SeatType.PROFESSIONAL: 1, SeatType.ANALYZER: 2, SeatType.USER_PASS: 4}
+SEAT_CODE = {
+    SeatType.PROFESSIONAL: 1,
+    SeatType.ANALYZER: 2,
+    SeatType.USER_PASS: 4,
+    SeatType.NAMED_CAL: 6,
+}
 """Seat codes in ``held`` are the access codes of :data:`sim.model.fastpath.ACCESS_CODES`."""
 
 

@@ -14,6 +14,7 @@ class Session:
         "access",
         "activity",
         "clicks",
+        "closed",
         "device",
         "end",
         "group",
@@ -61,4 +62,6 @@ class Session:
         self.interrupted: str | None = None
         self.minutes = 0.0
         self.passes = 0
+        self.closed = False
+        """Closed explicitly at ``end`` (a scripted duration): no idle timeout is added."""
         self.next_unit = 0

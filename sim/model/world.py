@@ -32,7 +32,10 @@ from sim.rules.pool import SeatType, UserPool
 from sim.scenario import License, Outage, RandomOutages, Scenario, ScenarioError
 from sim.scenario.errors import Problem
 
-SIMULATED_ACCESS = frozenset({"professional", "analyzer", "capacity", "user_pass", "login_pass"})
+SIMULATED_ACCESS = frozenset(
+    {"professional", "analyzer", "capacity", "user_pass", "login_pass"}
+    | {"named_cal", "session_cal", "usage_cal"}
+)
 SESSION_PRODUCTS = frozenset({"qlik_sense", "qlikview"})
 MAX_RANDOM_OUTAGES = 100_000
 
@@ -147,12 +150,12 @@ def _random_outages(
 
 def _check_supported(scenario: Scenario) -> None:
     for i, lic in enumerate(scenario.licenses):
-        if lic.qlikview_cals is not None:
+        if lic.qlikview_cals is not None and lic.qlikview_cals.document:
             raise _refuse(
                 scenario,
-                f"licenses[{i}].qlikview_cals",
-                lic.id,
-                "a user-based or token license: QlikView CALs validate but are not simulated yet",
+                f"licenses[{i}].qlikview_cals.document",
+                lic.qlikview_cals.document,
+                "0: Document CALs validate but are not simulated yet",
             )
     if scenario.desktops:
         raise _refuse(
@@ -165,8 +168,8 @@ def _check_supported(scenario: Scenario) -> None:
                 scenario,
                 f"users[{i}].access",
                 sorted(extra)[0],
-                "professional, analyzer, capacity, user_pass or login_pass: the QlikView CAL "
-                "types validate but are not simulated yet",
+                "an access type other than document_cal: Document CALs validate but are not "
+                "simulated yet",
             )
         for j, sid in enumerate(g.servers):
             if scenario.server(sid).product not in SESSION_PRODUCTS:
@@ -176,6 +179,14 @@ def _check_supported(scenario: Scenario) -> None:
                     sid,
                     "a Qlik Sense or QlikView server (users do not open sessions on NPrinting)",
                 )
+
+
+def _seats(lic: License) -> tuple[SeatType, ...]:
+    if lic.tokens is not None:
+        return (SeatType.USER_PASS,)
+    if lic.qlikview_cals is not None:
+        return (SeatType.NAMED_CAL,)
+    return (SeatType.PROFESSIONAL, SeatType.ANALYZER)
 
 
 def _timeline(
@@ -276,11 +287,10 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                         lic.analyzer,
                         dynamic,
                         user_passes=0 if lic.tokens is None else lic.tokens.user_passes,
+                        named_cals=0 if lic.qlikview_cals is None else lic.qlikview_cals.named,
                     ),
                     [],
-                    (SeatType.USER_PASS,)
-                    if lic.tokens is not None
-                    else (SeatType.PROFESSIONAL, SeatType.ANALYZER),
+                    _seats(lic),
                 )
             )
             if not per_site:

@@ -23,11 +23,12 @@ from typing import Protocol
 
 class SeatType(StrEnum):
     """Access assigned to a named user: Professional and Analyzer on a user-based license,
-    a user access pass on a token license (licensing-rules §3, §5)."""
+    a user access pass on a token license, a Named User CAL on QlikView (§3, §5, §6)."""
 
     PROFESSIONAL = "professional"
     ANALYZER = "analyzer"
     USER_PASS = "user_pass"
+    NAMED_CAL = "named_cal"
 
 
 class SeatView(Protocol):
@@ -75,12 +76,14 @@ class UserPool:
     holders: dict[int, SeatType] = field(default_factory=dict)
     quarantined: dict[int, Quarantine] = field(default_factory=dict)
     user_passes: int = 0
+    named_cals: int = 0
 
     def __post_init__(self) -> None:
         self.counts = {
             SeatType.PROFESSIONAL: SeatCounts(self.professional),
             SeatType.ANALYZER: SeatCounts(self.analyzer),
             SeatType.USER_PASS: SeatCounts(self.user_passes),
+            SeatType.NAMED_CAL: SeatCounts(self.named_cals),
         }
 
     def set_total(self, seat: SeatType, total: int) -> None:

@@ -49,6 +49,10 @@ class DenialReason(StrEnum):
     NO_LOGIN_PASS = "no_login_pass"
     """A token license's login access passes are all in use until their 28-day return."""
 
+    NO_CAL = "no_cal"
+    """A QlikView server found no CAL for the user: no Named CAL, every Session CAL in use,
+    and no Usage CAL left (or the user's Usage CAL minutes are spent)."""
+
     QUARANTINED = "quarantined"
     """The user's seat was deallocated and is in quarantine; only reinstating it to the same
     user gives access again."""

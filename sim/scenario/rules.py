@@ -80,6 +80,27 @@ class Rules(_Model):
         description="When a used login access pass returns to the pool. Default 28d "
         "(licensing-rules §5).",
     )
+    session_cal_minimum: Duration = Field(
+        900.0,
+        description="Least time a QlikView Session CAL is charged; a reopen on the same "
+        "client within it reuses the CAL. Default 15min (licensing-rules §6; older sources "
+        "say 30 min).",
+    )
+    qlikview_idle_timeout: Duration = Field(
+        1800.0,
+        description="How long a QlikView session stays open after its last activity unless "
+        "closed explicitly. Default 1800s (licensing-rules §6).",
+    )
+    usage_cal_minutes: PositiveDuration = Field(
+        3600.0,
+        description="Time one Usage CAL gives one user on a document per period. Default "
+        "60min (licensing-rules §6).",
+    )
+    usage_cal_period: PositiveDuration = Field(
+        28 * DAY,
+        description="The Usage CAL period: a pool of n recharges n per period. Default 28d "
+        "(licensing-rules §6; some sources say monthly).",
+    )
     quarantine: Duration = Field(
         7 * DAY,
         description="How long a deallocated seat stays quarantined, counted from its last "

@@ -64,7 +64,8 @@ ACCESS_TYPES: tuple[str, ...] = get_args(AccessType)
 
 
 class DayStart(_Model):
-    """When a working day starts: normally distributed around a local time of day."""
+    """When a working day starts: normally distributed around a local time of day, or
+    uniform over the whole day for a population that arrives around the clock."""
 
     mean: str = Field(
         "09:00",
@@ -72,6 +73,12 @@ class DayStart(_Model):
     )
     sd: Duration = Field(
         1800.0, description="Standard deviation of the start time. Default 30min (model choice)."
+    )
+    spread: Literal["normal", "uniform"] = Field(
+        "normal",
+        description="normal: around `mean` with `sd`; uniform: anywhere in the local day "
+        "(`mean` and `sd` unused), which makes a large group a Poisson arrival stream. "
+        "Default normal (model choice).",
     )
 
     @field_validator("mean", mode="before")

@@ -1,0 +1,230 @@
+"""The sweep itself: every variant × replication, run anywhere, stored, and aggregated.
+
+:func:`sweep` builds the grid (:mod:`.grid`), skips the pieces already stored in ``out``
+(:mod:`.store`), runs the others on the chosen executor (:mod:`.executors`), writes each
+as it completes, and stacks every table in a fixed order (variant order, then
+replication), so that the result does not depend on where or in which order pieces ran.
+With ``out`` it also writes ``summary.csv``, ``differences.csv`` (see :mod:`.stats`),
+``failures.csv`` (variant, replication, error type, message of every piece that failed in
+this sweep; failed pieces are tried again by the next one) and ``sweep.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.result import TABLES
+from sim.scenario import Problem, Scenario, ScenarioError
+from sim.scenario.errors import format_path
+from sim.scenario.paths import _check_path
+
+from . import stats, store
+from .executors import Task, execute
+from .grid import Variant, build_variants
+
+__all__ = ["FAILURE_COLUMNS", "SweepResult", "check_paths", "scenario_data", "sweep"]
+
+FAILURE_COLUMNS = ["variant", "replication", "error_type", "message"]
+
+Progress = Callable[[int, int, dict[str, Any]], None]
+"""Called after each computed piece with (pieces done, pieces to compute, outcome)."""
+
+
+@dataclass
+class SweepResult:
+    """The stacked tables of a sweep and their aggregates."""
+
+    scenario: Scenario
+    variants: list[Variant]
+    replications: int
+    tables: dict[str, pd.DataFrame]
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    failures: pd.DataFrame
+    computed: int = 0
+    skipped: int = 0
+    wall_seconds: float = 0.0
+    out: Path | None = None
+    parameters: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name in TABLES:
+            return self.tables[name]
+        raise AttributeError(name)
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON-ready data that a worker turns back into the same one."""
+    data: dict[str, Any] = scenario.model_dump(mode="json", exclude_unset=True)
+    data.setdefault("timezone", scenario.timezone)
+    return data
+
+
+def check_paths(scenario: Scenario, paths: Sequence[str], source: str = "sweep") -> None:
+    """Raise :class:`ScenarioError` if a swept path leads nowhere in ``scenario``."""
+    problems = []
+    for path in paths:
+        reason = _check_path(scenario, path) if path.strip() else "expected a dotted path"
+        if reason is not None:
+            problems.append(Problem(format_path((path,)), path, reason))
+    if problems:
+        raise ScenarioError(source, problems)
+
+
+def sweep(
+    scenario: Scenario,
+    variants: Mapping[str, Sequence[Any]] | None = None,
+    replications: int | None = None,
+    executor: Any = "serial",
+    workers: int | None = None,
+    out: Path | str | None = None,
+    *,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Run every variant × replication of ``scenario`` and aggregate them.
+
+    ``variants`` maps dotted paths to the values to try (full factorial); default the
+    scenario's ``experiment.sweep``. ``replications`` defaults to
+    ``experiment.replications`` (or 1). ``executor`` is ``"serial"``, ``"processes"``,
+    ``"dask-local"``, a Dask scheduler address or a ``dask.distributed.Client``;
+    ``workers`` the number of local processes. ``seed`` overrides the scenario's seed.
+    Raises :class:`ScenarioError` if a swept path does not exist; an invalid value only
+    fails its own variant.
+    """
+    began = time.perf_counter()
+    experiment = scenario.experiment
+    if variants is None:
+        variants = experiment.sweep if experiment is not None else {}
+    if replications is None:
+        replications = experiment.replications if experiment is not None else 1
+    if replications < 1:
+        raise ValueError(f"replications: expected at least 1, not {replications}")
+    check_paths(scenario, list(variants))
+    grid = build_variants(variants)
+    data = scenario_data(scenario)
+    folder = Path(out) if out is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        store.remove_partial(folder)
+
+    tasks: list[Task] = []
+    prints: dict[tuple[str, int], str] = {}
+    skipped = 0
+    for variant in grid:
+        for k in range(replications):
+            if folder is not None:
+                prints[variant.name, k] = store.fingerprint(data, variant, k, seed)
+                if store.is_finished(store.piece_dir(folder, variant, k), prints[variant.name, k]):
+                    skipped += 1
+                    continue
+            tasks.append((data, variant.overrides, variant.name, k, seed))
+
+    by_name = {v.name: v for v in grid}
+    memory: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
+    failures: list[dict[str, Any]] = []
+    for done, outcome in enumerate(execute(tasks, executor, workers), start=1):
+        name, k = outcome["variant"], outcome["replication"]
+        if outcome["ok"]:
+            if folder is not None:
+                variant = by_name[name]
+                store.write_piece(
+                    store.piece_dir(folder, variant, k), outcome, variant, prints[name, k]
+                )
+            else:
+                memory[name, k] = outcome["tables"]
+        else:
+            failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
+        if progress is not None:
+            progress(done, len(tasks), outcome)
+
+    failed = {(f["variant"], f["replication"]) for f in failures}
+    pieces: list[dict[str, pd.DataFrame]] = []
+    for variant in grid:
+        for k in range(replications):
+            if (variant.name, k) in failed:
+                continue
+            if folder is None:
+                pieces.append(memory[variant.name, k])
+            else:
+                where = store.piece_dir(folder, variant, k)
+                if store.is_finished(where, prints[variant.name, k]):
+                    pieces.append(store.read_piece(where))
+    tables = {
+        name: (
+            pd.concat([p[name] for p in pieces], ignore_index=True) if pieces else pd.DataFrame()
+        )
+        for name in TABLES
+    }
+    rank = {v.name: i for i, v in enumerate(grid)}
+    failures.sort(key=lambda f: (rank[f["variant"]], f["replication"]))
+    failure_frame = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+    summary_in = tables["summary"] if len(tables["summary"]) else _empty_summary()
+    result = SweepResult(
+        scenario=scenario,
+        variants=grid,
+        replications=replications,
+        tables=tables,
+        summary=stats.summarise(summary_in, grid),
+        differences=stats.differences(summary_in, grid),
+        failures=failure_frame,
+        computed=len(tasks),
+        skipped=skipped,
+        out=folder,
+        parameters=list(variants),
+    )
+    result.wall_seconds = round(time.perf_counter() - began, 3)
+    if folder is not None:
+        write_sweep(result, folder)
+    return result
+
+
+def _empty_summary() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "variant": pd.Series(dtype=object),
+            "replication": pd.Series(dtype="int64"),
+            "metric": pd.Series(dtype=object),
+            "value": pd.Series(dtype=float),
+        }
+    )
+
+
+def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    df.to_csv(tmp, index=False)
+    tmp.replace(path)
+
+
+def write_sweep(result: SweepResult, out: Path) -> list[Path]:
+    """Write ``summary.csv``, ``differences.csv``, ``failures.csv`` and ``sweep.json``."""
+    written = []
+    for name in ("summary", "differences", "failures"):
+        path = out / f"{name}.csv"
+        _atomic_csv(getattr(result, name), path)
+        written.append(path)
+    meta = {
+        "scenario": result.scenario.name,
+        "replications": result.replications,
+        "parameters": result.parameters,
+        "variants": [
+            {"name": v.name, "folder": v.folder, "overrides": v.overrides} for v in result.variants
+        ],
+        "baseline": result.variants[0].name,
+        "computed": result.computed,
+        "skipped": result.skipped,
+        "failed": len(result.failures),
+        "wall_seconds": result.wall_seconds,
+    }
+    path = out / "sweep.json"
+    tmp = path.with_name(".sweep.json.partial")
+    tmp.write_text(json.dumps(meta, indent=2, default=str))
+    tmp.replace(path)
+    return [*written, path]
