@@ -41,6 +41,7 @@ ALLOCATION_COLUMNS = (
     "excess",
 )
 STATE_COLUMNS = ("server", "state", "start", "end", "reason")
+LAUNCH_COLUMNS = ("time", "desktop", "product", "user", "machine", "outcome", "denied_reason")
 UNIT_COLUMNS = ("time", "license_id", "server_id", "user_id", "device")
 
 
@@ -54,6 +55,7 @@ class Recorder:
     events: list[tuple] = field(default_factory=list)
     allocations: list[tuple] = field(default_factory=list)
     server_states: list[tuple] = field(default_factory=list)
+    launches: list[tuple] = field(default_factory=list)
     units: list[tuple] | None = None
     """Every capacity unit charged, kept only when asked for (it is the largest table)."""
     unit_chunks: list[tuple] = field(default_factory=list)

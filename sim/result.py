@@ -15,6 +15,7 @@ table              one row per        columns
 ``capacity``       license × month    license, month, purchased, consumed, overage,
                                       denied_units, exhausted_at
 ``server_states``  interval           server, state, start, end, reason
+``launches``       desktop launch     desktop, product, user, machine, outcome, denied_reason
 ``summary``        KPI                metric, value, unit
 =================  =================  =====================================================
 
@@ -38,6 +39,7 @@ from sim.model.world import World
 from sim.recorder import (
     ALLOCATION_COLUMNS,
     EVENT_COLUMNS,
+    LAUNCH_COLUMNS,
     SESSION_COLUMNS,
     STATE_COLUMNS,
     Recorder,
@@ -45,7 +47,15 @@ from sim.recorder import (
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
 
-TABLES = ("sessions", "events", "allocations", "capacity", "server_states", "summary")
+TABLES = (
+    "sessions",
+    "events",
+    "allocations",
+    "capacity",
+    "server_states",
+    "launches",
+    "summary",
+)
 
 
 @dataclass
@@ -58,6 +68,7 @@ class Result:
     allocations: pd.DataFrame
     capacity: pd.DataFrame
     server_states: pd.DataFrame
+    launches: pd.DataFrame
     summary: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
     units: pd.DataFrame | None = None
@@ -157,6 +168,10 @@ def build_result(
     )
     capacity = stamp(capacity, ("exhausted_at",))
 
+    launches = pd.DataFrame.from_records(rec.launches, columns=list(LAUNCH_COLUMNS))
+    launches = launches.sort_values(["time", "desktop", "user", "machine"], kind="stable")
+    launches = stamp(launches.reset_index(drop=True), ("time",))
+
     summary = pd.DataFrame(
         _summary(world, sessions, allocations, states, capacity),
         columns=["metric", "value", "unit"],
@@ -182,6 +197,7 @@ def build_result(
         allocations=allocations,
         capacity=capacity,
         server_states=states,
+        launches=launches,
         summary=summary,
         metadata={"variant": variant, "replication": replication, "seed": world.streams.seed},
         units=units,

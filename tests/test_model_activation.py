@@ -226,3 +226,21 @@ def test_qlikview_cals_named_session_and_usage() -> None:
     cut = later.iloc[3]
     assert cut["interrupted"] == "no_cal"
     assert cut["end"] - cut["start"] == pd.Timedelta(minutes=50)
+
+
+def test_desktop_unlock_and_lease_timelines() -> None:
+    r = run("desktops.yaml")
+    ann = r.launches[r.launches["desktop"] == "ann-laptop"]
+    assert ann["outcome"].tolist() == ["renewed", "unlocked", "locked", "renewed"]
+    assert lst(ann["denied_reason"]) == [None, None, "desktop_locked", None]
+    locked = r.events[r.events["kind"] == "desktop_locked"]
+    assert locked["time"].tolist() == [utc("2026-03-04T09:00")]
+    dev = r.launches[r.launches["desktop"] == "dev-boxes"]
+    assert dev["outcome"].tolist() == [
+        "leased",
+        "leased",
+        "personal_edition",
+        "lease_valid",
+        "personal_edition",
+        "leased",
+    ]

@@ -27,6 +27,7 @@ from sim.model.admin import Administration, AdminItem
 from sim.model.behaviour import Batch, GroupPlanner, replan_activity
 from sim.model.calendar import LocalDay
 from sim.model.cals import CAL_ACCESS, CalAccess
+from sim.model.desktops import DesktopFleets
 from sim.model.fastpath import (
     ACCESS_CODES,
     DELAYED_SYNC_CODE,
@@ -55,11 +56,11 @@ from sim.scenario import Scenario
 LEGACY_ACCESS = frozenset({"user_pass", "login_pass"}) | CAL_ACCESS
 
 # At one instant: sessions end, quarantines end, admin work, capacity units, sessions start.
-END, EXPIRE, ADMIN, UNIT, START = 0, 1, 2, 3, 4
+END, EXPIRE, ADMIN, UNIT, START, LAUNCH = 0, 1, 2, 3, 4, 5
 ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
 
 
-class Engine(PoolKeeping, TokenAccess, CalAccess):
+class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
     """One run of one scenario: build, run, hand the rows to a Result."""
 
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
@@ -252,7 +253,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess):
         licenses: set[int] = set()
         pools: set[int] = set()
         for t, kind, _, item in self.heap:
-            if t >= until or kind == END:
+            if t >= until or kind in (END, LAUNCH):
                 continue
             if kind in (ADMIN, EXPIRE):
                 pools.update(item.pools)
@@ -344,6 +345,8 @@ class Engine(PoolKeeping, TokenAccess, CalAccess):
                 self._start(t, s)
             elif kind in (ADMIN, EXPIRE):
                 self.admin.apply(t, s)
+            elif kind == LAUNCH:
+                self._launch(t, s)
             elif kind == UNIT:
                 self._unit(t, s)
             else:
@@ -354,7 +357,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess):
         self._resolve(self.world.horizon)
         h = self.world.horizon
         for _, kind, _, s in sorted(self.heap, key=lambda item: item[:3]):
-            if kind in (START, ADMIN, EXPIRE):
+            if kind in (START, ADMIN, EXPIRE, LAUNCH):
                 continue
             s.end = min(s.end, h)
             if s.access in CAL_ACCESS:
@@ -550,6 +553,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess):
         self._push_scripted()
         for t, item in self.admin.scheduled():
             self.push_admin(t, item)
+        self._init_desktops(LAUNCH)
         env.process(self._population())
         env.run(until=w.horizon)
         if self.heap:

@@ -157,10 +157,6 @@ def _check_supported(scenario: Scenario) -> None:
                 lic.qlikview_cals.document,
                 "0: Document CALs validate but are not simulated yet",
             )
-    if scenario.desktops:
-        raise _refuse(
-            scenario, "desktops", len(scenario.desktops), "no desktops: not simulated yet"
-        )
     for i, g in enumerate(scenario.users):
         extra = set(g.access_types) - SIMULATED_ACCESS
         if extra:

@@ -53,6 +53,14 @@ class DenialReason(StrEnum):
     """A QlikView server found no CAL for the user: no Named CAL, every Session CAL in use,
     and no Usage CAL left (or the user's Usage CAL minutes are spent)."""
 
+    DESKTOP_LOCKED = "desktop_locked"
+    """Qlik Sense Desktop has not authenticated against its server for the unlock period
+    (30 days) and is locked until a launch reaches the server again."""
+
+    PERSONAL_EDITION = "personal_edition"
+    """QlikView Desktop has no valid lease (none to be had: no route, no Named CAL, or the
+    CAL's two machines taken) and runs as Personal Edition."""
+
     QUARANTINED = "quarantined"
     """The user's seat was deallocated and is in quarantine; only reinstating it to the same
     user gives access again."""

@@ -12,7 +12,7 @@ from .errors import MISSING, Problem, ScenarioError, problems_from_validation_er
 from .fields import Duration, Timestamp
 from .licenses import Allocation, License, QlikViewCals, Tokens
 from .load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, load_scenario, parse_scenario
-from .network import Backend, Desktop, Outage, RandomOutages, Server
+from .network import Backend, Desktop, Launch, Outage, RandomOutages, Server
 from .paths import Experiment
 from .rules import Rules
 from .scenario import MAX_HORIZON, MAX_TOTAL_USERS, Scenario
@@ -45,6 +45,7 @@ __all__ = [
     "Desktop",
     "Duration",
     "Experiment",
+    "Launch",
     "License",
     "LicenseChange",
     "Outage",

@@ -9,7 +9,7 @@ between failures and a mean time to repair.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -17,6 +17,7 @@ from .errors import Invalid
 from .fields import (
     Identifier,
     NonNegativeFloat,
+    NonNegativeInt,
     PositiveDuration,
     Timestamp,
     _Model,
@@ -24,7 +25,7 @@ from .fields import (
     _span_stop,
 )
 
-__all__ = ["Backend", "Desktop", "Outage", "RandomOutages", "Server"]
+__all__ = ["Backend", "Desktop", "Launch", "Outage", "RandomOutages", "Server"]
 
 
 class Outage(_Model):
@@ -105,6 +106,18 @@ class Server(_Model):
     )
 
 
+class Launch(_Model):
+    """One scripted desktop launch (for hand-worked timelines)."""
+
+    at: Timestamp = Field(description="When the desktop is started. Required (model choice).")
+    user: NonNegativeInt = Field(
+        0, description="Which member of the group (0-based). Default 0 (model choice)."
+    )
+    machine: NonNegativeInt = Field(
+        0, description="Which of the user's machines (0-based). Default 0 (model choice)."
+    )
+
+
 class Desktop(_Model):
     """Qlik Sense Desktop or QlikView Desktop installs used by one user group."""
 
@@ -129,4 +142,13 @@ class Desktop(_Model):
         5.0,
         description="Mean desktop launches per user per week; each launch tries to renew. "
         "Default 5 (model choice).",
+    )
+    machines: Annotated[int, Field(ge=1, le=10)] = Field(
+        1,
+        description="Machines per user, each its own install (a Named CAL leases to at most "
+        "two). Default 1 (licensing-rules §6).",
+    )
+    launches: list[Launch] | None = Field(
+        None,
+        description="Scripted launches replacing the Poisson ones. Default none (model choice).",
     )

@@ -1,0 +1,128 @@
+"""Desktops on the engine's exact path: Qlik Sense Desktop unlocks, QlikView Desktop leases.
+
+A mixin of :class:`sim.model.engine.Engine`; the rules are in :mod:`sim.rules.desktops`.
+Each desktop fleet's users launch Desktop on each of their machines (a Poisson stream of
+``launches_per_week``, or scripted ``launches``). A launch reaches the server unless the
+user is ``away`` or the server is unlicensed, and counts only for a user who holds the
+right access there: a Professional or Analyzer allocation for Qlik Sense Desktop, a Named
+User CAL (Professional on a signed key) for a QlikView Desktop lease. Launches are
+resolved in time order with the sessions, so allocations made by then count. Every
+launch is a row of the ``launches`` table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.model.world import World
+from sim.recorder import Recorder
+from sim.rules.connectivity import LicenseState
+from sim.rules.desktops import LeaseRegistry, SenseDesktop
+from sim.rules.intervals import Intervals
+from sim.rules.pool import SeatType
+from sim.scenario import ScenarioError
+from sim.scenario.errors import Problem
+
+WEEK = 7 * 86400.0
+SENSE_SEATS = frozenset({SeatType.PROFESSIONAL, SeatType.ANALYZER})
+LEASE_SEATS = frozenset({SeatType.NAMED_CAL, SeatType.PROFESSIONAL})
+
+
+@dataclass(frozen=True)
+class LaunchItem:
+    """One desktop launch waiting on the engine's heap."""
+
+    fleet: int
+    user: int
+    machine: int
+
+
+class DesktopFleets:
+    """Desktop unlock and lease state of every fleet."""
+
+    world: World
+    rec: Recorder
+    sense: dict[tuple[int, int, int], SenseDesktop]
+    lock_reported: dict[tuple[int, int, int], float]
+    leases: dict[int, LeaseRegistry]
+    away: list[Intervals]
+
+    if TYPE_CHECKING:
+
+        def _push(self, t: float, kind: int, s: Any) -> None: ...
+
+    def _init_desktops(self, launch_kind: int) -> None:
+        w = self.world
+        sc = w.scenario
+        self.sense, self.leases, self.away, self.lock_reported = {}, {}, [], {}
+        for fi, d in enumerate(sc.desktops):
+            self.away.append(
+                Intervals.of((sc.seconds(a.start), sc.seconds(a.stop)) for a in d.away)
+            )
+            gi = [g.group for g in sc.users].index(d.users)
+            first, count = w.group_first_user[gi], sc.users[gi].count
+            for t, user, machine in self._launch_times(fi, count):
+                if user >= count:
+                    raise ScenarioError(
+                        getattr(sc, "source", None) or sc.name,
+                        [Problem(f"desktops[{fi}].launches", user, f"a user below {count}")],
+                    )
+                if 0.0 <= t < w.horizon:
+                    self._push(t, launch_kind, LaunchItem(fi, first + user, machine))
+
+    def _launch_times(self, fi: int, count: int) -> list[tuple[float, int, int]]:
+        w = self.world
+        d = w.scenario.desktops[fi]
+        if d.launches is not None:
+            return [(w.scenario.seconds(x.at), x.user, x.machine) for x in d.launches]
+        out: list[tuple[float, int, int]] = []
+        if d.launches_per_week <= 0:
+            return out
+        rng = w.streams.generator("desktops", d.id)
+        mean_gap = WEEK / d.launches_per_week
+        for user in range(count):
+            for machine in range(d.machines):
+                n = int(rng.poisson(w.horizon / mean_gap * 1.2 + 10))
+                times = np.cumsum(rng.exponential(mean_gap, n))
+                out += [(float(t), user, machine) for t in times[times < w.horizon]]
+        return out
+
+    def _launch(self, t: float, item: LaunchItem) -> None:
+        w = self.world
+        d = w.scenario.desktops[item.fleet]
+        si = [s.id for s in w.servers].index(d.server)
+        srv = w.servers[si]
+        reachable = not self.away[item.fleet].contains(t) and (
+            srv.timeline.at(t).state is not LicenseState.UNLICENSED
+        )
+        seat = w.pools[srv.pool].pool.seat_of(item.user)
+        name = w.user_names[item.user]
+        if d.product == "qlik_sense_desktop":
+            key = (item.fleet, item.user, item.machine)
+            desk = self.sense.setdefault(key, SenseDesktop(w.scenario.rules.desktop_unlock))
+            if desk.authenticated is not None and desk.locked(t):
+                # Report each lock once, at the moment the unlock period ran out.
+                locked_at = desk.authenticated + desk.unlock
+                if self.lock_reported.get(key, -np.inf) < locked_at:
+                    self.lock_reported[key] = locked_at
+                    self.rec.event(locked_at, "desktop_locked", None, d.server, name, d.id)
+            renewed = reachable and seat in SENSE_SEATS
+            usable = desk.launch(t, reachable, seat in SENSE_SEATS)
+            outcome = "renewed" if renewed else ("unlocked" if usable else "locked")
+            reason = None if usable else "desktop_locked"
+        else:
+            leases = self.leases.setdefault(
+                item.fleet, LeaseRegistry(w.scenario.rules.desktop_unlock)
+            )
+            machine = f"m{item.machine}"
+            if reachable and seat in LEASE_SEATS:
+                usable = leases.lease(name, machine, t)
+                outcome = "leased" if usable else "personal_edition"
+            else:
+                usable = leases.valid(name, machine, t)
+                outcome = "lease_valid" if usable else "personal_edition"
+            reason = None if usable else "personal_edition"
+        self.rec.launches.append((t, d.id, d.product, name, item.machine, outcome, reason))
