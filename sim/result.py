@@ -173,7 +173,7 @@ def build_result(
     launches = stamp(launches.reset_index(drop=True), ("time",))
 
     summary = pd.DataFrame(
-        _summary(world, sessions, allocations, states, capacity),
+        _summary(world, sessions, allocations, states, capacity, launches),
         columns=["metric", "value", "unit"],
     )
     summary = stamp(summary, ())
@@ -284,6 +284,7 @@ def _summary(
     allocations: pd.DataFrame,
     states: pd.DataFrame,
     capacity: pd.DataFrame,
+    launches: pd.DataFrame,
 ) -> list[tuple[str, float, str]]:
     n = len(sessions)
     denied = sessions["denied_reason"].notna()
@@ -305,7 +306,7 @@ def _summary(
     ]
     counts = sessions.loc[denied, "denied_reason"].value_counts()
     rows += [(f"denied_{r}", float(counts.get(r, 0)), "sessions") for r in DENIAL_REASONS]
-    for access in ("professional", "analyzer", "capacity"):
+    for access in ACCESS_CODES[1:]:
         rows.append((f"sessions_{access}", float((sessions["access"] == access).sum()), "sessions"))
     for seat in ("professional", "analyzer"):
         a = allocations.loc[allocations["type"] == seat, "allocated"]
@@ -331,6 +332,10 @@ def _summary(
             "units",
         )
     )
+    rows.append(("desktop_launches", float(len(launches)), "launches"))
+    for reason in ("desktop_locked", "personal_edition"):
+        hit = float((launches["denied_reason"] == reason).sum()) if len(launches) else 0.0
+        rows.append((f"launches_{reason}", hit, "launches"))
     dur = (
         (states["end"] - states["start"]).dt.total_seconds() / 3600.0
         if len(states)

@@ -46,3 +46,26 @@ def test_enterprise_shares_the_pool_between_prod_and_test(results) -> None:  # t
     assert set(dev["server"]) == {"prod", "test"}
     assert r.kpi("peak_allocated_professional") == 20
     assert r.kpi("denial_rate") < 5
+
+
+def test_token_site_runs_out_of_login_passes(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["token-site"]
+    assert r.kpi("sessions_user_pass") > 0 and r.kpi("sessions_login_pass") > 0
+    assert r.kpi("denied_no_login_pass") > 0
+    assert r.kpi("denied_no_seat") == 0
+
+
+def test_qlikview_cal_estate_blocks_on_session_cals(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["qlikview-cal-estate"]
+    for access in ("named_cal", "session_cal", "usage_cal"):
+        assert r.kpi(f"sessions_{access}") > 0, access
+    assert r.kpi("denied_no_cal") > 0
+
+
+def test_unified_key_serves_capacity_on_qlikview_and_locks_travellers(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["unified-amp"]
+    s = r.sessions
+    assert ((s["server"] == "qlikview") & (s["access"] == "capacity")).any()
+    locked = r.launches[r.launches["outcome"] == "locked"]
+    assert set(locked["desktop"]) == {"traveller-laptops"}
+    assert r.kpi("launches_desktop_locked") == len(locked)

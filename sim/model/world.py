@@ -77,10 +77,13 @@ class ServerRuntime:
     abilities: Capabilities
     outages: list[tuple[float, float, str]] = field(default_factory=list)
 
+    unified: bool = False
+    """The server's key is a unified (AMP) license."""
+
     @property
     def capacity_ok(self) -> bool:
-        # QlikView reaches Analyzer Capacity only through a unified license (not modelled).
-        return self.product == "qlik_sense"
+        # QlikView reaches Analyzer Capacity only through a unified license.
+        return self.product == "qlik_sense" or (self.product == "qlikview" and self.unified)
 
 
 @dataclass
@@ -304,6 +307,7 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                 _timeline(scenario, srv.product, lic, unreachable, schedule),
                 Capabilities(lic.activation in ("slk", "delayed_sync"), rules.capacity_on_sld),
                 link,
+                lic.unified,
             )
         )
     server_index = {s.id: i for i, s in enumerate(scenario.servers)}

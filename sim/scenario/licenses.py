@@ -111,6 +111,12 @@ class License(_Model):
     qlikview_cals: QlikViewCals | None = Field(
         None, description="QlikView CALs (LEF only). Default none (licensing-rules §6)."
     )
+    unified: bool = Field(
+        False,
+        description="A unified (AMP) key applied to Qlik Sense and QlikView servers alike: "
+        "QlikView users may also consume its Analyzer Capacity. Default false: QlikView on "
+        "a signed key shares Professional/Analyzer only (licensing-rules §6).",
+    )
     activated: Timestamp | None = Field(
         None,
         description="When the key was activated on its servers; a delayed-sync window runs "
@@ -187,6 +193,15 @@ class License(_Model):
                     [{"at": _fmt_time(r.at), "until": _fmt_time(r.until)} for r in self.renewals],
                     "renewals are re-applied Signed License Definitions: only for "
                     f"activation: sld (licensing-rules §1); this license is {self.activation}",
+                )
+            )
+        if self.unified and (self.activation == "lef" or self.tokens or self.qlikview_cals):
+            problems.append(
+                (
+                    ("unified",),
+                    True,
+                    "a unified (AMP) license is a signed Professional/Analyzer/Capacity key: "
+                    "not on a LEF, nor with tokens or QlikView CALs (licensing-rules §6)",
                 )
             )
         problems += self._check_changes()
