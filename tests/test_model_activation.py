@@ -244,3 +244,23 @@ def test_desktop_unlock_and_lease_timelines() -> None:
         "personal_edition",
         "leased",
     ]
+
+
+def test_admin_moves_a_token_from_user_passes_to_login_passes() -> None:
+    sc = load_scenario(HERE / "tokens.yaml").with_overrides(
+        {
+            "licenses.tokens.changes": [
+                {"at": "2026-02-05T10:05:30", "user_passes": 1, "login_passes": 20}
+            ]
+        }
+    )
+    r = simulate(sc)
+    v = sessions(r, "visitors")
+    assert v.loc[9, "access"] == "login_pass"  # the eleventh pass exists now
+    u = r.allocations[r.allocations["type"] == "user_pass"].iloc[-1]
+    assert (u["time"], u["total"], u["allocated"], u["excess"]) == (
+        utc("2026-02-05T10:05:30"),
+        1,
+        2,
+        1,
+    )

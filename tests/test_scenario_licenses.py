@@ -233,7 +233,8 @@ def test_change_needs_something_besides_at() -> None:
     p = problem_at(lic(changes=[change()]), "licenses[0].changes[0]")
     assert p.value == {"at": "2026-02-01T00:00+00:00"}
     assert p.expected == (
-        "expected at least one of professional, analyzer, capacity_minutes, overage, key besides at"
+        "expected at least one of professional, analyzer, capacity_minutes, overage, "
+        "user_passes, login_passes, key besides at"
     )
     # An explicit null is "unchanged" too.
     problem_at(lic(changes=[change(analyzer=None)]), "licenses[0].changes[0]")
@@ -593,3 +594,21 @@ def test_file_errors_name_the_line() -> None:
     (p,) = info.value.problems
     assert p.path == "licenses[0].actions[0].user" and p.line == 13
     assert "expected a user of group team: team-1 … team-2" in p.expected
+
+
+def test_token_moves_need_a_token_license() -> None:
+    data = {
+        "name": "t",
+        "start": "2026-01-01T00:00",
+        "duration": "10d",
+        "licenses": [
+            {
+                "id": "k",
+                "professional": 1,
+                "changes": [{"at": "2026-01-02T00:00", "login_passes": 10}],
+            }
+        ],
+        "servers": [{"id": "s", "license": "k"}],
+    }
+    p = problem_at(data, "licenses[0].changes[0].login_passes")
+    assert "token license" in p.expected

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from sim.model.engine import Engine
 
 
+ENTITLEMENT_KEYS = ("professional", "analyzer", "capacity_minutes", "overage", "key")
+
+
 @dataclass(frozen=True)
 class AdminItem:
     """One piece of scheduled admin work on some pools of one license."""
@@ -73,7 +76,11 @@ class Administration:
                     (sc.seconds(a.at), AdminItem(a.action, li, self._pools(li, user), user, seat))
                 )
             for k, c in enumerate(lic.changes):
-                at = self._takes_effect(li, sc.seconds(c.at))
+                at = sc.seconds(c.at)
+                # Moving tokens between pass types is the admin's own act in the QMC; an
+                # entitlement change reaches the site with its license refresh.
+                if any(getattr(c, key) is not None for key in ENTITLEMENT_KEYS):
+                    at = self._takes_effect(li, at)
                 if at < w.horizon:
                     out.append((at, AdminItem("change", li, every, change=k)))
         return out
@@ -153,6 +160,14 @@ class Administration:
                 if total is not None:
                     p.pool.set_total(seat, total)
                     e.allocation_row(t, p, seat)
+        if c.user_passes is not None:
+            for pi in item.pools:
+                p = e.world.pools[pi]
+                p.pool.set_total(SeatType.USER_PASS, c.user_passes)
+                e.allocation_row(t, p, SeatType.USER_PASS)
+        passes = e.pass_pools[item.license]
+        if c.login_passes is not None and passes is not None:
+            passes.set_passes(c.login_passes)
         meter = e.world.licenses[item.license].meter
         if c.capacity_minutes is not None or c.overage is not None:
             month = meter.month(t)

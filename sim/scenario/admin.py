@@ -43,7 +43,16 @@ __all__ = [
     "check_admin_work",
 ]
 
-CHANGE_KEYS: tuple[str, ...] = ("professional", "analyzer", "capacity_minutes", "overage", "key")
+CHANGE_KEYS: tuple[str, ...] = (
+    "professional",
+    "analyzer",
+    "capacity_minutes",
+    "overage",
+    "user_passes",
+    "login_passes",
+    "key",
+)
+TOKEN_KEYS: tuple[str, ...] = ("user_passes", "login_passes")
 """The keys of a :class:`LicenseChange` besides ``at``; at least one must be given."""
 
 
@@ -101,6 +110,17 @@ class LicenseChange(_Model):
         None,
         description="New overage: none, unlimited or a ceiling in minutes. Default: unchanged "
         "(licensing-rules §4).",
+    )
+    user_passes: NonNegativeInt | None = Field(
+        None,
+        description="New number of user access passes of a token license: the admin moving "
+        "tokens between pass types (1 token = 1 user pass = 10 login passes). Applied at "
+        "`at`. Default: unchanged (licensing-rules §5).",
+    )
+    login_passes: NonNegativeInt | None = Field(
+        None,
+        description="New number of login access passes of a token license. Applied at `at`. "
+        "Default: unchanged (licensing-rules §5).",
     )
     key: str | None = Field(
         None,

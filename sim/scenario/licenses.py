@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .admin import AdminAction, LicenseChange, Reclaim, Renewal
+from .admin import TOKEN_KEYS, AdminAction, LicenseChange, Reclaim, Renewal
 from .entitlement import Entitlement, Overage, violations
 from .errors import MISSING, Invalid, Loc
 from .fields import Identifier, NonNegativeInt, Timestamp, _elapsed, _fmt_time, _Model
@@ -226,6 +226,15 @@ class License(_Model):
                         change.at,
                         "expected changes in time order (the previous one is at "
                         f"{_fmt_time(self.changes[j - 1].at)})",
+                    )
+                )
+            moved = [k for k in TOKEN_KEYS if getattr(change, k) is not None]
+            if moved and self.tokens is None:
+                problems.append(
+                    (
+                        ("changes", j, moved[0]),
+                        getattr(change, moved[0]),
+                        "token moves need a token license (licensing-rules §5)",
                     )
                 )
             state = state.changed(
