@@ -258,20 +258,30 @@ class ChartAccessor:
         self._result = result
 
     def __getattr__(self, name: str) -> Any:
-        if name not in CHARTS:
+        charts = _all_charts()
+        if name not in charts:
             raise AttributeError(name)
-        return lambda **kw: CHARTS[name](self._result, **kw)
+        return lambda **kw: charts[name](self._result, **kw)
 
     def __dir__(self) -> list[str]:
-        return list(CHARTS)
+        return list(_all_charts())
+
+
+def _all_charts() -> dict[str, Any]:
+    from sim.legacy_charts import LEGACY_CHARTS
+
+    return {**CHARTS, **{name: draw for name, (draw, _) in LEGACY_CHARTS.items()}}
 
 
 def save_charts(result: Result, folder: Path) -> list[Path]:
     """Draw every chart as a PNG into ``folder``."""
+    from sim.legacy_charts import LEGACY_CHARTS
+
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, draw in CHARTS.items():
-        fig = draw(result)
+    relevant = [name for name, (_, shown) in LEGACY_CHARTS.items() if shown(result)]
+    for name in [*CHARTS, *relevant]:
+        fig = _all_charts()[name](result)
         path = folder / f"{name}.png"
         tmp = folder / f".{name}.partial.png"
         fig.savefig(tmp, dpi=110)
@@ -340,3 +350,64 @@ def whatif_chart(
     ax.set_ylabel("extra denied sessions (vs. no outage)")
     ax.legend(loc="upper left", fontsize="small")
     return fig
+
+
+def _sweep_axis(values: pd.Series) -> tuple[np.ndarray, str | None]:
+    """Positions for swept values: numbers as they are, durations in hours, else 0, 1, …"""
+    from sim.scenario import parse_duration
+
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all():
+        return numeric.to_numpy(dtype=float), None
+    try:
+        hours = np.array([parse_duration(str(v)) / 3600.0 for v in values], dtype=float)
+    except ValueError:
+        labels = list(dict.fromkeys(values.astype(str)))
+        return np.array([labels.index(str(v)) for v in values], dtype=float), "categorical"
+    return hours, "hours"
+
+
+def sweep_chart(
+    summary: pd.DataFrame, metric: str, parameter: str, *, title: str | None = None
+) -> Figure:
+    """A KPI's mean against a swept parameter, with its 95 % confidence band.
+
+    ``summary`` is :attr:`sim.experiments.SweepResult.summary` (or ``summary.csv``): one row
+    per variant × metric with ``mean``, ``ci_low``, ``ci_high`` and a column per swept
+    parameter. Durations are drawn in hours; other non-numeric values at equal spacing.
+    When other parameters were swept too, each of their combinations is its own line.
+    """
+    if parameter not in summary:
+        raise KeyError(f"{parameter!r} is not a swept parameter of this summary")
+    rows = summary[summary["metric"] == metric]
+    if rows.empty:
+        raise KeyError(f"no metric {metric!r} in this summary")
+    fig, ax = _figure(title or f"Sweep: {metric} by {parameter}")
+    x_all, kind = _sweep_axis(rows[parameter])
+    rows = rows.assign(_x=x_all)
+    params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]
+    groups = rows.groupby(params, sort=False, dropna=False) if params else [((), rows)]
+    for key, df in groups:
+        df = df.sort_values("_x", kind="stable")
+        x = df["_x"].to_numpy(dtype=float)
+        y = df["mean"].to_numpy(dtype=float)
+        keys = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{p}={v}" for p, v in zip(params, keys, strict=True)) or metric
+        (line,) = ax.plot(x, y, marker="o", label=label)
+        low, high = df["ci_low"].to_numpy(dtype=float), df["ci_high"].to_numpy(dtype=float)
+        if np.isfinite(low).any():
+            ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+    if kind == "categorical":
+        ticks = rows.drop_duplicates("_x").sort_values("_x")
+        ax.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
+    elif kind == "hours":
+        ticks = rows.drop_duplicates("_x").sort_values("_x")
+        top = ax.secondary_xaxis("top")
+        top.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
+    ax.set_xlabel(parameter + (" (hours)" if kind == "hours" else ""))
+    ax.set_ylabel(f"{metric} (mean, 95 % CI)")
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+_SUMMARY_COLUMNS = ("variant", "baseline", "metric", "mean", "sd", "ci_low", "ci_high", "n", "_x")

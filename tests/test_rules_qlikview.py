@@ -25,11 +25,21 @@ def test_a_five_minute_session_is_charged_fifteen_minutes() -> None:
     assert pool.open("pc-2", 15 * MIN)
 
 
+def test_overlapping_sessions_on_one_client_share_its_cal_until_both_close() -> None:
+    pool = SessionCals(cals=1)
+    assert pool.open("pc-1", 0.0)
+    assert pool.open("pc-1", 20 * MIN) is None  # a reopen while the first is still idle
+    assert pool.close("pc-1", 30 * MIN) is None  # the first closes: the second holds on
+    assert not pool.open("pc-2", 31 * MIN)
+    assert pool.close("pc-1", 40 * MIN) == 40 * MIN
+    assert pool.open("pc-2", 40 * MIN)
+
+
 def test_a_reopen_on_the_same_client_within_fifteen_minutes_reuses_the_cal() -> None:
     pool = SessionCals(cals=1)
     pool.open("pc-1", 0.0)
     pool.close("pc-1", 5 * MIN)
-    assert pool.open("pc-1", 12 * MIN)  # same CAL, no second one needed
+    assert pool.open("pc-1", 12 * MIN) is None  # same CAL, no second one needed
     assert pool.in_use(12 * MIN) == 1
     assert pool.close("pc-1", 40 * MIN) == 40 * MIN  # the minimum counts from the first take
 

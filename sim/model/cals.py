@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
+from sim.recorder import Recorder
 from sim.rules.pool import SeatType
 from sim.rules.qlikview import SessionCals, UsageCalPool
 from sim.rules.reasons import DenialReason
@@ -28,11 +29,13 @@ class CalAccess:
     """QlikView Named, Session and Usage CALs, per site."""
 
     world: World
+    rec: Recorder
     eligible: list[tuple[str, ...]]
     in_quarantine: np.ndarray
     session_cals: dict[int, SessionCals]
     usage_cals: dict[int, UsageCalPool]
     usage_grants: dict[tuple[int, int], tuple[float, float]]
+    cal_release: dict[tuple[int, str], tuple[float, str, int, int]]
 
     if TYPE_CHECKING:
 
@@ -44,6 +47,7 @@ class CalAccess:
         w = self.world
         rules = w.scenario.rules
         self.session_cals, self.usage_cals, self.usage_grants = {}, {}, {}
+        self.cal_release = {}
         for pi, p in enumerate(w.pools):
             cals = w.scenario.licenses[p.license].qlikview_cals
             if cals is None:
@@ -63,8 +67,13 @@ class CalAccess:
         access: str | None = None
         if self.world.pools[pi].pool.seat_of(s.user) is SeatType.NAMED_CAL:
             access = "named_cal"
-        elif "session_cal" in eligible and self.session_cals[pi].open(client, t):
+        elif (
+            "session_cal" in eligible
+            and (got := self.session_cals[pi].open(client, t)) is not False
+        ):
             access = "session_cal"
+            if got:
+                self._cal_event(t, "session_cal_taken", pi, s.user)
         elif "usage_cal" in eligible:
             left = self._usage_left(t, pi, s.user)
             if left > 0:
@@ -93,8 +102,24 @@ class CalAccess:
         if not self.usage_cals[pi].take(t):
             return 0.0
         self.usage_grants[(pi, user)] = (t, rules.usage_cal_minutes)
+        self._cal_event(t, "usage_cal", pi, user)
         return rules.usage_cal_minutes
 
     def _end_cal(self, t: float, s: Session) -> None:
         if s.access == "session_cal":
-            self.session_cals[self.world.servers[s.server].pool].close(f"{s.user}:{s.device}", t)
+            pi = self.world.servers[s.server].pool
+            client = f"{s.user}:{s.device}"
+            free = self.session_cals[pi].close(client, t)
+            if free is not None:
+                self.cal_release[(pi, client)] = (free, "session_cal_freed", pi, s.user)
+
+    def _release_cals(self) -> None:
+        """Record the Session CAL releases still pending at the end of the run."""
+        for args in self.cal_release.values():
+            self._cal_event(*args)
+        self.cal_release.clear()
+
+    def _cal_event(self, t: float, kind: str, pi: int, user: int) -> None:
+        p = self.world.pools[pi]
+        lic = self.world.licenses[p.license].id
+        self.rec.event(t, kind, lic, p.id.split("@")[-1], self.world.user_names[user])

@@ -558,6 +558,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         env.run(until=w.horizon)
         if self.heap:
             self._flush()
+        self._release_cals()
         return self.rec
 
 

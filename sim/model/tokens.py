@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
+from sim.recorder import Recorder
 from sim.rules.parallel import ParallelSessions
 from sim.rules.passes import LoginPassPool, login_pass_starts
 from sim.rules.pool import SeatType
@@ -28,6 +29,7 @@ class TokenAccess:
     """User and login access passes of token licenses."""
 
     world: World
+    rec: Recorder
     parallel: ParallelSessions
     eligible: list[tuple[str, ...]]
     in_quarantine: np.ndarray
@@ -97,6 +99,10 @@ class TokenAccess:
     def _passed(self, t: float, s: Session, li: int) -> None:
         s.passes += 1
         self.pass_until[li, s.user] = t + self.world.scenario.rules.login_pass_period
+        lic = self.world.licenses[li].id
+        self.rec.event(
+            t, "login_pass", lic, self.world.servers[s.server].id, self.world.user_names[s.user]
+        )
 
     def _next_pass(self, t: float, s: Session, end_kind: int, unit_kind: int) -> None:
         """At a pass boundary of a running login-pass session: take the next pass."""

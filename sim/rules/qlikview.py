@@ -46,24 +46,33 @@ class SessionCals:
     held: dict[str, float] = field(default_factory=dict)
     """client → time its CAL is free again (``inf`` while a session is open)."""
     taken_at: dict[str, float] = field(default_factory=dict)
+    sessions: dict[str, int] = field(default_factory=dict)
+    """client → sessions open on its CAL (a reopen may overlap an idle session)."""
 
     def in_use(self, t: float) -> int:
         return sum(1 for until in self.held.values() if until > t)
 
-    def open(self, client: str, t: float) -> bool:
-        """Open a session for ``client`` at ``t``; False if every CAL is in use."""
+    def open(self, client: str, t: float) -> bool | None:
+        """Open a session for ``client`` at ``t``: True with a new CAL, None reusing the
+        client's CAL, False if every CAL is in use."""
         until = self.held.get(client)
         if until is not None and until > t:
             self.held[client] = float("inf")
-            return True
+            self.sessions[client] = self.sessions.get(client, 0) + 1
+            return None
         if self.in_use(t) >= self.cals:
             return False
         self.held[client] = float("inf")
         self.taken_at[client] = t
+        self.sessions[client] = 1
         return True
 
-    def close(self, client: str, t: float) -> float:
-        """Close ``client``'s session at ``t``; return when its CAL is free again."""
+    def close(self, client: str, t: float) -> float | None:
+        """Close one of ``client``'s sessions at ``t``; when it was the last, return when
+        its CAL is free again."""
+        self.sessions[client] -= 1
+        if self.sessions[client] > 0:
+            return None
         free = max(t, self.taken_at[client] + self.minimum)
         self.held[client] = free
         return free

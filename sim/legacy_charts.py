@@ -1,0 +1,161 @@
+"""Charts of legacy licensing: login passes, QlikView CALs and desktops.
+
+Same style as :mod:`sim.charts`. Each chart has a ``*_data`` function returning the numbers
+behind it (tested), and is drawn only when the run has something to show.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.charts import _end_time, _figure
+
+if TYPE_CHECKING:
+    from sim.result import Result
+
+OUTCOME_COLOURS = {
+    "renewed": "#2e7d32",
+    "leased": "#2e7d32",
+    "unlocked": "#9ccc65",
+    "lease_valid": "#9ccc65",
+    "locked": "#e53935",
+    "personal_edition": "#e53935",
+}
+
+
+def _steps(starts: pd.Series, ends: pd.Series) -> pd.DataFrame:
+    """A count that rises at each start and falls at each end, as a step series."""
+    delta = pd.concat([pd.Series(1, index=starts.to_numpy()), pd.Series(-1, index=ends.to_numpy())])
+    by_time = delta.groupby(level=0).sum().sort_index()
+    return pd.DataFrame({"time": by_time.index, "count": by_time.cumsum().to_numpy()})
+
+
+def login_pass_data(result: Result) -> dict[str, pd.DataFrame]:
+    """Per token license, login passes out of the pool over time: a pass is out from its use
+    until it returns ``rules.login_pass_return`` later."""
+    ev = result.events[result.events["kind"] == "login_pass"]
+    back = pd.Timedelta(seconds=result.scenario.rules.login_pass_return)
+    return {str(lic): _steps(df["time"], df["time"] + back) for lic, df in ev.groupby("license")}
+
+
+def login_passes(result: Result) -> Figure:
+    """Login passes out of the pool (used within the return period) against the pool size,
+    with sessions refused for want of a pass marked in red."""
+    fig, ax = _figure("Login access passes in use (returning 28 days after use)")
+    for lic, df in login_pass_data(result).items():
+        line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")
+        total = next(x.tokens.login_passes for x in result.scenario.licenses if x.id == lic)
+        ax.axhline(total, color=line[0].get_color(), linestyle="--", label=f"{lic} pool")
+    s = result.sessions
+    refused = s[s["denied_reason"] == "no_login_pass"]
+    if len(refused):
+        ax.scatter(
+            refused["start"],
+            np.full(len(refused), ax.get_ylim()[1] * 0.98),
+            marker="|",
+            color="#e53935",
+            label="refused: no login pass",
+        )
+    ax.set_ylabel("passes")
+    ax.set_xlabel("time")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def session_cal_data(result: Result) -> pd.DataFrame:
+    """Session CALs held over time, from when each is taken until it is free again (at
+    least the Session CAL minimum later; reopens on the same client keep it)."""
+    ev = result.events
+    taken = ev.loc[ev["kind"] == "session_cal_taken", "time"]
+    freed = ev.loc[ev["kind"] == "session_cal_freed", "time"]
+    return _steps(taken, freed)
+
+
+def session_cals(result: Result) -> Figure:
+    """Session CAL concurrency as steps against the pool, with `no_cal` denials marked."""
+    fig, ax = _figure("QlikView Session CALs in use")
+    df = session_cal_data(result)
+    ax.step(df["time"], df["count"], where="post", label="Session CALs in use")
+    total = sum(x.qlikview_cals.session for x in result.scenario.licenses if x.qlikview_cals)
+    ax.axhline(total, color="#424242", linestyle="--", label="Session CALs owned")
+    s = result.sessions
+    refused = s[s["denied_reason"] == "no_cal"]
+    if len(refused):
+        ax.scatter(
+            refused["start"],
+            np.full(len(refused), total),
+            marker="x",
+            color="#e53935",
+            label="refused: no CAL",
+        )
+    ax.set_ylabel("CALs")
+    ax.set_xlabel("time")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def usage_cal_data(result: Result) -> pd.DataFrame:
+    """The Usage CAL pool level just before and after each take, recharging n/period."""
+    rules = result.scenario.rules
+    n = sum(x.qlikview_cals.usage for x in result.scenario.licenses if x.qlikview_cals)
+    rate = n / rules.usage_cal_period  # CALs per second
+    takes = result.events.loc[result.events["kind"] == "usage_cal", "time"].sort_values()
+    start = pd.Timestamp(result.scenario.start_at).tz_convert(result.scenario.tz)
+    rows, level, last = [(start, float(n))], float(n), start
+    for t in takes:
+        level = min(float(n), level + (t - last).total_seconds() * rate)
+        rows += [(t, level), (t, level - 1.0)]
+        level, last = level - 1.0, t
+    end = _end_time(result)
+    rows.append((end, min(float(n), level + (end - last).total_seconds() * rate)))
+    return pd.DataFrame(rows, columns=["time", "level"])
+
+
+def usage_cals(result: Result) -> Figure:
+    """The Usage CAL pool level: down one per CAL taken, recharging n/28 a day."""
+    fig, ax = _figure("QlikView Usage CAL pool")
+    df = usage_cal_data(result)
+    ax.plot(df["time"], df["level"], label="Usage CALs available")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("CALs")
+    ax.set_xlabel("time")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def desktops(result: Result, most: int = 30) -> Figure:
+    """Every launch of (up to ``most``) desktop installs, coloured by outcome."""
+    launches = result.launches
+    keys = launches[["desktop", "user", "machine"]].drop_duplicates().head(most)
+    fig, ax = _figure("Desktop launches", height=1.5 + 0.25 * len(keys))
+    for y, key in enumerate(keys.itertuples(index=False)):
+        mine = launches[
+            (launches["desktop"] == key.desktop)
+            & (launches["user"] == key.user)
+            & (launches["machine"] == key.machine)
+        ]
+        ax.scatter(
+            mine["time"],
+            np.full(len(mine), y),
+            c=[OUTCOME_COLOURS[o] for o in mine["outcome"]],
+            s=12,
+        )
+    ax.set_yticks(
+        range(len(keys)),
+        [f"{k.desktop} {k.user} m{k.machine}" for k in keys.itertuples()],
+        fontsize="x-small",
+    )
+    ax.set_xlabel("time")
+    return fig
+
+
+LEGACY_CHARTS = {
+    "login_passes": (login_passes, lambda r: (r.events["kind"] == "login_pass").any()),
+    "session_cals": (session_cals, lambda r: (r.sessions["access"] == "session_cal").any()),
+    "usage_cals": (usage_cals, lambda r: (r.events["kind"] == "usage_cal").any()),
+    "desktops": (desktops, lambda r: len(r.launches) > 0),
+}

@@ -1,0 +1,56 @@
+"""The numbers behind the legacy charts, and that every chart draws for its examples."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import load_scenario, simulate
+from sim.legacy_charts import LEGACY_CHARTS, login_pass_data, session_cal_data, usage_cal_data
+
+HERE = Path(__file__).parent / "scenarios"
+
+
+def utc(ts: str) -> pd.Timestamp:
+    return pd.Timestamp(ts, tz="UTC")
+
+
+def at(series: pd.DataFrame, column: str, t: pd.Timestamp) -> float:
+    return float(series.loc[series["time"] <= t, column].iloc[-1])
+
+
+def test_login_passes_out_of_the_pool() -> None:
+    r = simulate(load_scenario(HERE / "tokens.yaml"))
+    df = login_pass_data(r)["tokens"]
+    assert at(df, "count", utc("2026-02-03T12:30")) == 3  # the 130-minute session's passes
+    assert at(df, "count", utc("2026-02-05T10:06")) == 10  # the pool is out
+    assert df["count"].max() == 10
+    # 3 March 10:00: the first pass returns and is taken again at once; 12:00 all three back
+    assert at(df, "count", utc("2026-03-03T10:00")) == 10
+    assert at(df, "count", utc("2026-03-03T12:00")) == 8
+
+
+def test_session_cals_never_exceed_the_pool() -> None:
+    r = simulate(load_scenario(HERE / "qlikview-cals.yaml"))
+    df = session_cal_data(r)
+    assert df["count"].max() == 1
+    assert at(df, "count", utc("2026-02-02T09:14")) == 1  # 5 minutes held for 15
+    assert (
+        at(df, "count", utc("2026-02-02T09:15")) == 0
+        or at(df, "count", utc("2026-02-02T09:16")) == 1
+    )
+
+
+def test_usage_cal_pool_level() -> None:
+    r = simulate(load_scenario(HERE / "qlikview-cals.yaml"))
+    df = usage_cal_data(r)
+    assert df["level"].iloc[0] == 28
+    assert df["level"].min() >= 0
+    assert at(df, "level", utc("2026-02-02T09:27")) == pytest.approx(27 / 1440, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", ["tokens.yaml", "qlikview-cals.yaml", "desktops.yaml"])
+def test_relevant_legacy_charts_draw(name: str) -> None:
+    r = simulate(load_scenario(HERE / name))
+    drawn = [key for key, (draw, shown) in LEGACY_CHARTS.items() if shown(r) and draw(r)]
+    assert drawn
