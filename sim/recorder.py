@@ -25,6 +25,7 @@ SESSION_COLUMNS = (
     "capacity_minutes",
     "order",
     "login_passes",
+    "document",
 )
 """Session rows hold codes: access 0–3 (none, professional, analyzer, capacity); reasons 0
 for none, else 1 + the index in :data:`sim.rules.reasons.DENIAL_REASONS`."""

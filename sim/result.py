@@ -8,7 +8,8 @@ table              one row per        columns
 =================  =================  =====================================================
 ``sessions``       session attempt    user, group, directory, server, product, role, device,
                                       start, end, planned_end, access, denied_reason,
-                                      interrupted, clicks, capacity_minutes, login_passes
+                                      interrupted, clicks, capacity_minutes, login_passes,
+                                      document
 ``events``         license event      time, kind, license, server, user, detail
 ``allocations``    change of a pool   time, license, pool, type, total, allocated, quarantined,
                                       available, excess
@@ -274,6 +275,9 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "clicks": column("clicks", np.int64),
             "capacity_minutes": column("capacity_minutes", np.float64),
             "login_passes": column("login_passes", np.int64),
+            "document": pd.Categorical.from_codes(
+                cols.pop("document").take(order).astype(np.int64), categories=world.documents
+            ),
         }
     )
 

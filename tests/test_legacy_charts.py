@@ -54,3 +54,10 @@ def test_relevant_legacy_charts_draw(name: str) -> None:
     r = simulate(load_scenario(HERE / name))
     drawn = [key for key, (draw, shown) in LEGACY_CHARTS.items() if shown(r) and draw(r)]
     assert drawn
+
+
+def test_session_cal_takes_and_releases_balance_in_a_busy_estate() -> None:
+    r = simulate(load_scenario(Path(__file__).parent.parent / "scenarios/qlikview-cal-estate.yaml"))
+    df = session_cal_data(r)
+    assert df["count"].min() == 0 and df["count"].iloc[-1] == 0
+    assert df["count"].max() <= 12  # the estate owns 12 Session CALs

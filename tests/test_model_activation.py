@@ -264,3 +264,49 @@ def test_admin_moves_a_token_from_user_passes_to_login_passes() -> None:
         2,
         1,
     )
+
+
+def test_document_cals_per_user_and_document() -> None:
+    r = run("qlikview-documents.yaml")
+    s = sessions(r, "readers")
+    assert lst(s["document"]) == ["sales.qvw", "stock.qvw", "sales.qvw", "stock.qvw", "sales.qvw"]
+    # two Document CALs go to readers-1's two documents; readers-2 gets the one Usage CAL for
+    # sales.qvw, and nothing for stock.qvw; readers-1 keeps its Document CAL for sales.qvw
+    assert lst(s["access"]) == ["document_cal", "document_cal", "usage_cal", None, "document_cal"]
+    assert s.loc[3, "denied_reason"] == "no_cal"
+    d = r.allocations[r.allocations["type"] == "document_cal"]
+    assert d["allocated"].tolist() == [1, 2]
+
+
+def test_groups_open_documents_by_weight() -> None:
+    sc = parse_scenario(
+        {
+            "name": "docs",
+            "seed": 4,
+            "start": "2026-02-02T00:00",
+            "duration": "28d",
+            "licenses": [
+                {
+                    "id": "qv",
+                    "activation": "lef",
+                    "term": "perpetual",
+                    "qlikview_cals": {"session": 500},
+                }
+            ],
+            "servers": [{"id": "qvs", "product": "qlikview", "license": "qv"}],
+            "users": [
+                {
+                    "group": "g",
+                    "count": 100,
+                    "access": "session_cal",
+                    "servers": ["qvs"],
+                    "behaviour": {"documents": {"a.qvw": 3, "b.qvw": 1}},
+                }
+            ],
+        }
+    )
+    docs = simulate(sc).sessions["document"].astype(str)
+    n = len(docs)
+    share = float((docs == "a.qvw").mean())
+    assert n > 3000
+    assert abs(share - 0.75) < 3 * (0.75 * 0.25 / n) ** 0.5  # binomial, three standard errors

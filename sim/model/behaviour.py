@@ -46,6 +46,8 @@ class DayPlan:
     order: np.ndarray
     """Session ``order[i]`` of its device on this day (0, 1, …): sessions of one device are
     consecutive and in time order."""
+    document: np.ndarray
+    """Index of the QlikView document each session opens (-1: none named)."""
     unit_ready: np.ndarray | None = None
     """Planned end of the device's running unit when each session starts (capacity groups)."""
     unit_ptr: np.ndarray | None = None
@@ -67,6 +69,7 @@ class GroupPlanner:
         streams: Streams,
         unit: float,
         with_units: bool,
+        documents: list[str] | None = None,
     ) -> None:
         self.group = group
         self.b = group.behaviour
@@ -79,6 +82,10 @@ class GroupPlanner:
         self.running_until = np.full(self.devices, -np.inf)
         self.busy_until = np.full(self.devices, -np.inf)
         self.weekdays = frozenset(self.b.weekday_numbers)
+        names = list(self.b.documents)
+        self.doc_codes = np.array([(documents or []).index(d) for d in names], dtype=np.int64)
+        weights = np.array([self.b.documents[d] for d in names], dtype=np.float64)
+        self.doc_weights = weights / weights.sum() if names else weights
 
     def plan(self, day: LocalDay, index: int) -> DayPlan | None:
         """The plan of the run's ``index``-th local day.
@@ -114,12 +121,17 @@ class GroupPlanner:
             pause = rng.exponential(b.session_break, dev.size) if b.session_break > 0 else 0.0
             next_start[dev] = end + pause
             server = self.servers[rng.integers(0, self.servers.size, dev.size)]
+            document = (
+                self.doc_codes[rng.choice(self.doc_codes.size, dev.size, p=self.doc_weights)]
+                if self.doc_codes.size
+                else np.full(dev.size, -1, dtype=np.int64)
+            )
             self.busy_until[dev] = end
-            parts.append((dev, start, end, clicks, server, ready, np.full(dev.size, j)))
+            parts.append((dev, start, end, clicks, server, ready, np.full(dev.size, j), document))
             done += dev.size
         if not parts:
             return None
-        dev, start, end, clicks, server, ready, order = (
+        dev, start, end, clicks, server, ready, order, document = (
             np.concatenate(p) for p in zip(*parts, strict=True)
         )
         plan = DayPlan(
@@ -130,6 +142,7 @@ class GroupPlanner:
             end=end,
             clicks=clicks,
             order=order,
+            document=document,
         )
         if self.with_units:
             sess = np.concatenate([u[0] for u in unit_parts])
@@ -197,6 +210,7 @@ class Batch:
         self.user, self.device, self.server = cat("user"), cat("device"), cat("server")
         self.start, self.end = cat("start"), cat("end")
         self.clicks, self.order = cat("clicks"), cat("order")
+        self.document = cat("document")
         ready, lo, hi, units = [], [], [], []
         offset = 0
         for _, p in plans:

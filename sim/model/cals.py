@@ -22,7 +22,7 @@ from sim.rules.pool import SeatType
 from sim.rules.qlikview import SessionCals, UsageCalPool
 from sim.rules.reasons import DenialReason
 
-CAL_ACCESS = frozenset({"named_cal", "session_cal", "usage_cal"})
+CAL_ACCESS = frozenset({"named_cal", "document_cal", "session_cal", "usage_cal"})
 
 
 class CalAccess:
@@ -34,7 +34,9 @@ class CalAccess:
     in_quarantine: np.ndarray
     session_cals: dict[int, SessionCals]
     usage_cals: dict[int, UsageCalPool]
-    usage_grants: dict[tuple[int, int], tuple[float, float]]
+    usage_grants: dict[tuple[int, int, int], tuple[float, float]]
+    document_cals: dict[int, dict[tuple[int, int], float]]
+    """pool → (user, document) → when its Document CAL was assigned."""
     cal_release: dict[tuple[int, str], tuple[float, str, int, int]]
 
     if TYPE_CHECKING:
@@ -48,11 +50,13 @@ class CalAccess:
         rules = w.scenario.rules
         self.session_cals, self.usage_cals, self.usage_grants = {}, {}, {}
         self.cal_release = {}
+        self.document_cals = {}
         for pi, p in enumerate(w.pools):
             cals = w.scenario.licenses[p.license].qlikview_cals
             if cals is None:
                 continue
             self.session_cals[pi] = SessionCals(cals.session, rules.session_cal_minimum)
+            self.document_cals[pi] = {}
             self.usage_cals[pi] = UsageCalPool(cals.usage, rules.usage_cal_period / 86400.0)
 
     def _is_cal_site(self, pool: int) -> bool:
@@ -67,24 +71,29 @@ class CalAccess:
         access: str | None = None
         if self.world.pools[pi].pool.seat_of(s.user) is SeatType.NAMED_CAL:
             access = "named_cal"
+        elif "document_cal" in eligible and self._document_cal(t, pi, s.user, s.document):
+            access = "document_cal"
         elif (
             "session_cal" in eligible
             and (got := self.session_cals[pi].open(client, t)) is not False
         ):
             access = "session_cal"
+            # A reopen within the hold keeps the CAL: its pending release is void; a new CAL
+            # means the previous one was released when its hold ended.
+            held = self.cal_release.pop((pi, client), None)
             if got:
+                if held is not None:
+                    self._cal_event(*held)
                 self._cal_event(t, "session_cal_taken", pi, s.user)
         elif "usage_cal" in eligible:
-            left = self._usage_left(t, pi, s.user)
+            grant = (pi, s.user, s.document)
+            left = self._usage_left(t, grant)
             if left > 0:
                 access = "usage_cal"
                 if t + left < s.end:
                     s.end = t + left
                     s.interrupted = DenialReason.NO_CAL
-                self.usage_grants[(pi, s.user)] = (
-                    self.usage_grants[(pi, s.user)][0],
-                    left - (s.end - t),
-                )
+                self.usage_grants[grant] = (self.usage_grants[grant][0], left - (s.end - t))
         if access is None:
             quarantined = self.in_quarantine[pi, s.user]
             return self._deny(s, DenialReason.QUARANTINED if quarantined else DenialReason.NO_CAL)
@@ -93,15 +102,45 @@ class CalAccess:
         self._push(min(s.end, self.world.horizon), end_kind, s)
         return None
 
-    def _usage_left(self, t: float, pi: int, user: int) -> float:
-        """Seconds of Usage CAL time the user has at ``t``, taking a new CAL if needed."""
+    def _document_cal(self, t: float, pi: int, user: int, document: int) -> bool:
+        """The user's Document CAL for this document, assigned at first opening while the
+        server has unassigned ones (dynamic Document CAL assignment)."""
+        assigned = self.document_cals[pi]
+        if (user, document) in assigned:
+            return True
+        lic = self.world.scenario.licenses[self.world.pools[pi].license]
+        total = lic.qlikview_cals.document if lic.qlikview_cals else 0
+        if len(assigned) >= total:
+            return False
+        assigned[(user, document)] = t
+        self._cal_event(t, "document_cal", pi, user)
+        p = self.world.pools[pi]
+        self.rec.allocations.append(
+            (
+                t,
+                self.world.licenses[p.license].id,
+                p.id,
+                "document_cal",
+                total,
+                len(assigned),
+                0,
+                total - len(assigned),
+                0,
+            )
+        )
+        return True
+
+    def _usage_left(self, t: float, grant: tuple[int, int, int]) -> float:
+        """Seconds of Usage CAL time the user has on the document at ``t``, taking a new CAL
+        if needed (60 minutes per document per 28 days)."""
         rules = self.world.scenario.rules
-        granted, left = self.usage_grants.get((pi, user), (-np.inf, 0.0))
+        granted, left = self.usage_grants.get(grant, (-np.inf, 0.0))
         if t - granted < rules.usage_cal_period and left > 0:
             return left
+        pi, user, _ = grant
         if not self.usage_cals[pi].take(t):
             return 0.0
-        self.usage_grants[(pi, user)] = (t, rules.usage_cal_minutes)
+        self.usage_grants[grant] = (t, rules.usage_cal_minutes)
         self._cal_event(t, "usage_cal", pi, user)
         return rules.usage_cal_minutes
 

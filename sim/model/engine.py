@@ -117,6 +117,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                     world.streams,
                     self.unit,
                     with_units=CAPACITY in g.access_types,
+                    documents=world.documents,
                 ),
             )
             for gi, g in enumerate(sc.users)
@@ -305,6 +306,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             int(b.order[i]),
             (b.day_index, int(b.order[i])),
         )
+        s.document = int(b.document[i])
         if b.unit_hi[i] > b.unit_lo[i] or self.group_capacity[b.group[i]]:
             s.units = b.units[b.unit_lo[i] : b.unit_hi[i]]
             s.unit_ready = float(b.unit_ready[i])
@@ -334,6 +336,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                     activity=activity,
                 )
                 s.closed = ss.duration is not None
+                s.document = w.documents.index(ss.document) if ss.document else -1
                 if 0.0 <= at < w.horizon:
                     self._push(at, START, s)
 
@@ -536,6 +539,7 @@ class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 s.minutes,
                 s.order,
                 s.passes,
+                s.document,
             )
         )
 

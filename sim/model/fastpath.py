@@ -35,6 +35,7 @@ ACCESS_CODES = (
     "named_cal",
     "session_cal",
     "usage_cal",
+    "document_cal",
 )
 CAPACITY_CODE = 3
 STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
@@ -242,6 +243,7 @@ class FastPath:
                 minutes,
                 b.order[rows].astype(np.int16),
                 np.zeros(n, dtype=np.int16),
+                b.document[rows].astype(np.int16),
             )
         )
 

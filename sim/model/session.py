@@ -16,6 +16,7 @@ class Session:
         "clicks",
         "closed",
         "device",
+        "document",
         "end",
         "group",
         "interrupted",
@@ -63,5 +64,6 @@ class Session:
         self.minutes = 0.0
         self.passes = 0
         self.closed = False
+        self.document = -1
         """Closed explicitly at ``end`` (a scripted duration): no idle timeout is added."""
         self.next_unit = 0

@@ -32,10 +32,6 @@ from sim.rules.pool import SeatType, UserPool
 from sim.scenario import License, Outage, RandomOutages, Scenario, ScenarioError
 from sim.scenario.errors import Problem
 
-SIMULATED_ACCESS = frozenset(
-    {"professional", "analyzer", "capacity", "user_pass", "login_pass"}
-    | {"named_cal", "session_cal", "usage_cal"}
-)
 SESSION_PRODUCTS = frozenset({"qlik_sense", "qlikview"})
 MAX_RANDOM_OUTAGES = 100_000
 
@@ -103,6 +99,8 @@ class World:
     schedule: ContactSchedule
     user_names: list[str]
     user_group: np.ndarray
+    documents: list[str]
+    """Every QlikView document named in the scenario; sessions refer to them by index."""
     group_first_user: list[int]
     group_servers: list[list[int]]
 
@@ -152,24 +150,7 @@ def _random_outages(
 
 
 def _check_supported(scenario: Scenario) -> None:
-    for i, lic in enumerate(scenario.licenses):
-        if lic.qlikview_cals is not None and lic.qlikview_cals.document:
-            raise _refuse(
-                scenario,
-                f"licenses[{i}].qlikview_cals.document",
-                lic.qlikview_cals.document,
-                "0: Document CALs validate but are not simulated yet",
-            )
     for i, g in enumerate(scenario.users):
-        extra = set(g.access_types) - SIMULATED_ACCESS
-        if extra:
-            raise _refuse(
-                scenario,
-                f"users[{i}].access",
-                sorted(extra)[0],
-                "an access type other than document_cal: Document CALs validate but are not "
-                "simulated yet",
-            )
         for j, sid in enumerate(g.servers):
             if scenario.server(sid).product not in SESSION_PRODUCTS:
                 raise _refuse(
@@ -336,6 +317,10 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
         backend_down=backend_down,
         schedule=schedule,
         user_names=user_names,
+        documents=sorted(
+            {d for g in scenario.users for d in g.behaviour.documents}
+            | {ss.document for g in scenario.users for ss in (g.sessions or []) if ss.document}
+        ),
         user_group=np.asarray(user_group, dtype=np.int64),
         group_first_user=group_first_user,
         group_servers=group_servers,

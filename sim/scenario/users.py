@@ -152,6 +152,12 @@ class Behaviour(_Model):
         description="Devices per user, each with its own daily sessions; capacity counts "
         "per device. Default 1 (licensing-rules §3, §4).",
     )
+    documents: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict,
+        description="QlikView documents the group opens, with relative weights: each session "
+        "opens one, drawn by weight (Document and Usage CALs are per document). Default "
+        "none: one unnamed document (licensing-rules §6).",
+    )
 
     @field_validator("days")
     @classmethod
@@ -196,6 +202,11 @@ class ScriptedSession(_Model):
     duration: Duration | None = Field(
         None,
         description="Session length from at. Default: ends at the last activity (model choice).",
+    )
+    document: str | None = Field(
+        None,
+        description="The QlikView document opened. Default none: the unnamed document "
+        "(licensing-rules §6).",
     )
 
     @model_validator(mode="after")
