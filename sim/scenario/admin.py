@@ -163,10 +163,11 @@ class AdminAction(_Model):
         description="The user, <group>-<n>: n from 1, zero-padded to the width of the "
         "group's count (readers-01 … readers-12). Required (model choice)."
     )
-    type: Literal["professional", "analyzer"] | None = Field(
+    type: Literal["professional", "analyzer", "user_pass", "named_cal"] | None = Field(
         None,
-        description="The seat type to allocate; required for allocate, ignored for "
-        "deallocate. Default none (licensing-rules §3).",
+        description="The seat type to allocate (a user access pass on a token license, a "
+        "Named User CAL on QlikView); required for allocate, ignored for deallocate. Default "
+        "none (licensing-rules §3, §5, §6).",
     )
 
     @model_validator(mode="after")
