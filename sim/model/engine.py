@@ -25,24 +25,19 @@ import simpy
 
 from sim.model.admin import Administration, AdminItem
 from sim.model.behaviour import Batch, GroupPlanner, replan_activity
-from sim.model.calendar import LocalDay
 from sim.model.cals import CAL_ACCESS, CalAccess
 from sim.model.desktops import DesktopFleets
 from sim.model.fastpath import (
     ACCESS_CODES,
-    DELAYED_SYNC_CODE,
-    LICENSED_CODE,
-    UNLICENSED_CODE,
     FastPath,
     ServerArrays,
-    last_contact,
-    per_server,
     reason_code,
 )
 from sim.model.pools import SEAT_CODE, PoolKeeping
-from sim.model.session import Session
+from sim.model.routing import Routing
+from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, UNIT, Session
 from sim.model.tokens import LOGIN_PASS, TokenAccess
-from sim.model.world import LicenseRuntime, ServerRuntime, World, build_world
+from sim.model.world import ServerRuntime, World, build_world
 from sim.recorder import Recorder
 from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
@@ -55,12 +50,10 @@ from sim.scenario import Scenario
 # Token and CAL access is resolved on the exact path only.
 LEGACY_ACCESS = frozenset({"user_pass", "login_pass"}) | CAL_ACCESS
 
-# At one instant: sessions end, quarantines end, admin work, capacity units, sessions start.
-END, EXPIRE, ADMIN, UNIT, START, LAUNCH = 0, 1, 2, 3, 4, 5
 ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
 
 
-class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
+class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
     """One run of one scenario: build, run, hand the rows to a Result."""
 
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
@@ -189,101 +182,6 @@ class Engine(PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 self._dispatch(Batch(plans, k), day, until)
             self._resolve(until)
         self._flush()
-
-    # -- routing -------------------------------------------------------------------------
-
-    def _dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
-        h = self.world.horizon
-        live = (b.start >= 0.0) & (b.start < h)
-        lic = self.server_license[b.server]
-        pool = self.server_pool[b.server]
-        held = self.held[pool, b.user]
-        key = b.user * self.devices + b.device
-        exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
-        exact |= (held == 0) & self._allocation_possible(b.group, self.server_pool[b.server])
-        risky = np.zeros(len(self.world.licenses), dtype=bool)
-        spent = np.zeros(len(self.world.licenses), dtype=bool)
-        exact |= self._needs_view(b, held, pool)
-        pending, busy_pools = self._pending(until)
-        if busy_pools:
-            exact |= np.isin(self.server_pool[b.server], list(busy_pools))
-        may_charge = self.group_capacity[b.group] & (held == 0) & live
-        for li, licr in enumerate(self.world.licenses):
-            mine = may_charge & (lic == li)
-            if not mine.any():
-                continue
-            if li in pending:
-                risky[li] = True
-                continue
-            risky[li], spent[li] = self._capacity_outlook(licr, b, mine)
-        if self.fast:
-            exact |= risky[lic] & may_charge
-            # A device's running unit carries between its sessions: keep a device's day on
-            # one path.
-            exact |= np.isin(key, key[exact & live])
-        else:
-            exact[:] = True
-        slow = np.flatnonzero(exact & live)
-        for i in slow.tolist():
-            self._push_planned(b, i)
-            self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
-        fast = np.flatnonzero(~exact & live)
-        if fast.size:
-            self.fastpath.resolve(b, fast, lic, held, key, spent)
-
-    def _needs_view(self, b: Batch, held: np.ndarray, pool: np.ndarray) -> np.ndarray:
-        """Sessions on a server cut off from the backend whose outcome depends on what that
-        server knows of the shared pool: a seat it may not have heard of yet, a dynamic rule
-        it must refuse or serve from its own view, or local allocations."""
-        state, _, unit_ok, _, _ = per_server(self.arrays, b.server, b.start)
-        offline = self.backend_bound[b.server] & ~((state == LICENSED_CODE) & unit_ok)
-        offline &= state != UNLICENSED_CODE
-        if not offline.any():
-            return offline
-        if self.local_allocation:
-            return offline
-        interval = self.world.scenario.rules.user_sync_interval
-        known = last_contact(self.arrays, b.server, b.start, interval)
-        unseen = (held > 0) & (self.allocated_at[pool, b.user] > known)
-        dynamic = (held == 0) & self._dynamic_rule[b.group, pool]
-        return offline & ((state == DELAYED_SYNC_CODE) | unseen | dynamic)
-
-    def _pending(self, until: float) -> tuple[set[int], set[int]]:
-        """Licenses with exact-path capacity or license work, and pools with admin work,
-        still to happen before ``until``."""
-        licenses: set[int] = set()
-        pools: set[int] = set()
-        for t, kind, _, item in self.heap:
-            if t >= until or kind in (END, LAUNCH):
-                continue
-            if kind in (ADMIN, EXPIRE):
-                pools.update(item.pools)
-                if item.kind == "change":
-                    licenses.add(item.license)
-            else:
-                licenses.add(int(self.server_license[item.server]))
-        return licenses, pools
-
-    def _capacity_outlook(
-        self, licr: LicenseRuntime, b: Batch, rows: np.ndarray
-    ) -> tuple[bool, bool]:
-        """(order matters today, every unit is refused today) for one license.
-
-        Units of one session are at least a unit apart, so a session from ``s`` to ``e``
-        starts at most ``(e - s) // unit + 1`` of them; if the month can take all of the
-        day's possible units and one more, no order between users can matter.
-        """
-        meter = licr.meter
-        lo = float(b.start[rows].min())
-        hi = float(b.end[rows].max())
-        first = int(np.searchsorted(self.month_starts, lo, side="right") - 1)
-        last = int(np.searchsorted(self.month_starts, hi, side="right") - 1)
-        months = meter.months[max(first, 0) : last + 1]
-        if all(m.consumed + meter.unit > m.limit for m in months):
-            return False, True
-        bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
-        safe = all(m.consumed + (bound + 1) * meter.unit <= m.limit for m in months)
-        return not safe, False
 
     # -- the exact path ------------------------------------------------------------------
 

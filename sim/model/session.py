@@ -6,6 +6,10 @@ import math
 
 import numpy as np
 
+# Kinds of heap item, in the order they are resolved at one instant: sessions end,
+# quarantines end, admin work, capacity units and login passes, sessions start, launches.
+END, EXPIRE, ADMIN, UNIT, START, LAUNCH = 0, 1, 2, 3, 4, 5
+
 
 class Session:
     """One session on the exact path and, once resolved, its outcome."""
