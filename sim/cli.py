@@ -279,3 +279,134 @@ def _format_whatif(table: object, reps: int) -> str:
     if reps > 1:
         lines.append("  (± half-width of the 95 % interval across replications)")
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for runs/, summary.csv, differences.csv and failures.csv; running the "
+    "same sweep into it again computes only the missing pieces.",
+)
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1, max=10_000),
+    default=None,
+    help="Replications per variant; default the scenario's experiment.replications, or 1.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=V1,V2,...",
+    help="Sweep a dotted path over values (read as YAML scalars); several --set make a "
+    "full factorial. Replaces the scenario's experiment.sweep.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=1024),
+    default=None,
+    help="Local worker processes (or Dask local workers); default 1, serial.",
+)
+@click.option(
+    "--dask",
+    "dask",
+    default=None,
+    metavar="ADDRESS|local",
+    help="Run on a Dask cluster: a scheduler address such as tcp://host:8786, or 'local' "
+    "for a local cluster of --workers (default 2) processes.",
+)
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
+def sweep(
+    file: Path,
+    out: Path,
+    reps: int | None,
+    sets: tuple[str, ...],
+    workers: int | None,
+    dask: str | None,
+    seed: int | None,
+    force: bool,
+) -> None:
+    """Run every variant × replication of a scenario sweep and summarise it.
+
+    Each (variant, replication) is stored under OUT/runs/ as it completes; a piece that
+    fails is listed in OUT/failures.csv and the others go on (exit status 1 if any
+    failed). OUT/summary.csv has per variant and metric the mean, sd, 95 % interval and
+    n; OUT/differences.csv the differences from the baseline (the first combination),
+    paired by replication.
+    """
+    from sim.experiments import parse_assignment
+    from sim.experiments import sweep as run_sweep
+
+    grid: dict[str, list[object]] = {}
+    for text in sets:
+        try:
+            path, values = parse_assignment(text)
+        except ValueError as err:
+            click.echo(f"--set: {err}", err=True)
+            sys.exit(2)
+        if path in grid:
+            click.echo(
+                f"--set: {path!r} is given twice; list all its values in one --set", err=True
+            )
+            sys.exit(2)
+        grid[path] = values
+    executor: object = "processes" if workers and workers > 1 else "serial"
+    if dask is not None:
+        executor = "dask-local" if dask.strip() == "local" else dask.strip()
+        if executor != "dask-local" and "://" not in str(executor):
+            click.echo(
+                f"--dask: {dask!r}: expected 'local' or an address such as tcp://host:8786",
+                err=True,
+            )
+            sys.exit(2)
+    try:
+        sc = load_scenario(file)
+        from sim.experiments import check_paths
+
+        check_paths(sc, list(grid), source="--set")
+    except ScenarioError as err:
+        _fail(err)
+    _prepare_out(out, force)
+    bar = None
+
+    def progress(done: int, total: int, outcome: dict[str, object]) -> None:
+        nonlocal bar
+        if not sys.stdout.isatty():
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="run", desc=sc.name)
+        bar.update(1)
+
+    try:
+        result = run_sweep(
+            sc,
+            grid or None,
+            reps,
+            executor=executor,
+            workers=workers,
+            out=out,
+            seed=seed,
+            progress=progress,
+        )
+    except ScenarioError as err:
+        _fail(err)
+    finally:
+        if bar is not None:
+            bar.close()
+    click.echo(
+        f"{sc.name}: {len(result.variants)} variant(s) × {result.replications} replication(s): "
+        f"{result.computed} run, {result.skipped} already done, {len(result.failures)} failed, "
+        f"{result.wall_seconds:.2f} s → {out}"
+    )
+    for row in result.failures.itertuples(index=False):
+        first = str(row.message).splitlines()[0] if row.message else ""
+        click.echo(f"failed: {row.variant} #{row.replication}: {row.error_type}: {first}", err=True)
+    if len(result.failures):
+        sys.exit(1)

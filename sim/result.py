@@ -206,14 +206,16 @@ def build_result(
 
 
 def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, categories=categories)
+    # String-typed even when empty: an empty object-typed category list comes back from
+    # Parquet as plain objects, so stored and in-memory tables would differ.
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
 
 
 def _labels(codes: np.ndarray, per_code: list[str]) -> pd.Categorical:
     """A categorical of ``per_code[codes]`` (labels may repeat between codes)."""
     categories = sorted(set(per_code))
     lookup = np.array([categories.index(v) for v in per_code], dtype=np.int64)
-    return pd.Categorical.from_codes(lookup[codes] if len(codes) else codes, categories=categories)
+    return _categorical(lookup[codes] if len(codes) else codes, categories)
 
 
 def _time_order(
@@ -250,7 +252,7 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
 
     def coded(name: str, categories: list[str]) -> pd.Categorical:
         codes = cols[name].take(order).astype(np.int8) - 1  # 0 means none
-        return pd.Categorical.from_codes(codes, categories=categories[1:])
+        return _categorical(codes, categories[1:])
 
     def column(name: str, dtype: type) -> np.ndarray:
         return cols.pop(name).take(order).astype(dtype, copy=False)
@@ -259,8 +261,8 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
         {
             "user": _categorical(uid, world.user_names),
             "group": _categorical(gid, [g.group for g in sc.users]),
-            "directory": pd.Categorical.from_codes(
-                dir_code[gid] if len(gid) else np.zeros(0, dtype=np.int64), categories=dirs
+            "directory": _categorical(
+                dir_code[gid] if len(gid) else np.zeros(0, dtype=np.int64), dirs
             ),
             "server": _categorical(sid, [x.id for x in world.servers]),
             "product": _labels(sid, [x.product for x in world.servers]),
@@ -275,8 +277,8 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "clicks": column("clicks", np.int64),
             "capacity_minutes": column("capacity_minutes", np.float64),
             "login_passes": column("login_passes", np.int64),
-            "document": pd.Categorical.from_codes(
-                cols.pop("document").take(order).astype(np.int64), categories=world.documents
+            "document": _categorical(
+                cols.pop("document").take(order).astype(np.int64), world.documents
             ),
         }
     )

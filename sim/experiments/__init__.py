@@ -10,7 +10,7 @@ stacks every table and adds per-variant summaries and paired differences against
 baseline, with 95 % Student-t intervals.
 """
 
-from .grid import BASE, Variant, build_variants, format_value, safe_name
+from .grid import BASE, Variant, build_variants, format_value, parse_assignment, safe_name
 from .stats import differences, mean_ci, summarise
 from .sweep import FAILURE_COLUMNS, SweepResult, check_paths, scenario_data, sweep, write_sweep
 from .worker import run_piece
@@ -25,6 +25,7 @@ __all__ = [
     "differences",
     "format_value",
     "mean_ci",
+    "parse_assignment",
     "run_piece",
     "safe_name",
     "scenario_data",

@@ -27,7 +27,7 @@ from .worker import run_piece
 
 __all__ = ["Task", "execute"]
 
-Task = tuple[dict[str, Any], dict[str, Any], str, int, int | None]
+Task = tuple[dict[str, Any], dict[str, Any], str, int, int | None, str | None, str]
 """The arguments of one :func:`run_piece` call."""
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BASE", "Variant", "build_variants", "format_value", "safe_name"]
+__all__ = ["BASE", "Variant", "build_variants", "format_value", "parse_assignment", "safe_name"]
 
 BASE = "base"
 """The name of the only variant of a sweep without parameters."""
@@ -76,3 +76,30 @@ def build_variants(sweep: Mapping[str, Sequence[Any]] | None) -> list[Variant]:
         seen.add(name)
         variants.append(Variant(name, overrides))
     return variants
+
+
+def parse_assignment(text: str) -> tuple[str, list[Any]]:
+    """``PATH=V1,V2,...`` as a dotted path and its values, each read as a YAML scalar.
+
+    The values are read as one YAML flow sequence (``[V1, V2, ...]``), so ``1h`` is a
+    string, ``24`` a number, ``true`` a boolean and ``[a, b]`` a list. Dates and times
+    stay ISO 8601 strings. Raises ``ValueError`` with the reason.
+    """
+    import datetime as dt
+
+    import yaml
+
+    path, sep, rhs = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ValueError(f"{text!r}: expected PATH=V1,V2,... such as rules.grace=24h,72h")
+    if not rhs.strip():
+        raise ValueError(f"{text!r}: expected at least one value after '='")
+    try:
+        values = yaml.safe_load(f"[{rhs}]")
+    except yaml.YAMLError as err:
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{text!r}: the values are not valid YAML ({problem})") from None
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"{text!r}: expected at least one value after '='")
+    return path, [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]

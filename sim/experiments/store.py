@@ -8,6 +8,10 @@ temporary folder next to it and renamed into place when complete, so a folder wi
 final name is always a finished piece; leftovers of an interrupted write are removed on
 the next sweep. A stored piece is reused only if its fingerprint matches, so changing the
 scenario or the seed recomputes it rather than mixing old and new runs.
+
+The stacked tables of a stored sweep (:class:`StoredTables`) are read from the pieces
+when first asked for, so a sweep of many large runs summarises without holding every
+session of every run in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,15 @@ from sim.result import TABLES
 
 from .grid import Variant
 
-__all__ = ["fingerprint", "is_finished", "piece_dir", "read_piece", "remove_partial", "write_piece"]
+__all__ = [
+    "StoredTables",
+    "fingerprint",
+    "is_finished",
+    "piece_dir",
+    "remove_partial",
+    "stack",
+    "write_piece",
+]
 
 
 def piece_dir(out: Path, variant: Variant, replication: int) -> Path:
@@ -98,6 +111,52 @@ def write_piece(folder: Path, outcome: dict[str, Any], variant: Variant, print_:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def read_piece(folder: Path) -> dict[str, pd.DataFrame]:
-    """The tables of a stored piece."""
-    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+class StoredTables(Mapping[str, pd.DataFrame]):
+    """Every table of the given pieces stacked in their order, each read on first use."""
+
+    def __init__(self, pieces: list[Path]) -> None:
+        self._pieces = pieces
+        self._loaded: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in TABLES:
+            raise KeyError(name)
+        if name not in self._loaded:
+            frames = [pd.read_parquet(p / f"{name}.parquet") for p in self._pieces]
+            self._loaded[name] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)
+
+
+def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one under the other, categorical columns kept categorical.
+
+    ``pd.concat`` turns a categorical column into plain objects as soon as two pieces
+    have different categories, and Parquet gives an all-empty categorical back as plain
+    objects; uniting the categories first makes the stacked dtypes the same whether the
+    pieces came from memory or from disk.
+    """
+    if not frames:
+        return pd.DataFrame()
+    categorical = {
+        column
+        for frame in frames
+        for column in frame.columns
+        if isinstance(frame[column].dtype, pd.CategoricalDtype)
+    }
+    for column in categorical:
+        seen: dict[Any, None] = {}
+        for frame in frames:
+            values = frame[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                seen.update(dict.fromkeys(values.cat.categories))
+            else:
+                seen.update(dict.fromkeys(values.dropna()))
+        dtype = pd.CategoricalDtype(list(seen))
+        frames = [f.assign(**{column: f[column].astype(dtype)}) for f in frames]
+    return pd.concat(frames, ignore_index=True)

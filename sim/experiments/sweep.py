@@ -44,7 +44,7 @@ class SweepResult:
     scenario: Scenario
     variants: list[Variant]
     replications: int
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     summary: pd.DataFrame
     differences: pd.DataFrame
     failures: pd.DataFrame
@@ -115,6 +115,9 @@ def sweep(
         folder.mkdir(parents=True, exist_ok=True)
         store.remove_partial(folder)
 
+    # Workers on this machine write their own pieces; a remote cluster's workers may not
+    # share this disk, so their tables come back and are written here.
+    writes_own = folder is not None and executor in ("serial", "processes", "dask-local")
     tasks: list[Task] = []
     prints: dict[tuple[str, int], str] = {}
     skipped = 0
@@ -125,44 +128,56 @@ def sweep(
                 if store.is_finished(store.piece_dir(folder, variant, k), prints[variant.name, k]):
                     skipped += 1
                     continue
-            tasks.append((data, variant.overrides, variant.name, k, seed))
+            where = str(store.piece_dir(folder, variant, k)) if writes_own else None
+            tasks.append(
+                (
+                    data,
+                    variant.overrides,
+                    variant.name,
+                    k,
+                    seed,
+                    where,
+                    prints.get((variant.name, k), ""),
+                )
+            )
 
     by_name = {v.name: v for v in grid}
     memory: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     failures: list[dict[str, Any]] = []
     for done, outcome in enumerate(execute(tasks, executor, workers), start=1):
-        name, k = outcome["variant"], outcome["replication"]
-        if outcome["ok"]:
-            if folder is not None:
-                variant = by_name[name]
-                store.write_piece(
-                    store.piece_dir(folder, variant, k), outcome, variant, prints[name, k]
-                )
-            else:
-                memory[name, k] = outcome["tables"]
-        else:
+        if not outcome["ok"]:
             failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
+        elif folder is None:
+            memory[outcome["variant"], outcome["replication"]] = outcome["tables"]
+        elif not writes_own:
+            variant = by_name[outcome["variant"]]
+            k = outcome["replication"]
+            store.write_piece(
+                store.piece_dir(folder, variant, k), outcome, variant, prints[variant.name, k]
+            )
         if progress is not None:
             progress(done, len(tasks), outcome)
 
     failed = {(f["variant"], f["replication"]) for f in failures}
-    pieces: list[dict[str, pd.DataFrame]] = []
-    for variant in grid:
-        for k in range(replications):
-            if (variant.name, k) in failed:
-                continue
-            if folder is None:
-                pieces.append(memory[variant.name, k])
-            else:
-                where = store.piece_dir(folder, variant, k)
-                if store.is_finished(where, prints[variant.name, k]):
-                    pieces.append(store.read_piece(where))
-    tables = {
-        name: (
-            pd.concat([p[name] for p in pieces], ignore_index=True) if pieces else pd.DataFrame()
+    tables: Mapping[str, pd.DataFrame]
+    if folder is None:
+        pieces = [
+            memory[v.name, k]
+            for v in grid
+            for k in range(replications)
+            if (v.name, k) not in failed
+        ]
+        tables = {name: store.stack([p[name] for p in pieces]) for name in TABLES}
+    else:
+        tables = store.StoredTables(
+            [
+                where
+                for v in grid
+                for k in range(replications)
+                if (v.name, k) not in failed
+                and store.is_finished(where := store.piece_dir(folder, v, k), prints[v.name, k])
+            ]
         )
-        for name in TABLES
-    }
     rank = {v.name: i for i, v in enumerate(grid)}
     failures.sort(key=lambda f: (rank[f["variant"]], f["replication"]))
     failure_frame = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
