@@ -410,3 +410,22 @@ def sweep(
         click.echo(f"failed: {row.variant} #{row.replication}: {row.error_type}: {first}", err=True)
     if len(result.failures):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def check(folder: Path) -> None:
+    """Check the invariants of a run written to FOLDER (exit 1 if any fails)."""
+    from sim.check import CHECKS, RunFolderError, check_run, load_run, rows_checked
+
+    try:
+        violations = check_run(folder)
+    except RunFolderError as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    if violations:
+        for v in violations:
+            click.echo(str(v))
+        sys.exit(1)
+    rows = rows_checked(load_run(folder))
+    click.echo(f"ok: {len(CHECKS)} invariants hold over {rows} rows")
