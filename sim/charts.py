@@ -2,7 +2,10 @@
 
 Conventions (anchors.md): seat counts are step functions (``steps-post``) with the
 purchased total as a line; monthly capacity is purchased against consumed bars with
-overage in red; outages, grace and unlicensed periods are shaded spans on the time axis.
+overage in red; outages, grace and unlicensed periods are shaded spans on the time axis;
+weekday × hour is an ``imshow`` heatmap. The numbers behind every chart come from
+:mod:`sim.reports`, so tests assert on them rather than on pixels, and a chart with nothing
+to draw says so instead of failing.
 """
 
 from __future__ import annotations
@@ -18,10 +21,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import reports
+
 if TYPE_CHECKING:
     from sim.result import Result
 
-STATE_COLOURS = {"licensed": "#4caf50", "grace": "#ffb300", "unlicensed": "#e53935"}
+STATE_COLOURS = {
+    "licensed": "#4caf50",
+    "grace": "#ffb300",
+    "unlicensed": "#e53935",
+    "delayed_sync": "#80deea",
+    "offline_sld": "#b0bec5",
+}
 REASON_COLOURS = {
     "no_seat": "#6d4c41",
     "capacity_exhausted": "#8e24aa",
@@ -45,25 +56,25 @@ def _end_time(result: Result) -> pd.Timestamp:
     return pd.Timestamp(result.scenario.end_at).tz_convert(result.scenario.tz)
 
 
-def allocation_steps(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
-    """The data behind :func:`allocations`: per (pool, type), allocated and total over time,
-    extended to the end of the run. A pool is a license id, or ``license@server`` for the
-    per-site pools of LEF and SLD licenses."""
-    out: dict[tuple[str, str], pd.DataFrame] = {}
-    a = result.allocations
-    for (lic, typ), df in a.groupby(["pool", "type"], sort=True):
-        df = df[["time", "allocated", "quarantined", "total"]].drop_duplicates("time", keep="last")
-        last = df.iloc[[-1]].copy()
-        last["time"] = _end_time(result)
-        out[(str(lic), str(typ))] = pd.concat([df, last], ignore_index=True)
-    return out
+def _nothing(fig: Figure, ax: Any, note: str) -> Figure:
+    """A chart with nothing to draw says so instead of showing empty axes."""
+    ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, color="#616161")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def _time_axis(ax: Any, result: Result) -> None:
+    start, end = reports.window(result)
+    ax.set_xlim(start, end)
+    ax.set_xlabel(f"time ({result.scenario.timezone})")
 
 
 def allocations(result: Result) -> Figure:
     """Allocated seats per pool and type as steps under the purchased total; quarantined
     seats stacked on the allocated ones (dotted), and excess over the total shaded red."""
-    steps = allocation_steps(result)
-    fig, ax = _figure("Professional and Analyzer allocations")
+    steps = reports.seat_levels(result)
+    fig, ax = _figure("Allocated seats per pool and type against the purchased total")
     for (lic, typ), df in steps.items():
         if df["total"].max() == 0 and df["allocated"].max() == 0:
             continue
@@ -96,52 +107,139 @@ def allocations(result: Result) -> Figure:
             color=line[0].get_color(),
             label=f"{lic} {typ} total",
         )
+    if not ax.get_legend_handles_labels()[0]:
+        return _nothing(fig, ax, "no seats in this scenario")
     ax.set_ylabel("seats")
-    ax.set_xlabel("time")
+    _time_axis(ax, result)
     ax.set_ylim(bottom=0)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return fig
 
 
-def capacity_months(result: Result) -> pd.DataFrame:
-    """The data behind :func:`capacity`: purchased, consumed within the purchase, and overage."""
-    c = result.capacity.copy()
-    c["within"] = c[["consumed", "purchased"]].min(axis=1)
-    return c[["license", "month", "purchased", "consumed", "within", "overage", "denied_units"]]
+def seat_stack(result: Result) -> Figure:
+    """Allocated seats of every pool and type stacked, under the line of all seats bought."""
+    stack = reports.allocation_stack(result)
+    fig, ax = _figure("Allocated seats by type (stacked) under the purchased total")
+    types = [c for c in stack.columns if c != "total"]
+    if not types:
+        return _nothing(fig, ax, "no seats in this scenario")
+    bottom = np.zeros(len(stack))
+    for name in types:
+        top = bottom + stack[name].to_numpy(dtype=float)
+        ax.fill_between(stack.index, bottom, top, step="post", alpha=0.8, label=name)
+        bottom = top
+    ax.step(
+        stack.index,
+        stack["total"],
+        where="post",
+        color="#212121",
+        linestyle="--",
+        label="purchased total",
+    )
+    ax.set_ylabel("seats")
+    ax.set_ylim(bottom=0, top=max(float(stack["total"].max()), float(bottom.max())) * 1.08 or 1)
+    _time_axis(ax, result)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    return fig
 
 
 def capacity(result: Result) -> Figure:
-    """Analyzer Capacity per month: purchased against consumed, overage in red."""
-    c = capacity_months(result)
+    """Analyzer Capacity per month: purchased against consumed, overage in red; a month
+    the run covers only in part is labelled so."""
+    c = reports.capacity_months(result)
     fig, ax = _figure("Analyzer Capacity: purchased vs consumed per month")
     if c.empty:
-        ax.text(
-            0.5, 0.5, "no Analyzer Capacity in this scenario", ha="center", transform=ax.transAxes
-        )
-        return fig
+        return _nothing(fig, ax, "no Analyzer Capacity in this scenario")
+    within = c[["used_minutes", "allocated_minutes"]].min(axis=1)
+    partial = _partial_months(result)
     labels = [
-        f"{m}\n{lic}" if c["license"].nunique() > 1 else m
+        (f"{m}\n{lic}" if c["license"].nunique() > 1 else m) + ("\n(part)" if m in partial else "")
         for lic, m in zip(c["license"], c["month"], strict=True)
     ]
     x = np.arange(len(c))
-    ax.bar(x - 0.2, c["purchased"], width=0.4, color="#90caf9", label="purchased")
-    ax.bar(x + 0.2, c["within"], width=0.4, color="#1565c0", label="consumed")
-    ax.bar(x + 0.2, c["overage"], width=0.4, bottom=c["within"], color="#e53935", label="overage")
+    ax.bar(x - 0.2, c["allocated_minutes"], width=0.4, color="#90caf9", label="purchased")
+    ax.bar(x + 0.2, within, width=0.4, color="#1565c0", label="consumed")
+    ax.bar(
+        x + 0.2, c["overage_minutes"], width=0.4, bottom=within, color="#e53935", label="overage"
+    )
     ax.set_xticks(x, labels, fontsize="small")
+    # Headroom, so a month used up to the purchase does not touch the frame.
+    top = max(float((within + c["overage_minutes"]).max()), float(c["allocated_minutes"].max()))
+    ax.set_ylim(0, 1.1 * top or 1.0)
     ax.set_ylabel("minutes")
     ax.set_xlabel("month (UTC)")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    return fig
+
+
+def _partial_months(result: Result) -> set[str]:
+    """UTC months the run does not cover from the 1st to the end."""
+    start, end = (t.tz_convert("UTC") for t in reports.window(result))
+    out = set()
+    if start != start.normalize() or start.day != 1:
+        out.add(start.strftime("%Y-%m"))
+    if end != end.normalize() or end.day != 1:
+        out.add(end.strftime("%Y-%m"))
+    return out
+
+
+def capacity_burn_down(result: Result) -> Figure:
+    """Analyzer Capacity minutes used so far in each UTC month against the straight run-rate
+    line to the month's purchase; a month that ran out is marked where it did."""
+    b = reports.burn_down(result)
+    fig, ax = _figure("Analyzer Capacity burn-down: cumulative minutes used vs run rate")
+    if b.empty:
+        return _nothing(fig, ax, "no Analyzer Capacity in this scenario")
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    exhausted = reports.capacity_months(result).dropna(subset=["exhausted_at"])
+    for n, (lic, df) in enumerate(b.groupby("license", sort=True)):
+        colour = colours[n % len(colours)]
+        for k, (_, m) in enumerate(df.groupby("month", sort=True)):
+            first = k == 0
+            ax.step(
+                m["time"],
+                m["used"],
+                where="post",
+                color=colour,
+                label=f"{lic} used" if first else None,
+            )
+            ax.plot(
+                m["time"].iloc[[0, -1]],
+                m["run_rate"].iloc[[0, -1]],
+                color=colour,
+                linestyle=":",
+                label=f"{lic} run rate" if first else None,
+            )
+            ax.plot(
+                m["time"].iloc[[0, -1]],
+                m["allocated"].iloc[[0, -1]],
+                color=colour,
+                linestyle="--",
+                linewidth=0.8,
+                label=f"{lic} purchased" if first else None,
+            )
+        for k, row in enumerate(exhausted[exhausted["license"] == lic].itertuples()):
+            ax.axvline(row.exhausted_at, color="#e53935", linewidth=1)
+            ax.plot(
+                [row.exhausted_at],
+                [row.allocated_minutes],
+                marker="v",
+                color="#e53935",
+                label="exhausted" if k == 0 and n == 0 else None,
+            )
+    ax.set_ylabel("minutes used this month")
+    ax.set_ylim(bottom=0)
+    _time_axis(ax, result)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return fig
 
 
 def server_timeline(result: Result) -> Figure:
-    """Each server's license state over time, with its link and backend outages shaded."""
+    """Each server's license state over time (licensed, grace, unlicensed, delayed-sync
+    window, offline SLD) with link and backend outages hatched over it."""
     st = result.server_states
     servers = list(dict.fromkeys(s.id for s in result.scenario.servers))
-    fig, ax = _figure("Server license state", height=1.2 + 0.8 * len(servers))
-    start = pd.Timestamp(result.scenario.start_at).tz_convert(result.scenario.tz)
-    ev = result.events
+    fig, ax = _figure("Server license state and outages", height=1.6 + 0.6 * len(servers))
     for y, sid in enumerate(servers):
         for row in st[st["server"] == sid].itertuples():
             ax.broken_barh(
@@ -149,79 +247,52 @@ def server_timeline(result: Result) -> Figure:
                 (y - 0.3, 0.6),
                 color=STATE_COLOURS.get(row.state, "#9e9e9e"),
             )
-        mine = ev[(ev["server"] == sid) & ev["kind"].isin(["outage_start", "outage_end"])]
-        _shade_outages(ax, mine, y, start, _end_time(result), "#000000")
-    backend = ev[ev["server"].isna() & ev["kind"].isin(["outage_start", "outage_end"])]
-    for y in range(len(servers)):
-        _shade_outages(ax, backend, y, start, _end_time(result), "#1e88e5")
+    outages = reports.network_outages(result)
+    for row in outages.itertuples():
+        colour, rows = (
+            ("#1e88e5", range(len(servers)))
+            if row.server is None or pd.isna(row.server)
+            else ("#000000", [servers.index(row.server)])
+        )
+        for y in rows:
+            ax.broken_barh(
+                [(row.start, row.end - row.start)],
+                (y - 0.45, 0.9),
+                facecolor="none",
+                edgecolor=colour,
+                hatch="///",
+                linewidth=0.5,
+            )
     ax.set_yticks(range(len(servers)), servers)
-    ax.set_xlim(start, _end_time(result))
-    ax.set_xlabel("time")
-    handles = [matplotlib.patches.Patch(color=c, label=s) for s, c in STATE_COLOURS.items()]
-    handles.append(
-        matplotlib.patches.Patch(
-            facecolor="none", edgecolor="#000000", hatch="///", label="link outage"
-        )
-    )
-    handles.append(
-        matplotlib.patches.Patch(
-            facecolor="none", edgecolor="#1e88e5", hatch="///", label="backend outage"
-        )
-    )
+    ax.set_ylim(-0.6, len(servers) - 0.4)
+    _time_axis(ax, result)
+    shown = set(st["state"]) | {"licensed"}
+    handles = [
+        matplotlib.patches.Patch(color=c, label=s.replace("_", " "))
+        for s, c in STATE_COLOURS.items()
+        if s in shown
+    ]
+    backend = outages["server"].isna()
+    for shown_here, colour, label in (
+        ((~backend).any(), "#000000", "link outage"),
+        (backend.any(), "#1e88e5", "backend outage"),
+    ):
+        if shown_here:
+            handles.append(
+                matplotlib.patches.Patch(
+                    facecolor="none", edgecolor=colour, hatch="///", label=label
+                )
+            )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return fig
 
 
-def _shade_outages(
-    ax: Any, ev: pd.DataFrame, y: int, start: pd.Timestamp, end: pd.Timestamp, colour: str
-) -> None:
-    opened: pd.Timestamp | None = None
-    depth = 0
-    for row in ev.sort_values("time", kind="stable").itertuples():
-        if row.kind == "outage_start":
-            if depth == 0:
-                opened = row.time
-            depth += 1
-        elif depth > 0:
-            depth -= 1
-            if depth == 0 and opened is not None:
-                ax.broken_barh(
-                    [(opened, row.time - opened)],
-                    (y - 0.45, 0.9),
-                    facecolor="none",
-                    edgecolor=colour,
-                    hatch="///",
-                    linewidth=0.5,
-                )
-                opened = None
-    if depth > 0 and opened is not None:
-        ax.broken_barh(
-            [(opened, end - opened)],
-            (y - 0.45, 0.9),
-            facecolor="none",
-            edgecolor=colour,
-            hatch="///",
-            linewidth=0.5,
-        )
-
-
-def denials_by_reason(result: Result, freq: str = "D") -> pd.DataFrame:
-    """The data behind :func:`denials`: denied sessions per period and reason."""
-    s = result.sessions
-    d = s[s["denied_reason"].notna()]
-    if d.empty:
-        return pd.DataFrame()
-    table = d.groupby([d["start"].dt.floor(freq), "denied_reason"]).size().unstack(fill_value=0)
-    return table.sort_index()
-
-
 def denials(result: Result) -> Figure:
     """Denied sessions per day, stacked by reason."""
-    table = denials_by_reason(result)
+    table = reports.denials_over_time(result)
     fig, ax = _figure("Denied sessions by reason")
     if table.empty:
-        ax.text(0.5, 0.5, "no denials", ha="center", transform=ax.transAxes)
-        return fig
+        return _nothing(fig, ax, "no denials")
     bottom = np.zeros(len(table))
     width = pd.Timedelta(days=0.8)
     for reason in table.columns:
@@ -235,19 +306,72 @@ def denials(result: Result) -> Figure:
             align="edge",
         )
         bottom += table[reason].to_numpy()
-    start = pd.Timestamp(result.scenario.start_at).tz_convert(result.scenario.tz)
-    ax.set_xlim(start, _end_time(result))
+    _time_axis(ax, result)
     ax.set_ylabel("denied sessions per day")
-    ax.set_xlabel("day")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    return fig
+
+
+def weekday_hour(result: Result) -> Figure:
+    """Granted sessions by local weekday and starting hour, as a heatmap."""
+    m = reports.weekday_hour(result)
+    fig, ax = _figure(
+        f"Sessions started by weekday and hour ({result.scenario.timezone})", height=3.6
+    )
+    ax.grid(False)
+    if not m.to_numpy().any():
+        return _nothing(fig, ax, "no sessions")
+    image = ax.imshow(m.to_numpy(), aspect="auto", cmap="YlOrRd", interpolation="nearest")
+    ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize="small")
+    ax.set_yticks(range(7), list(m.index))
+    ax.set_xlabel("hour of day (local)")
+    ax.set_ylabel("weekday")
+    fig.colorbar(image, ax=ax, label="sessions")
+    return fig
+
+
+def duration_curve(result: Result) -> Figure:
+    """Load-duration curve of each concurrent pool: the level (y) reached or exceeded for
+    the share of the run on x; P95 and P99 of concurrent sessions marked."""
+    curves = reports.duration_curves(result)
+    fig, ax = _figure("Duration curve: share of time at or above each level")
+    if all(c.empty or c["level"].max() == 0 for c in curves.values()):
+        return _nothing(fig, ax, "no sessions")
+    summary = reports.concurrency_summary(result).set_index("pool")
+    for name, c in curves.items():
+        (line,) = ax.step(100.0 * c["share_of_time"], c["level"], where="pre", label=name)
+        if name == "concurrent sessions":
+            for p in ("p95", "p99"):
+                level = float(summary.loc[name, p])
+                ax.axhline(level, color=line.get_color(), linestyle=":", linewidth=1)
+                ax.annotate(
+                    f"{p.upper()} = {level:g}",
+                    (100.0, level),
+                    xytext=(-4, 3),
+                    textcoords="offset points",
+                    ha="right",
+                    fontsize="small",
+                    color=line.get_color(),
+                )
+    ax.set_xlim(0, 100)
+    ax.set_ylim(bottom=0)
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xticks([0, 2, 5, 10, 25, 50, 100], ["0", "2", "5", "10", "25", "50", "100"])
+    ax.set_xlabel("share of time at or above the level (%, log scale above 10 %)")
+    ax.set_ylabel("concurrent level (sessions or CALs)")
+    ax.legend(loc="upper right", fontsize="small")
     return fig
 
 
 CHARTS = {
     "allocations": allocations,
+    "seat_stack": seat_stack,
     "capacity": capacity,
+    "capacity_burn_down": capacity_burn_down,
     "server_timeline": server_timeline,
     "denials": denials,
+    "weekday_hour": weekday_hour,
+    "duration_curve": duration_curve,
 }
 
 
@@ -273,15 +397,22 @@ def _all_charts() -> dict[str, Any]:
     return {**CHARTS, **{name: draw for name, (draw, _) in LEGACY_CHARTS.items()}}
 
 
-def save_charts(result: Result, folder: Path) -> list[Path]:
-    """Draw every chart as a PNG into ``folder``."""
+def relevant_charts(result: Result) -> dict[str, Any]:
+    """The charts worth drawing for ``result``, by name, in drawing order: every chart of
+    :data:`CHARTS`, then the legacy charts that have something to show in this run. The
+    PNG folder and the HTML report both draw exactly these."""
     from sim.legacy_charts import LEGACY_CHARTS
 
+    shown = {name: draw for name, (draw, wanted) in LEGACY_CHARTS.items() if wanted(result)}
+    return {**CHARTS, **shown}
+
+
+def save_charts(result: Result, folder: Path) -> list[Path]:
+    """Draw every chart of :func:`relevant_charts` as a PNG into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    relevant = [name for name, (_, shown) in LEGACY_CHARTS.items() if shown(result)]
-    for name in [*CHARTS, *relevant]:
-        fig = _all_charts()[name](result)
+    for name, draw in relevant_charts(result).items():
+        fig = draw(result)
         path = folder / f"{name}.png"
         tmp = folder / f".{name}.partial.png"
         fig.savefig(tmp, dpi=110)

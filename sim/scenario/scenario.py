@@ -55,6 +55,7 @@ from .fields import (
 from .licenses import License
 from .network import Backend, Desktop, Server
 from .paths import Experiment, _assign, _check_path
+from .prices import Prices
 from .rules import Rules
 from .users import UserGroup, match_user, user_name_hint
 
@@ -131,6 +132,9 @@ class Scenario(_Model):
     )
     experiment: Experiment | None = Field(
         None, description="Replications and sweeps. Default none (model choice)."
+    )
+    prices: Prices | None = Field(
+        None, description="License prices, for reports only. Default none (model choice)."
     )
 
     _by_id: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)

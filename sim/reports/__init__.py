@@ -1,0 +1,176 @@
+"""Reports of a run: the numbers Qlik admins and license managers already look at.
+
+Every function here is pure pandas over a :class:`sim.result.Result` (no I/O), and every
+chart in :mod:`sim.charts` draws one of them. The modules, each explaining its concept:
+
+* :mod:`~sim.reports.steps`: step series, time-weighted mean and utilisation, peaks,
+  duration curves and P95/P99;
+* :mod:`~sim.reports.seats`: total / allocated / used / quarantined / available / excess
+  per pool and type (QMC names);
+* :mod:`~sim.reports.capacity`: Analyzer Capacity per month, burn-down, minutes per user,
+  Analyzer break-even candidates;
+* :mod:`~sim.reports.denials`: denials and denial % by reason and by server, product,
+  group or directory;
+* :mod:`~sim.reports.usage`: concurrent sessions, weekday × hour, reclaim candidates;
+* :mod:`~sim.reports.outages`: non-licensed server states and the sessions they denied.
+
+:func:`report_tables` gathers the tables for an HTML report or workbook, in reading order;
+:func:`kpis` the headline numbers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .capacity import (
+    analyzer_candidates,
+    breakeven_minutes,
+    burn_down,
+    capacity_months,
+    user_capacity_minutes,
+)
+from .common import BY, window
+from .denials import denial_rate, denials_by_reason, denials_over_time
+from .outages import network_outages, outage_impact
+from .seats import allocation_stack, seat_levels, seats, seats_by_period, seats_used
+from .steps import (
+    concurrency,
+    duration_curve,
+    exceeded_level,
+    peak,
+    share_at_or_above,
+    time_weighted_mean,
+    utilisation,
+)
+from .usage import (
+    concurrency_pools,
+    concurrency_summary,
+    concurrent_sessions,
+    duration_curves,
+    reclaim_candidates,
+    session_cals_in_use,
+    weekday_hour,
+)
+
+if TYPE_CHECKING:
+    from sim.result import Result
+
+__all__ = [
+    "BY",
+    "allocation_stack",
+    "analyzer_candidates",
+    "breakeven_minutes",
+    "burn_down",
+    "capacity_months",
+    "concurrency",
+    "concurrency_pools",
+    "concurrency_summary",
+    "concurrent_sessions",
+    "denial_rate",
+    "denials_by_reason",
+    "denials_over_time",
+    "duration_curve",
+    "duration_curves",
+    "exceeded_level",
+    "kpis",
+    "network_outages",
+    "outage_impact",
+    "peak",
+    "reclaim_candidates",
+    "report_tables",
+    "seat_levels",
+    "seats",
+    "seats_by_period",
+    "seats_used",
+    "session_cals_in_use",
+    "share_at_or_above",
+    "time_weighted_mean",
+    "user_capacity_minutes",
+    "utilisation",
+    "weekday_hour",
+    "window",
+]
+
+TOP = 25  # rows kept of per-user lists, so the report stays readable
+
+
+def kpis(result: Result) -> pd.DataFrame:
+    """The headline numbers as (metric, value, unit): sessions and denial %, concurrency
+    (peak, time-weighted mean, P95), seat utilisation per pool and type, capacity use,
+    outage hours and the candidate counts."""
+    rows: list[tuple[str, float, str]] = []
+    rate = denial_rate(result).iloc[0]
+    rows += [
+        ("sessions attempted", float(rate["attempted"]), "sessions"),
+        ("sessions denied", float(rate["denied"]), "sessions"),
+        ("denial rate", float(rate["denial_pct"]), "%"),
+    ]
+    conc = concurrency_summary(result).set_index("pool")
+    if "concurrent sessions" in conc.index:
+        c = conc.loc["concurrent sessions"]
+        rows += [
+            ("peak concurrent sessions", float(c["peak"]), "sessions"),
+            ("mean concurrent sessions (time-weighted)", float(c["mean"]), "sessions"),
+            ("P95 concurrent sessions", float(c["p95"]), "sessions"),
+        ]
+    for row in seats(result).itertuples(index=False):
+        label = f"{row.pool} {row.type}"
+        rows += [
+            (f"{label} peak allocated", float(row.peak_allocated), "seats"),
+            (f"{label} utilisation (time-weighted)", float(row.utilisation_pct), "%"),
+        ]
+    cap = capacity_months(result)
+    if len(cap):
+        bought, used = cap["allocated_minutes"].sum(), cap["used_minutes"].sum()
+        rows += [
+            ("capacity minutes used", float(used), "min"),
+            ("capacity used of allocated", 100.0 * used / bought if bought else 0.0, "%"),
+            ("capacity months exhausted", float(cap["exhausted_at"].notna().sum()), "months"),
+        ]
+    outages = outage_impact(result)
+    rows += [
+        ("hours not licensed (grace, unlicensed, …)", float(outages["hours"].sum()), "h"),
+        ("sessions denied during those hours", float(outages["denied"].sum()), "sessions"),
+    ]
+    if breakeven_minutes(result) is not None:
+        rows.append(
+            (
+                "Analyzer seat candidates",
+                float(analyzer_candidates(result)["user"].nunique()),
+                "users",
+            )
+        )
+    return pd.DataFrame(rows, columns=["metric", "value", "unit"])
+
+
+def report_tables(result: Result) -> dict[str, pd.DataFrame]:
+    """The report's tables in reading order, keyed by their titles. Aggregates only:
+    per-user lists keep the :data:`TOP` rows that matter most; tables that would be empty
+    for this run (no capacity, no denials, no outages) are left out."""
+    tables: dict[str, pd.DataFrame] = {
+        "Headline KPIs": kpis(result),
+        "Seats by type": seats(result),
+        "Seats by month": seats_by_period(result, "M"),
+        "Concurrent sessions": concurrency_summary(result),
+        "Sessions by weekday and hour": weekday_hour(result),
+        "Denial rate by server": denial_rate(result, "server"),
+        "Denial rate by user group": denial_rate(result, "group"),
+        "Denials by reason": denials_by_reason(result),
+        "Analyzer Capacity by month": capacity_months(result),
+        "Capacity minutes per user (top)": user_capacity_minutes(result).head(TOP),
+        "Analyzer seat candidates": analyzer_candidates(result).head(TOP),
+        "Reclaim candidates (longest idle)": reclaim_candidates(result).head(TOP),
+        "Outages and their impact": outage_impact(result),
+    }
+    if result.sessions["directory"].notna().any():
+        tables["Denial rate by directory"] = denial_rate(result, "directory")
+    optional = {
+        "Denials by reason",
+        "Analyzer Capacity by month",
+        "Capacity minutes per user (top)",
+        "Analyzer seat candidates",
+        "Outages and their impact",
+    }
+    return {k: v for k, v in tables.items() if k not in optional or not v.empty}

@@ -1,0 +1,147 @@
+"""Seats: how many of each access type were bought, allocated, used and free.
+
+The names follow Qlik's QMC ``accesstypeoverview`` so admins recognise them. Per pool (a
+license id, or ``license@server`` for the per-site pools of LEF and SLD licenses) and type
+(professional, analyzer, user_pass, named_cal, …):
+
+* ``total``: seats purchased; ``allocated``: seats assigned to a user; ``quarantined``:
+  seats released but not yet reusable; ``available``: seats that can be allocated now;
+  ``excess``: allocations above the total (after a license shrank);
+* ``used``: the License Monitor meaning, **allocated seats whose user logged in**: the
+  distinct users who were granted a session with that access type in the period.
+  ``used ≤ allocated`` for the named seats; the difference is shelfware.
+
+The pool levels are step series (see :mod:`sim.reports.steps`), so averages, utilisation
+(Σ allocated·Δt / Σ total·Δt) and peaks are time-weighted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .common import granted, window
+from .steps import peak, share_at_or_above, time_weighted_mean, utilisation
+
+if TYPE_CHECKING:
+    from sim.result import Result
+
+LEVELS = ["total", "allocated", "quarantined", "available", "excess"]
+BUSY = 0.9  # the ≥ 90 % alert of floating-license tools
+
+
+def seat_levels(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
+    """Per (pool, type): the levels as a step series (time and :data:`LEVELS`), one row per
+    instant, closed by a row at the end of the run."""
+    out: dict[tuple[str, str], pd.DataFrame] = {}
+    end = window(result)[1]
+    for (pool, typ), df in result.allocations.groupby(["pool", "type"], sort=True):
+        df = df[["time", *LEVELS]].drop_duplicates("time", keep="last")
+        last = df.iloc[[-1]].copy()
+        last["time"] = end
+        out[(str(pool), str(typ))] = pd.concat([df, last], ignore_index=True)
+    return out
+
+
+def _session_pool(result: Result, sessions: pd.DataFrame) -> pd.Series:
+    """The pool each session drew on: ``license@server`` where such a pool exists."""
+    pools = set(result.allocations["pool"].astype(str))
+    licence = {s.id: s.license for s in result.scenario.servers}
+    keys = [
+        f"{licence[srv]}@{srv}" if f"{licence[srv]}@{srv}" in pools else licence[srv]
+        for srv in sessions["server"].astype(str)
+    ]
+    return pd.Series(keys, index=sessions.index, dtype=object)
+
+
+def seats_used(result: Result, freq: str | None = None) -> pd.DataFrame:
+    """Distinct users granted each access type per pool (and period of ``freq``, e.g.
+    ``"M"`` for months, in local time; ``None`` for the whole run)."""
+    s = granted(result)
+    s = s.assign(pool=_session_pool(result, s), type=s["access"].astype(str))
+    keys = ["pool", "type"]
+    if freq is not None:
+        s = s.assign(period=s["start"].dt.tz_localize(None).dt.to_period(freq).dt.start_time)
+        keys = ["period", *keys]
+    used = s.groupby(keys, observed=True)["user"].nunique()
+    return used.rename("used").reset_index()
+
+
+def seats(result: Result) -> pd.DataFrame:
+    """One row per pool and type: the levels at the end of the run, ``used`` over the run,
+    peak allocated and when, time-weighted mean allocated, utilisation (%) and the share
+    of time at ≥ 90 % of the total."""
+    start, end = window(result)
+    used = seats_used(result).set_index(["pool", "type"])["used"]
+    rows = []
+    for (pool, typ), df in seat_levels(result).items():
+        last = df.iloc[-1]
+        top, when = peak(df, "allocated")
+        rows.append(
+            {
+                "pool": pool,
+                "type": typ,
+                **{k: int(last[k]) for k in LEVELS},
+                "used": int(used.get((pool, typ), 0)),
+                "peak_allocated": int(top),
+                "peak_at": when,
+                "mean_allocated": time_weighted_mean(df, "allocated", start, end),
+                "utilisation_pct": 100.0 * utilisation(df, start, end),
+                "time_busy_pct": 100.0 * share_at_or_above(df, start, end, BUSY),
+            }
+        )
+    cols = ["pool", "type", "total", "allocated", "used", "quarantined", "available", "excess"]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            *cols,
+            "peak_allocated",
+            "peak_at",
+            "mean_allocated",
+            "utilisation_pct",
+            "time_busy_pct",
+        ],
+    )
+
+
+def seats_by_period(result: Result, freq: str = "M") -> pd.DataFrame:
+    """Per period (a pandas period frequency: ``"M"`` months, ``"W"`` weeks, ``"D"`` days;
+    local time) and pool/type: the levels at the period's end and the distinct users who
+    used a seat in it."""
+    start, end = window(result)
+    first, stop = start.tz_localize(None), end.tz_localize(None)
+    periods = pd.period_range(first, stop - pd.Timedelta(1), freq=freq)
+    rows = []
+    for (pool, typ), df in seat_levels(result).items():
+        local = df["time"].dt.tz_localize(None)
+        for p in periods:
+            held = df[local < min(p.end_time, stop)]
+            rows.append(
+                {"period": p.start_time, "pool": pool, "type": typ}
+                | {k: int(held[k].iloc[-1]) for k in LEVELS}
+            )
+    levels = pd.DataFrame(rows, columns=["period", "pool", "type", *LEVELS])
+    used = seats_used(result, freq)
+    out = levels.merge(used, on=["period", "pool", "type"], how="left")
+    out["used"] = out["used"].fillna(0).astype(int)
+    return out[["period", "pool", "type", *LEVELS[:2], "used", *LEVELS[2:]]]
+
+
+def allocation_stack(result: Result) -> pd.DataFrame:
+    """Allocated seats of every pool and type on one time grid (a column each, named
+    ``"pool type"``), with ``total``: the seats purchased across them. Indexed by time,
+    closed by the end of the run; the data behind the allocation stackplot."""
+    levels = seat_levels(result)
+    if not levels:
+        return pd.DataFrame(columns=["total"])
+    grid = pd.DatetimeIndex(sorted({t for df in levels.values() for t in df["time"]}))
+    out = pd.DataFrame(index=grid)
+    total = pd.Series(0.0, index=grid)
+    for (pool, typ), df in levels.items():
+        df = df.drop_duplicates("time", keep="last").set_index("time")
+        out[f"{pool} {typ}"] = df["allocated"].reindex(grid).ffill().fillna(0)
+        total += df["total"].reindex(grid).ffill().fillna(0)
+    out["total"] = total
+    out.index.name = "time"
+    return out
