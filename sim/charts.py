@@ -14,9 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -190,7 +187,7 @@ def capacity_burn_down(result: Result) -> Figure:
     fig, ax = _figure("Analyzer Capacity burn-down: cumulative minutes used vs run rate")
     if b.empty:
         return _nothing(fig, ax, "no Analyzer Capacity in this scenario")
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     exhausted = reports.capacity_months(result).dropna(subset=["exhausted_at"])
     for n, (lic, df) in enumerate(b.groupby("license", sort=True)):
         colour = colours[n % len(colours)]
@@ -416,7 +413,6 @@ def save_charts(result: Result, folder: Path) -> list[Path]:
         path = folder / f"{name}.png"
         tmp = folder / f".{name}.partial.png"
         fig.savefig(tmp, dpi=110)
-        plt.close(fig)
         tmp.replace(path)
         paths.append(path)
     return paths

@@ -496,8 +496,6 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         _atomic(path, lambda p, df=df: df.to_csv(p, index=False))
         written.append(path)
     if chart:
-        import matplotlib.pyplot as plt
-
         from sim.charts import whatif_chart
 
         where = "the license backend" if study.target == BACKEND else f"{study.target}'s link"
@@ -508,6 +506,5 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         )
         path = out / "whatif.png"
         _atomic(path, lambda p: fig.savefig(p, dpi=110))
-        plt.close(fig)
         written.append(path)
     return written

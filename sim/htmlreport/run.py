@@ -1,0 +1,60 @@
+"""The HTML report of one run: headline KPIs, the report tables and every relevant chart.
+
+The KPIs and tables are :func:`sim.reports.kpis` and :func:`sim.reports.report_tables`, the
+charts exactly those :func:`sim.charts.save_charts` draws (:func:`sim.charts.relevant_charts`),
+and the whole run summary follows them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+from sim import reports
+from sim.charts import relevant_charts
+from sim.result import Result
+
+from . import page
+
+
+def report_content(result: Result) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The headline KPIs (``metric, value, unit``) and the titled tables of the report."""
+    return reports.kpis(result), reports.report_tables(result)
+
+
+def render_report(result: Result) -> str:
+    """The report of ``result`` as one self-contained HTML page."""
+    sc = result.scenario
+    headline, tables = report_content(result)
+    summary = result.summary[["metric", "value", "unit"]]
+    meta = result.metadata
+    subtitle = (
+        f"{sc.start_at:%Y-%m-%d %H:%M} to {sc.end_at:%Y-%m-%d %H:%M} ({sc.timezone}) · "
+        f"variant {meta.get('variant', 'base')} · replication {meta.get('replication', 0)} · "
+        f"seed {meta.get('seed', sc.seed)} · licsim {sim.__version__}"
+    )
+    charts = [page.chart(name, draw(result)) for name, draw in relevant_charts(result).items()]
+    scenario_json = json.dumps(sc.model_dump(mode="json", exclude_unset=True), indent=2)
+    sections = [
+        page.section("Headline", [page.cards(headline)]),
+        page.section("Charts", charts),
+        page.section("Tables", [page.table(df, title) for title, df in tables.items()]),
+        page.section("Run summary", [page.table(summary, "Every KPI", max_rows=len(summary))]),
+        page.section(
+            "Effective scenario",
+            [
+                "<details><summary>scenario as simulated (JSON)</summary>"
+                f"<pre>{page.escape(scenario_json)}</pre></details>"
+            ],
+        ),
+    ]
+    return page.document(f"licsim report: {sc.name}", subtitle, sections)
+
+
+def write_report(result: Result, out: Path) -> Path:
+    """Write ``out/report.html`` (atomically) and return its path."""
+    text = render_report(result)
+    return page.atomic_write(Path(out) / "report.html", lambda p: p.write_text(text, "utf-8"))

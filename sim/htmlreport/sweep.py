@@ -1,0 +1,111 @@
+"""The HTML report of a sweep: per-variant KPIs with 95 % intervals, paired differences
+against the baseline, and a :func:`sim.charts.sweep_chart` per KPI against the first swept
+parameter.
+
+Charted KPIs are those whose mean changes between variants (the headline ones of a run
+report when none does); every KPI is in the full summary table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+from sim.charts import sweep_chart
+from sim.experiments import SweepResult
+
+from . import page
+
+INTERVAL = ["mean", "ci_low", "ci_high", "n"]
+
+HEADLINE = (
+    "users",
+    "sessions_attempted",
+    "sessions_denied",
+    "denial_rate",
+    "users_denied",
+    "session_hours",
+    "peak_allocated_professional",
+    "peak_allocated_analyzer",
+    "capacity_minutes_consumed",
+    "capacity_overage_minutes",
+)
+"""Run-summary KPIs charted when none changes between the variants."""
+
+
+def charted_metrics(summary: pd.DataFrame) -> list[str]:
+    """The KPIs worth a chart: those whose mean changes between variants, or the headline
+    ones when none does."""
+    if summary.empty:
+        return []
+    varies = summary.groupby("metric", sort=False)["mean"].agg(lambda m: m.nunique() > 1)
+    changed = [str(m) for m in varies.index if varies[m]]
+    return changed or [str(m) for m in varies.index if m in HEADLINE]
+
+
+def _compact(frame: pd.DataFrame, metrics: list[str], parameters: list[str]) -> pd.DataFrame:
+    """Rows of the charted metrics, named by their parameter values rather than the long
+    variant name."""
+    chosen = frame[frame["metric"].isin(metrics)]
+    return chosen[["metric", *parameters, *INTERVAL]].reset_index(drop=True)
+
+
+def render_sweep_report(result: SweepResult) -> str:
+    """The report of a sweep as one self-contained HTML page."""
+    sc = result.scenario
+    params = [p for p in result.parameters if p in result.summary]
+    metrics = charted_metrics(result.summary)
+    facts = pd.DataFrame(
+        [
+            ("variants", len(result.variants), ""),
+            ("replications", result.replications, "per variant"),
+            ("pieces computed", result.computed, "runs"),
+            ("pieces reused", result.skipped, "runs"),
+            ("pieces failed", len(result.failures), "runs"),
+            ("wall time", result.wall_seconds, "s"),
+        ],
+        columns=["metric", "value", "unit"],
+    )
+    charts = []
+    if params:
+        for metric in metrics:
+            fig = sweep_chart(result.summary, metric, params[0])
+            charts.append(page.chart(f"sweep-{metric}", fig))
+    baseline = result.variants[0].name if result.variants else "–"
+    parts = [
+        page.section(
+            "Sweep", [page.cards(facts), f'<p class="note">baseline: {page.escape(baseline)}</p>']
+        ),
+    ]
+    if charts:
+        parts.append(page.section(f"KPIs by {params[0]}", charts))
+    parts.append(
+        page.section(
+            "KPIs (mean and 95 % interval across replications)",
+            [
+                page.table(_compact(result.summary, metrics, params), "Charted KPIs per variant"),
+                page.table(
+                    _compact(result.differences, metrics, params)
+                    if len(result.differences)
+                    else result.differences,
+                    "Differences against the baseline (paired by replication)",
+                ),
+            ],
+        )
+    )
+    if len(result.failures):
+        parts.append(page.section("Failed pieces", [page.table(result.failures, "Failures")]))
+    parts.append(page.section("All KPIs", [page.table(result.summary, "Summary per variant")]))
+    subtitle = (
+        f"{sc.start_at:%Y-%m-%d %H:%M} to {sc.end_at:%Y-%m-%d %H:%M} ({sc.timezone}) · "
+        f"swept: {', '.join(result.parameters) or 'nothing'} · licsim {sim.__version__}"
+    )
+    return page.document(f"licsim sweep: {sc.name}", subtitle, parts)
+
+
+def write_sweep_report(result: SweepResult, out: Path) -> Path:
+    """Write ``out/report.html`` for a sweep (atomically) and return its path."""
+    text = render_sweep_report(result)
+    return page.atomic_write(Path(out) / "report.html", lambda p: p.write_text(text, "utf-8"))
