@@ -72,21 +72,24 @@ def validate(file: Path) -> None:
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def run(file: Path, out: Path | None, seed: int | None, charts: bool, force: bool) -> None:
     """Run a scenario; write its tables and charts and print the summary."""
-    from sim.result import write_result
+    from sim.result import discard_completion, mark_complete, write_result
     from sim.run import simulate
 
     try:
         sc = load_scenario(file)
         out = out or Path("out") / sc.name
         _prepare_out(out, force)
+        # From here until mark_complete the folder holds no finished result (sim.result).
+        discard_completion(out)
         result = simulate(sc, seed=seed)
     except ScenarioError as err:
         _fail(err)
-    write_result(result, out)
+    write_result(result, out, complete=False)
     if charts:
         from sim.charts import save_charts
 
         save_charts(result, out / "charts")
+    mark_complete(result, out)
     click.echo(f"{sc.name}: {result.metadata['wall_seconds']:.2f} s → {out}")
     click.echo(_format_summary(result.summary))
 

@@ -22,6 +22,15 @@ table              one row per        columns
 
 ``access`` is the access granted (professional, analyzer, capacity) or empty when denied;
 ``denied_reason`` and ``interrupted`` take values from :class:`sim.rules.DenialReason`.
+
+A run folder is complete if and only if it holds ``metadata.json``. Every file is written
+under a temporary ``.NAME.partial`` name and renamed when whole, so a file with its final
+name is never truncated; ``metadata.json`` is removed before anything in the folder is
+replaced and written again only after every table (and, from ``licsim run``, every chart)
+is in place. A run that is killed therefore leaves a folder without ``metadata.json``,
+perhaps with ``.partial`` leftovers and a mix of old and new tables, which the next run
+into it overwrites. (Renames are not flushed to disk: this holds for a killed process, not
+for a machine losing power.)
 """
 
 from __future__ import annotations
@@ -356,9 +365,14 @@ def _summary(
     return rows
 
 
-def write_result(result: Result, out: Path) -> list[Path]:
-    """Write every table as CSV and Parquet, and the effective scenario as JSON."""
+def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Path]:
+    """Write every table as CSV and Parquet, the effective scenario and, last, the metadata.
+
+    With ``complete=False`` the folder is left without ``metadata.json`` so that the caller
+    can add more files (charts) before marking it complete with :func:`mark_complete`.
+    """
     out.mkdir(parents=True, exist_ok=True)
+    discard_completion(out)
     written: list[Path] = []
     for name, df in result.tables().items():
         csv, parquet = out / f"{name}.csv", out / f"{name}.parquet"
@@ -367,9 +381,22 @@ def write_result(result: Result, out: Path) -> list[Path]:
         written += [csv, parquet]
     scen = out / "scenario.json"
     _atomic(scen, lambda p: p.write_text(result.scenario.model_dump_json(indent=2)))
+    written.append(scen)
+    if complete:
+        written.append(mark_complete(result, out))
+    return written
+
+
+def discard_completion(out: Path) -> None:
+    """Make ``out`` look unfinished before anything in it is replaced."""
+    (out / "metadata.json").unlink(missing_ok=True)
+
+
+def mark_complete(result: Result, out: Path) -> Path:
+    """Write ``metadata.json``, which says that everything else in ``out`` is written."""
     meta = out / "metadata.json"
     _atomic(meta, lambda p: p.write_text(json.dumps(result.metadata, indent=2, default=str)))
-    return [*written, scen, meta]
+    return meta
 
 
 def _atomic(path: Path, write: Any) -> None:

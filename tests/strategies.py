@@ -1,5 +1,6 @@
 """Hypothesis strategies: random small but complete scenarios, as plain dicts."""
 
+import copy
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,3 +88,106 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "servers": servers,
         "users": groups,
     }
+
+
+# --- hostile input for the scenario loader ------------------------------------------------
+
+SCENARIO_KEYS = [
+    "name",
+    "seed",
+    "start",
+    "duration",
+    "end",
+    "timezone",
+    "rules",
+    "backend",
+    "licenses",
+    "servers",
+    "desktops",
+    "users",
+    "experiment",
+    "id",
+    "license",
+    "group",
+    "count",
+    "access",
+    "behaviour",
+    "sessions",
+    "outages",
+    "<<",
+]
+
+# Text that YAML and the validators find awkward: lone surrogates, NUL, a BOM, line and
+# paragraph separators, right-to-left marks, and characters outside the BMP.
+AWKWARD = st.sampled_from(
+    ["\ud800", "\udfff", "\x00", "\ufeff", "\u2028", "\u202e", "\x85", "\U0001f600", "é", "\t"]
+)
+
+
+def yaml_scalars() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.sampled_from([10**100, -(10**100), 2**63, -1, 0]),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([1e308, -1e308, 5e-324]),
+        st.text(max_size=30),
+        st.lists(AWKWARD, min_size=1, max_size=3).map("".join),
+        st.sampled_from(["-1d", "-5min", "1e999", "nan", "99999999w", "9:30", "2026-02-30"]),
+        st.datetimes(),
+        st.dates(),
+    )
+
+
+def yaml_values() -> st.SearchStrategy[Any]:
+    """Random YAML-shaped data: scalars, lists and mappings, keys often real field names."""
+    keys = st.one_of(st.sampled_from(SCENARIO_KEYS), st.text(max_size=12))
+    return st.recursive(
+        yaml_scalars(),
+        lambda children: st.one_of(
+            st.lists(children, max_size=5), st.dictionaries(keys, children, max_size=5)
+        ),
+        max_leaves=30,
+    )
+
+
+@st.composite
+def mutated(draw: st.DrawFn, document: Any) -> Any:
+    """``document`` with a few values replaced, deleted or inserted at random paths."""
+    doc = copy.deepcopy(document)
+    for _ in range(draw(st.integers(1, 4))):
+        parent, key = _random_slot(draw, doc)
+        if parent is None:
+            return draw(yaml_values())
+        action = draw(st.sampled_from(["replace", "delete", "insert"]))
+        if action == "delete" and key in _keys(parent):
+            del parent[key]
+        elif action == "insert" and isinstance(parent, list):
+            parent.insert(draw(st.integers(0, len(parent))), draw(yaml_values()))
+        elif action == "insert" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(SCENARIO_KEYS))] = draw(yaml_values())
+        elif key in _keys(parent):
+            parent[key] = draw(yaml_values())
+    return doc
+
+
+def _keys(container: Any) -> list[Any]:
+    if isinstance(container, dict):
+        return list(container)
+    if isinstance(container, list):
+        return list(range(len(container)))
+    return []
+
+
+def _random_slot(draw: st.DrawFn, doc: Any) -> tuple[Any, Any]:
+    """A random (container, key) inside ``doc``; (None, None) stands for the root."""
+    parent: Any = None
+    key: Any = None
+    node = doc
+    while _keys(node) and draw(st.booleans()):
+        parent, key = node, draw(st.sampled_from(_keys(node)))
+        node = node[key]
+    if parent is None and _keys(doc):
+        parent, key = doc, draw(st.sampled_from(_keys(doc)))
+    return parent, key

@@ -44,6 +44,13 @@ def test_run_refuses_a_foreign_non_empty_folder(tmp_path: Path) -> None:
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+def test_run_refuses_an_out_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("not a folder")
+    done = licsim("run", GOOD, "--out", tmp_path / "out", "--no-charts", "--force")
+    assert done.returncode == 2 and ("is a file" in done.stderr or "not a folder" in done.stderr)
+    assert "Traceback" not in done.stderr
+
+
 def test_validate_accepts_every_example(scenarios_dir: Path) -> None:
     for f in sorted(scenarios_dir.glob("*.yaml")):
         done = licsim("validate", f)

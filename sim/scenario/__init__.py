@@ -11,11 +11,11 @@ from .durations import format_duration, parse_duration
 from .errors import MISSING, Problem, ScenarioError, problems_from_validation_error
 from .fields import Duration, Timestamp
 from .licenses import Allocation, License, QlikViewCals, Tokens
-from .load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, load_scenario, parse_scenario
+from .load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, load_scenario, parse_scenario
 from .network import Backend, Desktop, Launch, Outage, RandomOutages, Server
 from .paths import Experiment
 from .rules import Rules
-from .scenario import MAX_HORIZON, MAX_TOTAL_USERS, Scenario
+from .scenario import MAX_ESTIMATED_SESSIONS, MAX_HORIZON, MAX_TOTAL_USERS, Scenario
 from .users import (
     ACCESS_TYPES,
     WEEKDAYS,
@@ -31,8 +31,10 @@ __all__ = [
     "ACCESS_TYPES",
     "MAX_ALIASES",
     "MAX_DEPTH",
+    "MAX_ESTIMATED_SESSIONS",
     "MAX_FILE_BYTES",
     "MAX_HORIZON",
+    "MAX_NODES",
     "MAX_TOTAL_USERS",
     "MISSING",
     "WEEKDAYS",

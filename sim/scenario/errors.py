@@ -286,15 +286,22 @@ def problems_from_validation_error(
     root: type[BaseModel] | None = None,
     prefix: Loc = (),
     locate: Callable[[Loc], int | None] | None = None,
+    limit: int | None = None,
 ) -> list[Problem]:
     """Convert a pydantic ``ValidationError`` into problems with readable paths.
 
     ``root`` is the model that was validated (it lets unknown-key errors list the keys
     the model does accept), ``prefix`` is prepended to every location, and ``locate``
-    maps a location to a line number in the source file.
+    maps a location to a line number in the source file. With ``limit``, conversion stops
+    once that many problems are found and a last problem says how many errors were left.
     """
     problems: list[Problem] = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for done, error in enumerate(errors):
+        if limit is not None and len(problems) >= limit:
+            left = len(errors) - done
+            problems.append(Problem("", MISSING, f"and {left:,} more problems not shown"))
+            break
         # '[key]' marks an error in a dict key rather than its value; the key itself is
         # already the previous element of the location.
         loc: Loc = prefix + tuple(p for p in error["loc"] if p != "[key]")

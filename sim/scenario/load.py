@@ -3,10 +3,12 @@
 The loader is deliberately suspicious. A scenario file is hand-written, so YAML's quiet
 habits are turned into errors: a key written twice in one mapping (YAML keeps the last one
 without a word) is refused, and so are files that are not UTF-8, empty, or not a mapping
-at the top. It may also come from someone else, so size, nesting depth and the number of
-aliases are capped before anything is built (a few lines of aliases can otherwise expand
-into billions of nodes). Whatever goes wrong, the caller gets a :class:`ScenarioError`
-naming the file, never a traceback; validation problems also carry the line they are on.
+at the top. It may also come from someone else, so its size (1 MiB), the number of values
+(50,000), the nesting depth (50) and the number of aliases (100) are capped before anything
+is built: a few lines of aliases can otherwise expand into billions of nodes, and PyYAML
+needs several seconds per megabyte. Whatever goes wrong, the caller gets a
+:class:`ScenarioError` naming the file, never a traceback; validation problems also carry
+the line they are on.
 """
 
 import os
@@ -15,11 +17,22 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
-from .errors import MISSING, Loc, Problem, ScenarioError, problems_from_validation_error
+from .errors import (
+    MISSING,
+    Loc,
+    Problem,
+    ScenarioError,
+    format_path,
+    problems_from_validation_error,
+)
 from .scenario import Scenario, zone_of
 
 __all__ = [
@@ -27,14 +40,22 @@ __all__ = [
     "MAX_ALIAS_EXPANSION",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "MAX_PROBLEMS",
     "load_scenario",
     "parse_scenario",
 ]
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# A hand-written scenario is a few kilobytes and a few hundred values; even thousands of
+# scripted sessions stay well inside these. They keep the worst file to about a second.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 50_000
 MAX_ALIASES = 100
 MAX_DEPTH = 50
 MAX_ALIAS_EXPANSION = 1_000_000
+# Past a screenful the rest of the list helps nobody (and a file of 20,000 unknown keys
+# would print 20,000 lines).
+MAX_PROBLEMS = 100
 
 EMPTY_MESSAGE = (
     "the file is empty: expected a mapping with at least name, start, duration or end, "
@@ -44,16 +65,64 @@ EMPTY_MESSAGE = (
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and caps aliases and nesting depth."""
+class _DuplicateKey(ConstructorError):
+    """A key written twice in one mapping; the loader turns it into a problem at its path."""
+
+    def __init__(self, mapping: MappingNode, key: object, first: Node, again: Node) -> None:
+        super().__init__(
+            "while reading a mapping",
+            mapping.start_mark,
+            f"duplicate key {key!r} (first written on line {first.start_mark.line + 1}); "
+            "YAML would silently keep only the last, so expected each key once",
+            again.start_mark,
+        )
+        self.mapping = mapping
+        self.key = key
+
+
+class _PyEvents(Reader, Scanner, Parser):
+    """PyYAML's pure-Python event source, for when it was built without libyaml."""
 
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+try:
+    # libyaml's scanner and parser are about five times faster than PyYAML's Python ones;
+    # composing stays in Python below so that it can be watched and stopped early.
+    from yaml._yaml import CParser as _Events
+
+    LIBYAML = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    _Events = _PyEvents  # type: ignore[assignment,misc]
+    LIBYAML = False
+
+
+class _StrictLoader(Composer, SafeConstructor, Resolver, _Events):  # type: ignore[misc,valid-type]
+    """A safe loader that refuses duplicate keys and caps aliases, nodes and nesting depth."""
+
+    def __init__(self, stream: str) -> None:
+        _Events.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
         self._aliases = 0
+        self._nodes = 0
         self._depth = 0
         self._checked: set[int] = set()
 
     def compose_node(self, parent: Node | None, index: object) -> Node:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            event = self.peek_event()
+            raise ComposerError(
+                None,
+                None,
+                f"more than {MAX_NODES:,} values; a scenario file is expected to be far smaller",
+                event.start_mark,
+            )
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
@@ -94,13 +163,7 @@ class _StrictLoader(yaml.SafeLoader):
                 except TypeError:
                     continue  # unhashable key: the base constructor reports it
                 if first is not None:
-                    raise ConstructorError(
-                        "while reading a mapping",
-                        node.start_mark,
-                        f"duplicate key {key!r} (first written on line "
-                        f"{first.start_mark.line + 1}); YAML would silently keep only the last",
-                        key_node.start_mark,
-                    )
+                    raise _DuplicateKey(node, key, first, key_node)
                 seen[key] = key_node
         super().flatten_mapping(node)  # type: ignore[no-untyped-call]
 
@@ -172,10 +235,13 @@ def _check_expansion(root: Node) -> str | None:
 
 def _yaml_problem(exc: yaml.YAMLError, text: str) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        where = f"line {line}, column {column}"
-        return Problem(where, MISSING, f"character #x{exc.character:04x} is not allowed in YAML")
+        # libyaml counts the position in UTF-8 bytes, PyYAML's reader in characters.
+        before = (
+            text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+            if LIBYAML
+            else text[: exc.position]
+        )
+        return _bad_character(text, len(before), exc.character)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
@@ -186,8 +252,55 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> Problem:
     return Problem("", MISSING, f"not valid YAML: {' '.join(str(exc).split())}")
 
 
+def _bad_character(text: str, position: int, character: object) -> Problem:
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    shown = f"#x{character:04x}" if isinstance(character, int) else repr(character)
+    return Problem(
+        f"line {line}, column {column}", MISSING, f"character {shown} is not allowed in YAML"
+    )
+
+
+def _path_to(root: Node, target: Node) -> Loc | None:
+    """Where ``target`` sits in the tree under ``root``, as keys and list indices."""
+    stack: list[tuple[Node, Loc]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:  # iterative: aliases may make the graph deep
+        node, loc = stack.pop()
+        if node is target:
+            return loc
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, ScalarNode) else "?"
+                stack.append((value_node, (*loc, key)))
+        elif isinstance(node, SequenceNode):
+            stack.extend((child, (*loc, i)) for i, child in enumerate(node.value))
+    return None
+
+
+def _duplicate_problem(exc: _DuplicateKey, root: Node | None) -> Problem:
+    # A key that is not text is shown quoted so that 1 cannot pass for a list index.
+    key = exc.key if isinstance(exc.key, str) else str(exc.key)
+    loc = (_path_to(root, exc.mapping) if root is not None else None) or ()
+    mark = exc.problem_mark
+    return Problem(
+        format_path((*loc, key)), MISSING, exc.problem or "", mark.line + 1 if mark else None
+    )
+
+
 def _read_yaml(text: str, source: str) -> tuple[Any, Node | None]:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # A lone surrogate (only possible in text given as str) cannot reach libyaml.
+        raise ScenarioError(
+            source, [_bad_character(text, exc.start, ord(text[exc.start]))]
+        ) from None
     loader: _StrictLoader | None = None
+    node: Node | None = None
     try:
         # The reader checks every character while being constructed, so this is inside.
         loader = _StrictLoader(text)
@@ -200,6 +313,8 @@ def _read_yaml(text: str, source: str) -> tuple[Any, Node | None]:
         return loader.construct_document(node), node
     except ScenarioError:
         raise
+    except _DuplicateKey as exc:
+        raise ScenarioError(source, [_duplicate_problem(exc, node)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(source, [_yaml_problem(exc, text)]) from None
     except RecursionError:
@@ -214,6 +329,20 @@ def _read_yaml(text: str, source: str) -> tuple[Any, Node | None]:
 def _locator(root: Node | None) -> Any:
     """A function giving the line of a location in the YAML node tree, if known."""
 
+    # Keys of each mapping, indexed on first use: a file with thousands of unknown keys
+    # would otherwise make looking up every problem's line quadratic.
+    keys: dict[int, dict[str, Node]] = {}
+
+    def child_of(node: MappingNode, key: str) -> Node | None:
+        index = keys.get(id(node))
+        if index is None:
+            index = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode):
+                    index.setdefault(key_node.value, value_node)
+            keys[id(node)] = index
+        return index.get(key)
+
     def locate(loc: Loc) -> int | None:
         node = root
         if node is None:
@@ -221,10 +350,7 @@ def _locator(root: Node | None) -> Any:
         for part in loc:
             child: Node | None = None
             if isinstance(node, MappingNode):
-                for key_node, value_node in node.value:
-                    if isinstance(key_node, ScalarNode) and key_node.value == str(part):
-                        child = value_node
-                        break
+                child = child_of(node, str(part))
             elif (
                 isinstance(node, SequenceNode)
                 and isinstance(part, int)
@@ -254,7 +380,9 @@ def _validate(data: object, source: str, root: Node | None) -> Scenario:
     try:
         return Scenario.model_validate(data, context={"tz": zone_of(data)})
     except ValidationError as exc:
-        problems = problems_from_validation_error(exc, Scenario, locate=_locator(root))
+        problems = problems_from_validation_error(
+            exc, Scenario, locate=_locator(root), limit=MAX_PROBLEMS
+        )
         raise ScenarioError(source, problems) from None
 
 

@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from .admin import check_admin_work
-from .durations import DAY
+from .durations import DAY, format_duration
 from .errors import (
     Invalid,
     Loc,
@@ -59,10 +59,13 @@ from .prices import Prices
 from .rules import Rules
 from .users import UserGroup, match_user, user_name_hint
 
-__all__ = ["MAX_HORIZON", "MAX_TOTAL_USERS", "Scenario", "zone_of"]
+__all__ = ["MAX_ESTIMATED_SESSIONS", "MAX_HORIZON", "MAX_TOTAL_USERS", "Scenario", "zone_of"]
 
 MAX_HORIZON = 20 * 365.25 * DAY
 MAX_TOTAL_USERS = 1_000_000
+# A run keeps every session as a table row until it is written: measured at about 450 bytes
+# and 50 µs of writing per session, ten million sessions need some 4.5 GB and ten minutes.
+MAX_ESTIMATED_SESSIONS = 10_000_000
 
 
 def _check_reference(
@@ -196,6 +199,8 @@ class Scenario(_Model):
                     f"expected at most {MAX_TOTAL_USERS:,} users in total across all groups",
                 )
             )
+        if period_ok and total <= MAX_TOTAL_USERS:
+            self._check_size(problems)
         if self.experiment is not None:
             for path, values in self.experiment.sweep.items():
                 if not path.strip():
@@ -219,11 +224,44 @@ class Scenario(_Model):
             return False
         if self.horizon > MAX_HORIZON:
             key, value = (
-                ("duration", self.duration) if self.duration is not None else ("end", self.end)
+                ("duration", format_duration(self.duration))
+                if self.duration is not None
+                else ("end", self.end)
             )
             problems.append(((key,), value, "expected a simulated period of at most 20 years"))
             return False
         return True
+
+    def estimated_sessions(self) -> float:
+        """The expected number of sessions in a run: what its memory and time grow with.
+
+        Per behaviour group users × devices × sessions per day × working days in the
+        period; per scripted group the sessions written.
+        """
+        days = self.horizon / DAY
+        total = 0.0
+        for group in self.users:
+            if group.sessions is not None:
+                total += len(group.sessions)
+                continue
+            b = group.behaviour
+            per_day = group.count * b.devices * b.sessions_per_day * len(b.days) / 7
+            total += per_day * days
+        return total
+
+    def _check_size(self, problems: list[tuple[Loc, object, str]]) -> None:
+        estimate = self.estimated_sessions()
+        if estimate <= MAX_ESTIMATED_SESSIONS:
+            return
+        problems.append(
+            (
+                ("users",),
+                f"about {estimate:,.0f} sessions",
+                f"expected at most {MAX_ESTIMATED_SESSIONS:,} sessions in one run (estimated "
+                "as users × devices × sessions_per_day × working days in the period, about "
+                "450 bytes of memory each); shorten duration or make the groups smaller",
+            )
+        )
 
     def _check_unique(self, problems: list[tuple[Loc, object, str]]) -> None:
         collections: list[tuple[str, str, list[Any]]] = [

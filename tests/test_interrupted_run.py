@@ -1,0 +1,153 @@
+"""A killed ``licsim run`` never leaves a folder that looks finished.
+
+The rule (sim/result.py): a run folder is complete if and only if it holds
+``metadata.json``, and a file with a final name is never truncated. Each test starts the
+command line in a subprocess, waits for a moment in the writing (a ``.partial`` file, a
+table with its final name, the charts) and kills it with SIGKILL. The kill may land
+anywhere, even after the run finished, so the assertion is the rule itself: either the
+folder is complete and consistent, or it has no ``metadata.json``; in both cases every
+file with a final name reads back whole.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.result import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Trigger = Callable[[Path], bool]
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The enterprise example with about 70,000 sessions: a few seconds of writing."""
+    text = (ROOT / "scenarios" / "enterprise.yaml").read_text()
+    text = text.replace("count: 150", "count: 500").replace("analyzer: 160", "analyzer: 600")
+    path = tmp_path_factory.mktemp("scenario") / "enterprise-big.yaml"
+    path.write_text(text)
+    return path
+
+
+def start(scenario: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(scenario), "--out", str(out), *extra],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_when(process: subprocess.Popen[bytes], out: Path, ready: Trigger) -> None:
+    """SIGKILL ``process`` as soon as ``ready(out)`` holds (or let it end first)."""
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if ready(out):
+            break
+        time.sleep(0.002)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+
+
+def partial_exists(out: Path) -> bool:
+    return out.is_dir() and any(p.name.endswith(".partial") for p in out.iterdir())
+
+
+def final(name: str) -> Trigger:
+    return lambda out: (out / name).exists()
+
+
+def charts_begun(out: Path) -> bool:
+    return (out / "charts").is_dir() and any((out / "charts").iterdir())
+
+
+def read_back(path: Path) -> int | None:
+    """Read a file with a final name in full; its row count for tables."""
+    if path.suffix == ".csv":
+        return len(pd.read_csv(path))
+    if path.suffix == ".parquet":
+        return len(pd.read_parquet(path))
+    if path.suffix == ".json":
+        json.loads(path.read_text())
+    elif path.suffix == ".png":
+        assert path.read_bytes().endswith(b"IEND\xaeB`\x82")
+    return None
+
+
+def assert_honest(out: Path) -> bool:
+    """The folder is complete and consistent, or visibly unfinished. Returns which."""
+    rows: dict[str, int | None] = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_dir() or path.name == ".licsim":
+            continue
+        if path.name.endswith(".partial") or ".partial." in path.name:
+            assert path.name.startswith("."), path
+            continue
+        rows[str(path.relative_to(out))] = read_back(path)
+    if "metadata.json" not in rows:
+        return False
+    for table in TABLES:
+        assert rows[f"{table}.csv"] == rows[f"{table}.parquet"], table
+    summary = pd.read_parquet(out / "summary.parquet").set_index("metric")
+    assert summary.loc["sessions_attempted", "value"] == rows["sessions.csv"]
+    return True
+
+
+@pytest.mark.parametrize(
+    "ready",
+    [partial_exists, final("sessions.csv"), final("capacity.parquet"), final("scenario.json"),
+     charts_begun],
+    ids=["first-partial", "first-table", "middle-table", "last-table", "charts"],
+)  # fmt: skip
+def test_a_killed_run_leaves_no_complete_looking_folder(
+    scenario: Path, tmp_path: Path, ready: Trigger
+) -> None:
+    out = tmp_path / "out"
+    process = start(scenario, out)
+    kill_when(process, out, ready)
+    # A run that ended by itself must be complete; a killed one may be either.
+    assert assert_honest(out) or process.returncode != 0
+
+
+def test_a_rerun_after_a_kill_completes_the_folder(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = start(scenario, out, "--no-charts", "--seed", "1")
+    assert first.wait(timeout=300) == 0
+    assert assert_honest(out)
+    old = (out / "sessions.csv").stat().st_mtime_ns
+
+    # A second run into the folder, killed once it has replaced its first table. Whenever
+    # a new table is seen, a metadata.json seen just before must be the new run's own.
+    stale: list[int] = []
+
+    def replaced(o: Path) -> bool:
+        try:
+            seed = json.loads((o / "metadata.json").read_text())["seed"]
+        except FileNotFoundError:
+            seed = None
+        if (o / "sessions.csv").stat().st_mtime_ns == old:
+            return False
+        if seed == 1:
+            stale.append(seed)
+        return True
+
+    second = start(scenario, out, "--no-charts", "--seed", "2")
+    kill_when(second, out, replaced)
+    assert not stale, "the old metadata.json survived a new run's writes"
+    assert assert_honest(out) or second.returncode != 0
+
+    third = start(scenario, out, "--no-charts", "--seed", "2")
+    assert third.wait(timeout=300) == 0
+    assert assert_honest(out)
+    assert json.loads((out / "metadata.json").read_text())["seed"] == 2
+    assert not [p for p in out.rglob("*") if "partial" in p.name]
