@@ -65,13 +65,33 @@ def validate(file: Path) -> None:
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for tables (CSV and Parquet) and charts; default out/<scenario name>.",
+    help="Folder for tables (CSV and Parquet), charts and reports; default out/<scenario name>.",
 )
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option("--charts/--no-charts", default=True, help="Draw PNG charts into OUT/charts/.")
+@click.option(
+    "--report/--no-report",
+    default=True,
+    help="Write OUT/report.html (KPIs, charts, tables) and OUT/report.xlsx.",
+)
+@click.option(
+    "--xlsx-rows",
+    type=click.IntRange(min=2, max=1_048_576),
+    default=100_000,
+    show_default=True,
+    help="Rows per sheet of report.xlsx, header included (the CSV and Parquet files have all).",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
-def run(file: Path, out: Path | None, seed: int | None, charts: bool, force: bool) -> None:
-    """Run a scenario; write its tables and charts and print the summary."""
+def run(
+    file: Path,
+    out: Path | None,
+    seed: int | None,
+    charts: bool,
+    report: bool,
+    xlsx_rows: int,
+    force: bool,
+) -> None:
+    """Run a scenario; write its tables, charts and reports and print the summary."""
     from sim.result import discard_completion, mark_complete, write_result
     from sim.run import simulate
 
@@ -89,6 +109,11 @@ def run(file: Path, out: Path | None, seed: int | None, charts: bool, force: boo
         from sim.charts import save_charts
 
         save_charts(result, out / "charts")
+    if report:
+        from sim.htmlreport import write_report, write_workbook
+
+        write_report(result, out)
+        write_workbook(result, out, max_rows=xlsx_rows)
     mark_complete(result, out)
     click.echo(f"{sc.name}: {result.metadata['wall_seconds']:.2f} s → {out}")
     click.echo(_format_summary(result.summary))
@@ -291,8 +316,8 @@ def _format_whatif(table: object, reps: int) -> str:
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder for runs/, summary.csv, differences.csv and failures.csv; running the "
-    "same sweep into it again computes only the missing pieces.",
+    help="Folder for runs/, summary.csv, differences.csv, failures.csv and report.html; "
+    "running the same sweep into it again computes only the missing pieces.",
 )
 @click.option(
     "--reps",
@@ -411,6 +436,9 @@ def sweep(
     for row in result.failures.itertuples(index=False):
         first = str(row.message).splitlines()[0] if row.message else ""
         click.echo(f"failed: {row.variant} #{row.replication}: {row.error_type}: {first}", err=True)
+    from sim.htmlreport import write_sweep_report
+
+    write_sweep_report(result, out)
     if len(result.failures):
         sys.exit(1)
 

@@ -34,6 +34,20 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
         assert (out / "charts" / f"{chart}.png").stat().st_size > 1000
     assert "sessions_attempted" in done.stdout
     assert not list(out.rglob("*.partial*"))
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(list((out / "charts").glob("*.png")))
+    book = pd.read_excel(out / "report.xlsx", sheet_name=None)
+    assert len(book["sessions"]) == len(pd.read_csv(out / "sessions.csv"))
+
+
+def test_run_cuts_long_sheets_of_the_workbook_and_can_skip_reports(tmp_path: Path) -> None:
+    done = licsim("run", GOOD, "--out", tmp_path / "a", "--no-charts", "--xlsx-rows", "3")
+    assert done.returncode == 0, done.stderr
+    book = pd.read_excel(tmp_path / "a" / "report.xlsx", sheet_name=None)
+    assert len(book["sessions"]) == 2 and "sessions" in set(book["notes"]["table"])
+    done = licsim("run", GOOD, "--out", tmp_path / "b", "--no-charts", "--no-report")
+    assert done.returncode == 0 and not (tmp_path / "b" / "report.html").exists()
+    assert (tmp_path / "b" / "metadata.json").is_file()
 
 
 def test_run_refuses_a_foreign_non_empty_folder(tmp_path: Path) -> None:

@@ -231,6 +231,8 @@ def test_cli_sweep_writes_the_summary_and_rejects_a_bad_set(tmp_path: Path) -> N
     summary = pd.read_csv(out / "summary.csv")
     assert set(summary["variant"]) == {f"{PATH}=1h", f"{PATH}=96h"} and (summary["n"] == 2).all()
     assert (out / "differences.csv").is_file()
+    report = (out / "report.html").read_text()
+    assert "data:image/png;base64," in report and f"{PATH}=96h" in report
     assert (out / "runs" / f"variant={PATH}=96h" / "replication=1" / "sessions.parquet").is_file()
     bad = licsim("sweep", file, "--out", out, "--set", "servers.prod.link_outage.0.duration=1h")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -3,7 +3,7 @@
 The rule (sim/result.py): a run folder is complete if and only if it holds
 ``metadata.json``, and a file with a final name is never truncated. Each test starts the
 command line in a subprocess, waits for a moment in the writing (a ``.partial`` file, a
-table with its final name, the charts) and kills it with SIGKILL. The kill may land
+table with its final name, the charts, the report) and kills it with SIGKILL. The kill may land
 anywhere, even after the run finished, so the assertion is the rule itself: either the
 folder is complete and consistent, or it has no ``metadata.json``; in both cases every
 file with a final name reads back whole.
@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,6 +82,11 @@ def read_back(path: Path) -> int | None:
         json.loads(path.read_text())
     elif path.suffix == ".png":
         assert path.read_bytes().endswith(b"IEND\xaeB`\x82")
+    elif path.suffix == ".html":
+        assert path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    elif path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            assert book.testzip() is None
     return None
 
 
@@ -106,8 +112,8 @@ def assert_honest(out: Path) -> bool:
 @pytest.mark.parametrize(
     "ready",
     [partial_exists, final("sessions.csv"), final("capacity.parquet"), final("scenario.json"),
-     charts_begun],
-    ids=["first-partial", "first-table", "middle-table", "last-table", "charts"],
+     charts_begun, final("report.html")],
+    ids=["first-partial", "first-table", "middle-table", "last-table", "charts", "report"],
 )  # fmt: skip
 def test_a_killed_run_leaves_no_complete_looking_folder(
     scenario: Path, tmp_path: Path, ready: Trigger
@@ -121,7 +127,7 @@ def test_a_killed_run_leaves_no_complete_looking_folder(
 
 def test_a_rerun_after_a_kill_completes_the_folder(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = start(scenario, out, "--no-charts", "--seed", "1")
+    first = start(scenario, out, "--no-charts", "--no-report", "--seed", "1")
     assert first.wait(timeout=300) == 0
     assert assert_honest(out)
     old = (out / "sessions.csv").stat().st_mtime_ns
@@ -141,12 +147,12 @@ def test_a_rerun_after_a_kill_completes_the_folder(scenario: Path, tmp_path: Pat
             stale.append(seed)
         return True
 
-    second = start(scenario, out, "--no-charts", "--seed", "2")
+    second = start(scenario, out, "--no-charts", "--no-report", "--seed", "2")
     kill_when(second, out, replaced)
     assert not stale, "the old metadata.json survived a new run's writes"
     assert assert_honest(out) or second.returncode != 0
 
-    third = start(scenario, out, "--no-charts", "--seed", "2")
+    third = start(scenario, out, "--no-charts", "--no-report", "--seed", "2")
     assert third.wait(timeout=300) == 0
     assert assert_honest(out)
     assert json.loads((out / "metadata.json").read_text())["seed"] == 2
