@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import reports
+from sim.atomic import atomic_write
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -410,11 +411,7 @@ def save_charts(result: Result, folder: Path) -> list[Path]:
     paths = []
     for name, draw in relevant_charts(result).items():
         fig = draw(result)
-        path = folder / f"{name}.png"
-        tmp = folder / f".{name}.partial.png"
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(path)
-        paths.append(path)
+        paths.append(atomic_write(folder / f"{name}.png", lambda p, f=fig: f.savefig(p, dpi=110)))
     return paths
 
 

@@ -24,13 +24,13 @@ table              one row per        columns
 ``denied_reason`` and ``interrupted`` take values from :class:`sim.rules.DenialReason`.
 
 A run folder is complete if and only if it holds ``metadata.json``. Every file is written
-under a temporary ``.NAME.partial`` name and renamed when whole, so a file with its final
-name is never truncated; ``metadata.json`` is removed before anything in the folder is
-replaced and written again only after every table (and, from ``licsim run``, every chart)
-is in place. A run that is killed therefore leaves a folder without ``metadata.json``,
-perhaps with ``.partial`` leftovers and a mix of old and new tables, which the next run
-into it overwrites. (Renames are not flushed to disk: this holds for a killed process, not
-for a machine losing power.)
+under a temporary ``.NAME.partial`` name and renamed when whole (:mod:`sim.atomic`), so a
+file with its final name is never truncated; ``metadata.json`` is removed before anything
+in the folder is replaced and written again only after every table (and, from ``licsim
+run``, every chart and report) is in place. A run that is killed therefore leaves a folder
+without ``metadata.json``, perhaps with ``.partial`` leftovers and a mix of old and new
+tables, which the next run into it overwrites. (Renames are not flushed to disk: this
+holds for a killed process, not for a machine losing power.)
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_write
 from sim.model.fastpath import ACCESS_CODES
 from sim.model.world import World
 from sim.recorder import (
@@ -376,11 +377,11 @@ def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Pa
     written: list[Path] = []
     for name, df in result.tables().items():
         csv, parquet = out / f"{name}.csv", out / f"{name}.parquet"
-        _atomic(csv, lambda p, df=df: df.to_csv(p, index=False))
-        _atomic(parquet, lambda p, df=df: df.to_parquet(p, index=False))
+        atomic_write(csv, lambda p, df=df: df.to_csv(p, index=False))
+        atomic_write(parquet, lambda p, df=df: df.to_parquet(p, index=False))
         written += [csv, parquet]
     scen = out / "scenario.json"
-    _atomic(scen, lambda p: p.write_text(result.scenario.model_dump_json(indent=2)))
+    atomic_write(scen, lambda p: p.write_text(result.scenario.model_dump_json(indent=2)))
     written.append(scen)
     if complete:
         written.append(mark_complete(result, out))
@@ -395,12 +396,5 @@ def discard_completion(out: Path) -> None:
 def mark_complete(result: Result, out: Path) -> Path:
     """Write ``metadata.json``, which says that everything else in ``out`` is written."""
     meta = out / "metadata.json"
-    _atomic(meta, lambda p: p.write_text(json.dumps(result.metadata, indent=2, default=str)))
+    atomic_write(meta, lambda p: p.write_text(json.dumps(result.metadata, indent=2, default=str)))
     return meta
-
-
-def _atomic(path: Path, write: Any) -> None:
-    """Write to a temporary name and rename, so a file that exists is complete."""
-    tmp = path.with_name(f".{path.name}.partial")
-    write(tmp)
-    tmp.replace(path)

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import math
 import time as _time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_write
 from sim.rules.reasons import DENIAL_REASONS
 from sim.run import simulate
 from sim.scenario import Scenario, format_duration
@@ -473,16 +474,6 @@ def summarise(runs: pd.DataFrame, reps: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write to a temporary name and rename, so a file that exists is complete."""
-    tmp = path.with_name(f".{path.name}.partial{path.suffix}")
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
     """Write ``whatif.csv``, ``whatif_runs.csv``, ``whatif_lost.csv`` and ``whatif.png``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -493,7 +484,7 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         ("whatif_lost", study.lost),
     ):
         path = out / f"{name}.csv"
-        _atomic(path, lambda p, df=df: df.to_csv(p, index=False))
+        atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
         written.append(path)
     if chart:
         from sim.charts import whatif_chart
@@ -505,6 +496,6 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
             title=f"What-if: outage of {where} from {study.at:%Y-%m-%d %H:%M %Z}",
         )
         path = out / "whatif.png"
-        _atomic(path, lambda p: fig.savefig(p, dpi=110))
+        atomic_write(path, lambda p: fig.savefig(p, dpi=110))
         written.append(path)
     return written

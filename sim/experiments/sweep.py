@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.atomic import atomic_write
 from sim.result import TABLES
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import format_path
@@ -212,18 +213,13 @@ def _empty_summary() -> pd.DataFrame:
     )
 
 
-def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    df.to_csv(tmp, index=False)
-    tmp.replace(path)
-
-
 def write_sweep(result: SweepResult, out: Path) -> list[Path]:
     """Write ``summary.csv``, ``differences.csv``, ``failures.csv`` and ``sweep.json``."""
     written = []
     for name in ("summary", "differences", "failures"):
         path = out / f"{name}.csv"
-        _atomic_csv(getattr(result, name), path)
+        table: pd.DataFrame = getattr(result, name)
+        atomic_write(path, lambda p, df=table: df.to_csv(p, index=False))
         written.append(path)
     meta = {
         "scenario": result.scenario.name,
@@ -238,8 +234,7 @@ def write_sweep(result: SweepResult, out: Path) -> list[Path]:
         "failed": len(result.failures),
         "wall_seconds": result.wall_seconds,
     }
-    path = out / "sweep.json"
-    tmp = path.with_name(".sweep.json.partial")
-    tmp.write_text(json.dumps(meta, indent=2, default=str))
-    tmp.replace(path)
+    path = atomic_write(
+        out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str))
+    )
     return [*written, path]

@@ -11,8 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -145,15 +144,3 @@ def document(title: str, subtitle: str, sections: Iterable[str]) -> str:
         f"<body><header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
         f"<main>{''.join(sections)}</main></body></html>\n"
     )
-
-
-def atomic_write(path: Path, write: Callable[[Path], object]) -> Path:
-    """Write through ``.<name>.partial`` and rename, so a file that exists is complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from sim.atomic import atomic_write
 from sim.result import Result
-
-from .page import atomic_write
 
 SHEET_ROWS = 1_048_576
 """Rows of an Excel sheet, the header row included."""
