@@ -56,7 +56,9 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
 
 @pytest.fixture(scope="module")
 def serial(tiny: Any) -> Any:
-    return sweep(tiny, GRID, 2)
+    import sim
+
+    return sim.sweep(tiny, variants=GRID, replications=2, executor="serial")
 
 
 def test_variants_are_a_named_full_factorial_with_the_first_as_baseline() -> None:
