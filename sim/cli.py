@@ -119,15 +119,31 @@ def run(
     click.echo(_format_summary(result.summary))
 
 
+BREAKDOWNS = ("denied_", "sessions_", "launches_", "desktop_launches")
+"""Summary metrics that split a total by reason, access type or launch outcome; a zero among
+them is noise on a terminal (an SLK site never sees a Session CAL), so only summary.csv
+lists it."""
+
+
 def _format_summary(summary: object) -> str:
     import pandas as pd
 
     assert isinstance(summary, pd.DataFrame)
-    width = int(summary["metric"].str.len().max()) if len(summary) else 10
+    totals = {"sessions_attempted", "sessions_granted", "sessions_denied", "sessions_interrupted"}
+    shown_rows = [
+        (metric, value, unit)
+        for metric, value, unit in summary[["metric", "value", "unit"]].itertuples(index=False)
+        if value != 0 or metric in totals or not metric.startswith(BREAKDOWNS)
+    ]
+    width = max((len(m) for m, _, _ in shown_rows), default=10)
     lines = []
-    for metric, value, unit in summary[["metric", "value", "unit"]].itertuples(index=False):
+    for metric, value, unit in shown_rows:
         shown = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
         lines.append(f"  {metric:<{width}}  {shown:>14} {unit}")
+    if len(shown_rows) < len(summary):
+        lines.append(
+            f"  ({len(summary) - len(shown_rows)} breakdowns that are zero: see summary.csv)"
+        )
     return "\n".join(lines)
 
 

@@ -33,6 +33,10 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     for chart in ("allocations", "capacity", "server_timeline", "denials"):
         assert (out / "charts" / f"{chart}.png").stat().st_size > 1000
     assert "sessions_attempted" in done.stdout
+    # Zero breakdowns (no QlikView, no desktops here) stay in summary.csv only.
+    summary = pd.read_csv(out / "summary.csv").set_index("metric")["value"]
+    assert summary["sessions_session_cal"] == 0 and "sessions_session_cal" not in done.stdout
+    assert "breakdowns that are zero: see summary.csv" in done.stdout
     assert not list(out.rglob("*.partial*"))
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(list((out / "charts").glob("*.png")))
