@@ -266,6 +266,34 @@ def test_admin_moves_a_token_from_user_passes_to_login_passes() -> None:
     )
 
 
+def test_tokens_remixed_into_professional_and_analyzer_seats() -> None:
+    """Hand-worked (token-remix.yaml): 3 user passes for 4 staff until 4 Feb 00:00, then
+    1 Professional (named) and 2 Analyzer (dynamic) instead of every token."""
+    r = run("token-remix.yaml")
+    staff = sessions(r, "staff")
+    assert lst(staff["access"]) == [
+        "user_pass",  # 2 Feb: staff-1's user pass
+        None,  # 2 Feb: staff-4, three passes for four
+        "professional",  # 5 Feb: staff-1, named at the remix
+        "analyzer",  # staff-2, dynamic
+        "analyzer",  # staff-3, the second and last Analyzer
+        None,  # staff-4: no seat left
+    ]
+    assert lst(staff["denied_reason"])[-1] == "no_seat"
+    # The login passes went with the tokens.
+    assert lst(sessions(r, "visitors")["access"]) == ["login_pass", None]
+    remix = utc("2026-02-04T00:00")
+    ev = r.events
+    gone = ev[(ev["kind"] == "deallocate") & (ev["time"] == remix)]
+    assert sorted(gone["user"]) == ["staff-1", "staff-2", "staff-3"]
+    assert set(gone["detail"]) == {"user_pass (remix)"}
+    assert not (ev["kind"] == "quarantine").any()
+    last = r.allocations.groupby("type").tail(1).set_index("type")
+    assert last.loc["user_pass", ["total", "allocated", "excess"]].tolist() == [0, 0, 0]
+    assert last.loc["professional", ["total", "allocated"]].tolist() == [1, 1]
+    assert last.loc["analyzer", ["total", "allocated"]].tolist() == [2, 2]
+
+
 def test_document_cals_per_user_and_document() -> None:
     r = run("qlikview-documents.yaml")
     s = sessions(r, "readers")

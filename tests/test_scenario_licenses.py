@@ -324,6 +324,28 @@ def test_change_cannot_add_seats_to_a_token_license() -> None:
     assert "§5" in p.expected
 
 
+def test_a_change_that_takes_every_token_remixes_them_into_seats() -> None:
+    tokens = {"id": "corp", "activation": "lef", "tokens": {"user_passes": 25}}
+    remix = change(professional=5, analyzer=20, user_passes=0, login_passes=0)
+    sc = parse_scenario(scenario([{**tokens, "changes": [remix]}]))
+    assert sc.licenses[0].changes[0].remix
+    # Only a change that takes every token away is a remix.
+    p = problem_at(
+        scenario([{**tokens, "changes": [change(professional=5, user_passes=0)]}]),
+        "licenses[0].changes[0]",
+    )
+    assert "either tokens or Professional/Analyzer/capacity" in p.expected
+    assert "set user_passes: 0 and login_passes: 0 in this change" in p.expected
+    # After a remix the tokens are gone: moving them is refused, changing seats is fine.
+    later = [remix, change(at="2026-02-20", user_passes=3)]
+    p = problem_at(scenario([{**tokens, "changes": later}]), "licenses[0].changes[1].user_passes")
+    assert "token moves need a token license" in p.expected and "remixed earlier" in p.expected
+    parse_scenario(scenario([{**tokens, "changes": [remix, change(at="2026-02-20", analyzer=30)]}]))
+    # Giving every token away without seats in return is not a remix.
+    gone = parse_scenario(scenario([{**tokens, "changes": [change(user_passes=0)]}]))
+    assert not gone.licenses[0].changes[0].remix
+
+
 def test_changes_in_time_order() -> None:
     changes = [change(analyzer=4), change(at="2026-01-20", analyzer=6)]
     p = problem_at(lic(changes=changes), "licenses[0].changes[1].at")

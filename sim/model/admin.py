@@ -151,6 +151,8 @@ class Administration:
         e = self.e
         lic = e.world.scenario.licenses[item.license]
         c = lic.changes[item.change]
+        if c.remix:
+            self._remix(t, item)
         for pi in item.pools:
             p = e.world.pools[pi]
             for seat, total in (
@@ -174,6 +176,9 @@ class Administration:
             purchased = month.purchased if c.capacity_minutes is None else c.capacity_minutes
             overage = lic.overage if c.overage is None else c.overage
             meter.change(t, purchased, overage)
+        if c.remix:
+            for pi in item.pools:
+                e.allocate_by_name(t, pi)
         values = {k: v for k, v in c.model_dump().items() if k != "at" and v is not None}
         e.rec.event(
             t,
@@ -183,6 +188,23 @@ class Administration:
             None,
             ", ".join(f"{k}={v}" for k, v in values.items()),
         )
+
+    def _remix(self, t: float, item: AdminItem) -> None:
+        """Tokens exchanged for a key with Professional/Analyzer seats: every user pass,
+        held or in quarantine, goes with the tokens (there is nothing left to reinstate),
+        and from now on logins follow the access order of a user-based license."""
+        e = self.e
+        e.remixed.add(item.license)
+        for pi in item.pools:
+            p = e.world.pools[pi]
+            for user in [u for u, seat in p.pool.holders.items() if seat is SeatType.USER_PASS]:
+                p.pool.deallocate(user, t, t, None)
+                e.held[pi, user] = 0
+                self._event(t, "deallocate", pi, user, "user_pass (remix)")
+            for user in [u for u, q in p.pool.quarantined.items() if q.seat is SeatType.USER_PASS]:
+                p.pool.expire(user, math.inf)
+                e.in_quarantine[pi, user] = False
+            p.seats = (SeatType.PROFESSIONAL, SeatType.ANALYZER)
 
     def reclaim(self, t: float) -> None:
         """The idle-seat policy: release seats unused for ``reclaim.idle`` (checked daily)."""

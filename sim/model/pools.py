@@ -155,21 +155,26 @@ class PoolKeeping:
         )
 
     def _manual_allocations(self) -> None:
-        w = self.world
-        sc = w.scenario
-        for pi, p in enumerate(w.pools):
+        for pi, p in enumerate(self.world.pools):
             for seat in p.seats:
                 self.allocation_row(0.0, p, seat)
-            for gi, g in enumerate(sc.users):
-                if not set(w.group_servers[gi]) & set(p.servers):
+            self.allocate_by_name(0.0, pi)
+
+    def allocate_by_name(self, t: float, pi: int) -> None:
+        """The admin's named allocations on a new key: every seat type the pool sells by
+        name goes, while seats last, to the users of the groups that list it, in order."""
+        w = self.world
+        p = w.pools[pi]
+        for gi, g in enumerate(w.scenario.users):
+            if not set(w.group_servers[gi]) & set(p.servers):
+                continue
+            first = w.group_first_user[gi]
+            for seat in p.seats:
+                if seat.value not in g.access_types or p.pool.is_dynamic(seat):
                     continue
-                first = w.group_first_user[gi]
-                for seat in p.seats:
-                    if seat.value not in g.access_types or p.pool.is_dynamic(seat):
-                        continue
-                    for u in range(first, first + g.count):
-                        if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
-                            self.allocate(0.0, pi, u, seat, -1, "manual")
+                for u in range(first, first + g.count):
+                    if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
+                        self.allocate(t, pi, u, seat, -1, "manual")
         for lic in w.licenses:
             for m in lic.meter.months:
                 if lic.has_capacity and m.exhausted_at is not None:

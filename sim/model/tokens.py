@@ -52,9 +52,11 @@ class TokenAccess:
             for lic in sc.licenses
         ]
         self.pass_until = np.full((len(sc.licenses), n_users), -np.inf)
+        self.remixed: set[int] = set()
 
     def _is_token_license(self, li: int) -> bool:
-        return self.pass_pools[li] is not None
+        """Whether license ``li`` holds tokens now (not yet remixed into seats)."""
+        return self.pass_pools[li] is not None and li not in self.remixed
 
     def _start_tokens(
         self, t: float, s: Session, srv: ServerRuntime, end_kind: int, unit_kind: int

@@ -87,7 +87,10 @@ class LicenseChange(_Model):
     """A scheduled change of what a license holds: the counts given become the new ones.
 
     Counts not given stay as they were; ``key`` labels a new key being applied (it appears
-    in the events). Each change must leave the license legal.
+    in the events). Each change must leave the license legal. On a token license, a change
+    that gives Professional or Analyzer seats and sets both pass counts to 0 is a *remix*:
+    the tokens are exchanged for a key with those seats (licensing-research: "25 tokens →
+    5 Professional + 20 Analyzer" is a commercial conversion, not an upgrade).
     """
 
     at: Timestamp = Field(
@@ -128,6 +131,15 @@ class LicenseChange(_Model):
         description="Free label for the new key applied, recorded in the events. Default "
         "none (model choice).",
     )
+
+    @property
+    def remix(self) -> bool:
+        """Whether this change exchanges every token for Professional/Analyzer seats."""
+        return (
+            self.user_passes == 0
+            and self.login_passes == 0
+            and bool(self.professional or self.analyzer)
+        )
 
     @model_validator(mode="after")
     def _something(self) -> "LicenseChange":

@@ -72,10 +72,12 @@ class Entitlement:
         analyzer: int | None = None,
         capacity_minutes: int | None = None,
         overage: str | int | None = None,
+        tokens: bool | None = None,
     ) -> "Entitlement":
         """This entitlement with the given counts replaced (None means unchanged)."""
         return replace(
             self,
+            tokens=self.tokens if tokens is None else tokens,
             professional=self.professional if professional is None else professional,
             analyzer=self.analyzer if analyzer is None else analyzer,
             capacity_minutes=self.capacity_minutes

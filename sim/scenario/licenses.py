@@ -219,6 +219,7 @@ class License(_Model):
         state = self.entitlement
         broken = {v.rule for v in violations(state)}
         for j, change in enumerate(self.changes):
+            had_tokens = state.tokens
             if j > 0 and _elapsed(self.changes[j - 1].at, change.at) < 0:
                 problems.append(
                     (
@@ -229,12 +230,13 @@ class License(_Model):
                     )
                 )
             moved = [k for k in TOKEN_KEYS if getattr(change, k) is not None]
-            if moved and self.tokens is None:
+            if moved and not had_tokens:
                 problems.append(
                     (
                         ("changes", j, moved[0]),
                         getattr(change, moved[0]),
-                        "token moves need a token license (licensing-rules §5)",
+                        "token moves need a token license (licensing-rules §5)"
+                        + ("; its tokens were remixed earlier" if self.tokens else ""),
                     )
                 )
             state = state.changed(
@@ -242,17 +244,24 @@ class License(_Model):
                 analyzer=change.analyzer,
                 capacity_minutes=change.capacity_minutes,
                 overage=change.overage,
+                tokens=False if had_tokens and change.remix else None,
             )
             now = violations(state)
             for v in now:
                 if v.rule in broken:
                     continue
                 held = _listing([f"{key} {getattr(state, key)}" for key in v.state])
+                hint = (
+                    "; to exchange the tokens for these seats (a remix), set user_passes: 0 "
+                    "and login_passes: 0 in this change"
+                    if v.rule == "tokens_alone"
+                    else ""
+                )
                 problems.append(
                     (
                         ("changes", j),
                         change.written(),
-                        f"after this change the license would have {held}: {v.expected}",
+                        f"after this change the license would have {held}: {v.expected}{hint}",
                     )
                 )
             broken = {v.rule for v in now}
