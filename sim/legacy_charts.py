@@ -42,14 +42,39 @@ def login_pass_data(result: Result) -> dict[str, pd.DataFrame]:
     return {str(lic): _steps(df["time"], df["time"] + back) for lic, df in ev.groupby("license")}
 
 
+def login_pass_pool(result: Result, license_id: str) -> pd.DataFrame:
+    """The size of a token license's login-pass pool over time: as bought, then after each
+    change that moves tokens (read from its ``license_change`` events, recorded when the
+    change takes effect; a remix sets it to 0)."""
+    lic = next(x for x in result.scenario.licenses if x.id == license_id)
+    assert lic.tokens is not None
+    ev = result.events
+    changes = ev[(ev["kind"] == "license_change") & (ev["license"] == license_id)]
+    moved = changes["detail"].astype(str).str.extract(r"login_passes=(\d+)")[0].dropna()
+    start = pd.Timestamp(result.scenario.start_at)
+    return pd.DataFrame(
+        {
+            "time": [start, *changes.loc[moved.index, "time"]],
+            "total": [lic.tokens.login_passes, *moved.astype(int)],
+        }
+    )
+
+
 def login_passes(result: Result) -> Figure:
     """Login passes out of the pool (used within the return period) against the pool size,
     with sessions refused for want of a pass marked in red."""
     fig, ax = _figure("Login access passes in use (returning 28 days after use)")
     for lic, df in login_pass_data(result).items():
         line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")
-        total = next(x.tokens.login_passes for x in result.scenario.licenses if x.id == lic)
-        ax.axhline(total, color=line[0].get_color(), linestyle="--", label=f"{lic} pool")
+        pool = login_pass_pool(result, lic)
+        ax.step(
+            [*pool["time"], _end_time(result)],
+            [*pool["total"], pool["total"].iloc[-1]],
+            where="post",
+            color=line[0].get_color(),
+            linestyle="--",
+            label=f"{lic} pool",
+        )
     s = result.sessions
     refused = s[s["denied_reason"] == "no_login_pass"]
     if len(refused):

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, simulate
-from sim.legacy_charts import LEGACY_CHARTS, login_pass_data, session_cal_data, usage_cal_data
+from sim.legacy_charts import (
+    LEGACY_CHARTS,
+    login_pass_data,
+    login_pass_pool,
+    session_cal_data,
+    usage_cal_data,
+)
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -28,6 +34,16 @@ def test_login_passes_out_of_the_pool() -> None:
     # 3 March 10:00: the first pass returns and is taken again at once; 12:00 all three back
     assert at(df, "count", utc("2026-03-03T10:00")) == 10
     assert at(df, "count", utc("2026-03-03T12:00")) == 8
+
+
+def test_the_login_pass_pool_follows_token_moves_and_a_remix() -> None:
+    pool = login_pass_pool(simulate(load_scenario(HERE / "tokens.yaml")), "tokens")
+    assert pool["total"].tolist() == [10]
+    r = simulate(load_scenario(HERE / "token-remix.yaml"))
+    pool = login_pass_pool(r, "tokens")
+    assert pool["time"].tolist() == [utc("2026-02-02T00:00"), utc("2026-02-04T00:00")]
+    assert pool["total"].tolist() == [10, 0]
+    LEGACY_CHARTS["login_passes"][0](r)
 
 
 def test_session_cals_never_exceed_the_pool() -> None:
