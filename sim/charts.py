@@ -51,7 +51,7 @@ def _figure(title: str, height: float = 4.0) -> tuple[Figure, Any]:
 
 
 def _end_time(result: Result) -> pd.Timestamp:
-    return pd.Timestamp(result.scenario.end_at).tz_convert(result.scenario.tz)
+    return reports.window(result)[1]
 
 
 def _nothing(fig: Figure, ax: Any, note: str) -> Figure:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .common import window
+
 if TYPE_CHECKING:
     from sim.result import Result
 
@@ -63,7 +65,7 @@ def network_outages(result: Result) -> pd.DataFrame:
     and the outage's description; overlapping outages of one target merge, and one still
     open at the end of the run ends there."""
     ev = result.events[result.events["kind"].isin(["outage_start", "outage_end"])]
-    end = pd.Timestamp(result.scenario.end_at).tz_convert(result.scenario.tz)
+    _, end = window(result)
     rows = []
     for server, mine in ev.groupby(ev["server"].astype(object).fillna(""), sort=True):
         depth, opened, detail = 0, None, None
