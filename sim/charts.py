@@ -24,6 +24,9 @@ from sim.atomic import atomic_write
 if TYPE_CHECKING:
     from sim.result import Result
 
+PNG_DPI = 110
+"""Resolution of every PNG chart licsim writes."""
+
 STATE_COLOURS = {
     "licensed": "#4caf50",
     "grace": "#ffb300",
@@ -411,8 +414,13 @@ def save_charts(result: Result, folder: Path) -> list[Path]:
     paths = []
     for name, draw in relevant_charts(result).items():
         fig = draw(result)
-        paths.append(atomic_write(folder / f"{name}.png", lambda p, f=fig: f.savefig(p, dpi=110)))
+        paths.append(save_png(fig, folder / f"{name}.png"))
     return paths
+
+
+def save_png(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` to ``path`` as PNG, atomically."""
+    return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=PNG_DPI))
 
 
 def whatif_chart(

@@ -7,34 +7,45 @@ Bad input never produces a traceback: every scenario problem is printed as
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from sim.outfolder import UnsafeOutput, claim, safe_name, subfolder
 from sim.scenario import ScenarioError, load_scenario
 
-MARKER = ".licsim"
 
-
-def _fail(err: ScenarioError) -> None:
+def _fail(err: ScenarioError) -> NoReturn:
     click.echo(str(err), err=True)
     sys.exit(2)
 
 
-def _prepare_out(out: Path, force: bool) -> None:
-    """Refuse to write into a non-empty folder that licsim did not create."""
-    if out.exists() and not out.is_dir():
-        click.echo(f"--out: {out} exists and is not a folder", err=True)
+def _prepare_out(out: Path, force: bool) -> Path:
+    """Claim ``out`` for licsim (:func:`sim.outfolder.claim`), or exit 2 saying why not."""
+    try:
+        return claim(out, force)
+    except UnsafeOutput as err:
+        click.echo(f"--out: {err}", err=True)
         sys.exit(2)
-    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
-        click.echo(
-            f"--out: {out} is not empty and was not written by licsim; "
-            "choose another folder or pass --force",
-            err=True,
-        )
+
+
+def _default_out(name: str, suffix: str = "") -> Path:
+    """``out/<name><suffix>`` with the scenario's name made safe: a name is never a path."""
+    return Path("out") / safe_name(name + suffix)
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Turn a refused or failed write into one line and exit status 2."""
+    try:
+        yield
+    except OSError as err:
+        where = getattr(err, "filename", None) or out
+        click.echo(f"{where}: cannot write ({err.strerror or err})", err=True)
         sys.exit(2)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("written by licsim\n")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,24 +108,25 @@ def run(
 
     try:
         sc = load_scenario(file)
-        out = out or Path("out") / sc.name
+        out = out or _default_out(sc.name)
         _prepare_out(out, force)
         # From here until mark_complete the folder holds no finished result (sim.result).
         discard_completion(out)
         result = simulate(sc, seed=seed)
     except ScenarioError as err:
         _fail(err)
-    write_result(result, out, complete=False)
-    if charts:
-        from sim.charts import save_charts
+    with _writing(out):
+        write_result(result, out, complete=False)
+        if charts:
+            from sim.charts import save_charts
 
-        save_charts(result, out / "charts")
-    if report:
-        from sim.htmlreport import write_report, write_workbook
+            save_charts(result, subfolder(out, "charts"))
+        if report:
+            from sim.htmlreport import write_report, write_workbook
 
-        write_report(result, out)
-        write_workbook(result, out, max_rows=xlsx_rows)
-    mark_complete(result, out)
+            write_report(result, out)
+            write_workbook(result, out, max_rows=xlsx_rows)
+        mark_complete(result, out)
     click.echo(f"{sc.name}: {result.metadata['wall_seconds']:.2f} s → {out}")
     click.echo(_format_summary(result.summary))
 
@@ -217,7 +229,6 @@ def whatif(
     OUT/whatif_lost.csv.
     """
     from datetime import datetime
-    from typing import NoReturn
 
     from sim.scenario import parse_duration
     from sim.whatif import outage_whatif, resolve_outage_start, write_whatif
@@ -263,7 +274,7 @@ def whatif(
         bad("--at", str(err))
     if reps is None:
         reps = sc.experiment.replications if sc.experiment is not None else 1
-    out = out or Path("out") / f"{sc.name}-whatif"
+    out = out or _default_out(sc.name, "-whatif")
     _prepare_out(out, force)
     try:
         study = outage_whatif(
@@ -273,7 +284,8 @@ def whatif(
         _fail(err)
     except ValueError as err:
         bad("whatif", str(err))
-    write_whatif(study, out, chart=charts)
+    with _writing(out):
+        write_whatif(study, out, chart=charts)
     for note in study.notes:
         click.echo(f"note: {note}", err=True)
     where = "the license backend" if target == "backend" else f"{target}'s link to the backend"
@@ -429,16 +441,17 @@ def sweep(
         bar.update(1)
 
     try:
-        result = run_sweep(
-            sc,
-            grid or None,
-            reps,
-            executor=executor,
-            workers=workers,
-            out=out,
-            seed=seed,
-            progress=progress,
-        )
+        with _writing(out):
+            result = run_sweep(
+                sc,
+                grid or None,
+                reps,
+                executor=executor,
+                workers=workers,
+                out=out,
+                seed=seed,
+                progress=progress,
+            )
     except ScenarioError as err:
         _fail(err)
     finally:
@@ -454,7 +467,8 @@ def sweep(
         click.echo(f"failed: {row.variant} #{row.replication}: {row.error_type}: {first}", err=True)
     from sim.htmlreport import write_sweep_report
 
-    write_sweep_report(result, out)
+    with _writing(out):
+        write_sweep_report(result, out)
     if len(result.failures):
         sys.exit(1)
 

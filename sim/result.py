@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.atomic import atomic_write
+from sim.atomic import atomic_text, atomic_write
 from sim.model.fastpath import ACCESS_CODES
 from sim.model.world import World
 from sim.recorder import (
@@ -57,6 +57,7 @@ from sim.recorder import (
 )
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
+from sim.spreadsheet import write_csv
 
 TABLES = (
     "sessions",
@@ -377,11 +378,11 @@ def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Pa
     written: list[Path] = []
     for name, df in result.tables().items():
         csv, parquet = out / f"{name}.csv", out / f"{name}.parquet"
-        atomic_write(csv, lambda p, df=df: df.to_csv(p, index=False))
-        atomic_write(parquet, lambda p, df=df: df.to_parquet(p, index=False))
+        write_csv(csv, df)
+        atomic_write(parquet, lambda f, df=df: df.to_parquet(f, index=False))
         written += [csv, parquet]
     scen = out / "scenario.json"
-    atomic_write(scen, lambda p: p.write_text(result.scenario.model_dump_json(indent=2)))
+    atomic_text(scen, result.scenario.model_dump_json(indent=2))
     written.append(scen)
     if complete:
         written.append(mark_complete(result, out))
@@ -396,5 +397,5 @@ def discard_completion(out: Path) -> None:
 def mark_complete(result: Result, out: Path) -> Path:
     """Write ``metadata.json``, which says that everything else in ``out`` is written."""
     meta = out / "metadata.json"
-    atomic_write(meta, lambda p: p.write_text(json.dumps(result.metadata, indent=2, default=str)))
+    atomic_text(meta, json.dumps(result.metadata, indent=2, default=str))
     return meta

@@ -72,10 +72,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.atomic import atomic_write
 from sim.rules.reasons import DENIAL_REASONS
 from sim.run import simulate
 from sim.scenario import Scenario, format_duration
+from sim.spreadsheet import write_csv
 
 __all__ = [
     "METRICS",
@@ -484,10 +484,10 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         ("whatif_lost", study.lost),
     ):
         path = out / f"{name}.csv"
-        atomic_write(path, lambda p, df=df: df.to_csv(p, index=False))
+        write_csv(path, df)
         written.append(path)
     if chart:
-        from sim.charts import whatif_chart
+        from sim.charts import save_png, whatif_chart
 
         where = "the license backend" if study.target == BACKEND else f"{study.target}'s link"
         fig = whatif_chart(
@@ -496,6 +496,6 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
             title=f"What-if: outage of {where} from {study.at:%Y-%m-%d %H:%M %Z}",
         )
         path = out / "whatif.png"
-        atomic_write(path, lambda p: fig.savefig(p, dpi=110))
+        save_png(fig, path)
         written.append(path)
     return written

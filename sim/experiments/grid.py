@@ -9,21 +9,18 @@ way, and a folder-safe form of the name keys the variant's pieces on disk.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sim.outfolder import safe_name
 
 __all__ = ["BASE", "Variant", "build_variants", "format_value", "parse_assignment", "safe_name"]
 
 BASE = "base"
 """The name of the only variant of a sweep without parameters."""
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]")
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -47,15 +44,6 @@ def format_value(value: Any) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def safe_name(name: str) -> str:
-    """``name`` if it is safe as a folder name, else a cleaned prefix and a short hash."""
-    cleaned = _UNSAFE.sub("_", name)
-    if cleaned == name and len(name) <= 100 and not name.startswith("."):
-        return name
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
-    return f"{cleaned.lstrip('.')[:80]}~{digest}"
 
 
 def build_variants(sweep: Mapping[str, Sequence[Any]] | None) -> list[Variant]:

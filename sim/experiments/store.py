@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.outfolder import remove_tree, subfolder
 from sim.result import TABLES
 
 from .grid import Variant
@@ -34,6 +34,7 @@ __all__ = [
     "StoredTables",
     "fingerprint",
     "is_finished",
+    "make_variant_dir",
     "piece_dir",
     "remove_partial",
     "stack",
@@ -43,6 +44,11 @@ __all__ = [
 
 def piece_dir(out: Path, variant: Variant, replication: int) -> Path:
     return out / "runs" / f"variant={variant.folder}" / f"replication={replication}"
+
+
+def make_variant_dir(out: Path, variant: Variant) -> Path:
+    """Create a variant's folder, refusing a symbolic link on the way (sim.outfolder)."""
+    return subfolder(out, "runs", f"variant={variant.folder}")
 
 
 def fingerprint(
@@ -66,7 +72,7 @@ def fingerprint(
 def is_finished(folder: Path, print_: str) -> bool:
     """Whether ``folder`` holds a finished piece with fingerprint ``print_``."""
     meta = folder / "piece.json"
-    if not meta.is_file():
+    if folder.is_symlink() or not meta.is_file():
         return False
     try:
         return json.loads(meta.read_text()).get("fingerprint") == print_
@@ -75,16 +81,20 @@ def is_finished(folder: Path, print_: str) -> bool:
 
 
 def remove_partial(out: Path) -> None:
-    """Delete temporary folders left by an interrupted write."""
+    """Delete temporary folders left by an interrupted write (never through a link)."""
     runs = out / "runs"
-    if runs.is_dir():
-        for tmp in runs.glob("variant=*/.replication=*.tmp-*"):
-            shutil.rmtree(tmp, ignore_errors=True)
+    if not runs.is_dir() or runs.is_symlink():
+        return
+    for variant in runs.glob("variant=*"):
+        if variant.is_dir() and not variant.is_symlink():
+            for tmp in variant.glob(".replication=*.tmp-*"):
+                remove_tree(tmp)
 
 
 def write_piece(folder: Path, outcome: dict[str, Any], variant: Variant, print_: str) -> None:
     """Write a successful outcome to ``folder`` atomically (replacing a stale piece)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    runs = folder.parent.parent
+    subfolder(runs.parent, runs.name, folder.parent.name)
     tmp = folder.with_name(f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     try:
@@ -101,14 +111,13 @@ def write_piece(folder: Path, outcome: dict[str, Any], variant: Variant, print_:
         }
         # piece.json last: a piece is finished once it has it (and its final name).
         (tmp / "piece.json").write_text(json.dumps(meta, indent=2, default=str))
-        if folder.exists():
+        if folder.is_symlink() or folder.exists():
             stale = folder.with_name(f".{folder.name}.tmp-stale-{uuid.uuid4().hex[:8]}")
             folder.rename(stale)
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_tree(stale)
         tmp.rename(folder)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
 
 
 class StoredTables(Mapping[str, pd.DataFrame]):

@@ -20,11 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from sim.atomic import atomic_write
+from sim.atomic import atomic_text
 from sim.result import TABLES
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import format_path
 from sim.scenario.paths import _check_path
+from sim.spreadsheet import write_csv
 
 from . import stats, store
 from .executors import Task, execute
@@ -115,6 +116,8 @@ def sweep(
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         store.remove_partial(folder)
+        for variant in grid:
+            store.make_variant_dir(folder, variant)
 
     # Workers on this machine write their own pieces; a remote cluster's workers may not
     # share this disk, so their tables come back and are written here.
@@ -219,7 +222,7 @@ def write_sweep(result: SweepResult, out: Path) -> list[Path]:
     for name in ("summary", "differences", "failures"):
         path = out / f"{name}.csv"
         table: pd.DataFrame = getattr(result, name)
-        atomic_write(path, lambda p, df=table: df.to_csv(p, index=False))
+        write_csv(path, table)
         written.append(path)
     meta = {
         "scenario": result.scenario.name,
@@ -234,7 +237,5 @@ def write_sweep(result: SweepResult, out: Path) -> list[Path]:
         "failed": len(result.failures),
         "wall_seconds": result.wall_seconds,
     }
-    path = atomic_write(
-        out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str))
-    )
+    path = atomic_text(out / "sweep.json", json.dumps(meta, indent=2, default=str))
     return [*written, path]

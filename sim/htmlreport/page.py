@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.charts import PNG_DPI
+
 MAX_ROWS = 500
 """Rows of a table shown in a page; the full tables are in the CSV, Parquet and XLSX files."""
-
-DPI = 110
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
@@ -118,7 +118,7 @@ def table(df: pd.DataFrame, title: str, max_rows: int = MAX_ROWS) -> str:
 def png(fig: Figure) -> str:
     """A figure as base64 PNG."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=PNG_DPI)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 import sim
 from sim import reports
-from sim.atomic import atomic_write
+from sim.atomic import atomic_text
 from sim.charts import relevant_charts
 from sim.result import Result
 
@@ -58,4 +58,4 @@ def render_report(result: Result) -> str:
 def write_report(result: Result, out: Path) -> Path:
     """Write ``out/report.html`` (atomically) and return its path."""
     text = render_report(result)
-    return atomic_write(Path(out) / "report.html", lambda p: p.write_text(text, "utf-8"))
+    return atomic_text(Path(out) / "report.html", text)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 import sim
-from sim.atomic import atomic_write
+from sim.atomic import atomic_text
 from sim.charts import sweep_chart
 from sim.experiments import SweepResult
 
@@ -109,4 +109,4 @@ def render_sweep_report(result: SweepResult) -> str:
 def write_sweep_report(result: SweepResult, out: Path) -> Path:
     """Write ``out/report.html`` for a sweep (atomically) and return its path."""
     text = render_sweep_report(result)
-    return atomic_write(Path(out) / "report.html", lambda p: p.write_text(text, "utf-8"))
+    return atomic_text(Path(out) / "report.html", text)

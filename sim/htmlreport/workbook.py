@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from sim.atomic import atomic_write
 from sim.result import Result
@@ -37,8 +38,17 @@ def excel_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _cell(value: Any) -> Any:
-    """A value openpyxl can store; missing values become empty cells."""
+def _cell(sheet: Any, value: Any) -> Any:
+    """A value openpyxl can store; missing values become empty cells, text stays text.
+
+    openpyxl would store a string that starts with ``=`` as a formula; a group or a
+    directory named ``=HYPERLINK(...)`` must reach Excel as the text it is
+    (:mod:`sim.spreadsheet`).
+    """
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
@@ -50,10 +60,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _rows(df: pd.DataFrame) -> Iterator[list[Any]]:
+def _rows(sheet: Any, df: pd.DataFrame) -> Iterator[list[Any]]:
     yield [str(c) for c in df.columns]
     for row in df.itertuples(index=False, name=None):
-        yield [_cell(v) for v in row]
+        yield [_cell(sheet, v) for v in row]
 
 
 def write_workbook(result: Result, out: Path, max_rows: int = SHEET_ROWS) -> Path:
@@ -71,7 +81,7 @@ def write_workbook(result: Result, out: Path, max_rows: int = SHEET_ROWS) -> Pat
         kept = df.head(max_rows - 1)
         if len(kept) < len(df):
             notes.append((name, len(df), len(kept)))
-        for row in _rows(excel_ready(kept)):
+        for row in _rows(sheet, excel_ready(kept)):
             sheet.append(row)
     if notes:
         sheet = book.create_sheet("notes")
@@ -80,4 +90,4 @@ def write_workbook(result: Result, out: Path, max_rows: int = SHEET_ROWS) -> Pat
             sheet.append(
                 [name, total, kept, "only the first rows; the CSV and Parquet files have all"]
             )
-    return atomic_write(Path(out) / "report.xlsx", lambda p: book.save(p))
+    return atomic_write(Path(out) / "report.xlsx", lambda f: book.save(f))

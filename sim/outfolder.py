@@ -1,0 +1,103 @@
+"""The output folder: the one place a command writes, and nothing outside it.
+
+A scenario file and whatever already sits in the output folder are untrusted. A scenario's
+``name`` is text, not a path: the default folder ``out/<name>`` is built from
+:func:`safe_name`, which can never climb out of ``out/`` or start somewhere else. A file or
+folder planted inside the output folder may be a symbolic link pointing anywhere, so
+licsim never follows one there: folders below the output folder are made by
+:func:`subfolder`, which refuses a link; files are written by :mod:`sim.atomic`, which
+creates its temporary file exclusively and renames over a link rather than through it;
+and :func:`remove_tree` deletes a link, never what it points to. The output folder itself
+may be a link: that is the user's own choice, made on the command line.
+
+A folder licsim writes into is marked with a ``.licsim`` file, so that a second run may
+replace its contents while a folder holding someone else's files is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+__all__ = ["MARKER", "UnsafeOutput", "claim", "remove_tree", "safe_name", "subfolder"]
+
+MARKER = ".licsim"
+"""The file that says licsim wrote a folder."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]")
+
+_MAX_NAME = 100
+"""Longest folder name kept as it is; longer names are cut and keep a hash of the rest."""
+
+
+class UnsafeOutput(OSError):
+    """The output folder cannot be written as asked; the message says why."""
+
+
+def safe_name(name: str) -> str:
+    """``name`` if it is safe as one folder name, else a cleaned prefix and a short hash.
+
+    Safe means ASCII letters, digits and ``._=+-`` only, not starting with a dot, at most
+    100 characters: no separator, no ``..``, no drive, no control character. Two names that
+    clean to the same text keep apart through the hash of the original.
+    """
+    text = unicodedata.normalize("NFC", name)
+    cleaned = _UNSAFE.sub("_", text)
+    if cleaned == text and 0 < len(text) <= _MAX_NAME and not text.startswith("."):
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{cleaned.lstrip('.')[:80]}~{digest}"
+
+
+def subfolder(root: Path, *parts: str) -> Path:
+    """``root/parts...``, created as needed, with no symbolic link among ``parts``."""
+    folder = root
+    for part in parts:
+        folder = folder / part
+        if folder.is_symlink():
+            raise UnsafeOutput(f"{folder}: is a symbolic link; licsim does not write through one")
+        if folder.exists() and not folder.is_dir():
+            raise UnsafeOutput(f"{folder}: exists and is not a folder")
+        folder.mkdir(exist_ok=True)
+    return folder
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path``: a link is unlinked (its target is left alone), a folder removed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def claim(out: Path, force: bool) -> Path:
+    """Make ``out`` licsim's: create it, or accept it if empty or marked, and mark it.
+
+    A non-empty folder without a marker (or with a link in the marker's place) is
+    refused unless ``force``. Raises :class:`UnsafeOutput` with the reason.
+    """
+    from sim.atomic import atomic_write
+
+    if out.is_symlink() and not out.exists():
+        raise UnsafeOutput(f"{out} is a symbolic link to {out.readlink()}, which does not exist")
+    for above in out.absolute().parents:
+        if above.exists() and not above.is_dir():
+            raise UnsafeOutput(f"{out} lies under {above}, which is a file, not a folder")
+    if out.exists() and not out.is_dir():
+        raise UnsafeOutput(f"{out} exists and is not a folder")
+    marker = out / MARKER
+    ours = marker.is_file() and not marker.is_symlink()
+    if out.is_dir() and any(out.iterdir()) and not ours and not force:
+        raise UnsafeOutput(
+            f"{out} is not empty and was not written by licsim; "
+            "choose another folder or pass --force"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UnsafeOutput(f"{out}: cannot create the folder ({err.strerror or err})") from None
+    atomic_write(marker, lambda f: f.write(b"written by licsim\n"))
+    return out
