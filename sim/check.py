@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.result import TABLES, Result
+from sim.outfolder import digest
+from sim.result import TABLES, Result, run_files
 from sim.rules.connectivity import LicenseState
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
@@ -79,7 +80,37 @@ def check_run(folder: Path) -> list[Violation]:
                 "(metadata.json is written last)",
             )
         ]
-    return check_result(load_run(folder))
+    return [*_integrity(folder), *check_result(load_run(folder))]
+
+
+def _integrity(folder: Path) -> list[Violation]:
+    """Every file of the run is the one it wrote: ``metadata.json`` holds the SHA-256 of each
+    (:func:`sim.result.mark_complete`); a file edited, replaced, removed or added among the
+    run's outputs afterwards is reported. A folder written before digests were recorded has
+    none to compare and passes."""
+    try:
+        recorded = json.loads((folder / "metadata.json").read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        return [Violation("integrity", "metadata.json is not readable JSON")]
+    if recorded is None:
+        return []
+    present = set(run_files(folder))
+    rows = [
+        (name, "changed" if name in present else "missing")
+        for name, sha in sorted(recorded.items())
+        if name not in present or digest(folder / name) != sha
+    ]
+    rows += [(name, "not written by this run") for name in sorted(present - set(recorded))]
+    if not rows:
+        return []
+    table = pd.DataFrame(rows, columns=["file", "problem"])
+    return [
+        Violation(
+            "integrity",
+            f"{len(rows)} file(s) differ from what the run wrote (metadata.json digests)",
+            table,
+        )
+    ]
 
 
 def rows_checked(result: Result) -> int:

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from sim.outfolder import UnsafeOutput, claim, safe_name, subfolder
+from sim.outfolder import Kind, UnsafeOutput, claim, safe_name, subfolder
 from sim.scenario import ScenarioError, load_scenario
 
 
@@ -23,10 +23,16 @@ def _fail(err: ScenarioError) -> NoReturn:
     sys.exit(2)
 
 
-def _prepare_out(out: Path, force: bool) -> Path:
-    """Claim ``out`` for licsim (:func:`sim.outfolder.claim`), or exit 2 saying why not."""
+def _prepare_out(out: Path, force: bool, kind: Kind) -> Path:
+    """Claim ``out`` for a command of ``kind`` (:func:`sim.outfolder.claim`), removing what
+    an earlier command left there, or exit 2 saying why not."""
+    from sim.experiments.sweep import SWEEP_OUTPUTS
+    from sim.result import RUN_OUTPUTS
+    from sim.whatif import WHATIF_OUTPUTS
+
+    outputs = {Kind.RUN: RUN_OUTPUTS, Kind.WHATIF: WHATIF_OUTPUTS, Kind.SWEEP: SWEEP_OUTPUTS}
     try:
-        return claim(out, force)
+        return claim(out, force, kind, outputs)
     except UnsafeOutput as err:
         click.echo(f"--out: {err}", err=True)
         sys.exit(2)
@@ -103,15 +109,14 @@ def run(
     force: bool,
 ) -> None:
     """Run a scenario; write its tables, charts and reports and print the summary."""
-    from sim.result import discard_completion, mark_complete, write_result
+    from sim.result import mark_complete, write_result
     from sim.run import simulate
 
     try:
         sc = load_scenario(file)
         out = out or _default_out(sc.name)
-        _prepare_out(out, force)
         # From here until mark_complete the folder holds no finished result (sim.result).
-        discard_completion(out)
+        _prepare_out(out, force, Kind.RUN)
         result = simulate(sc, seed=seed)
     except ScenarioError as err:
         _fail(err)
@@ -275,7 +280,7 @@ def whatif(
     if reps is None:
         reps = sc.experiment.replications if sc.experiment is not None else 1
     out = out or _default_out(sc.name, "-whatif")
-    _prepare_out(out, force)
+    _prepare_out(out, force, Kind.WHATIF)
     try:
         study = outage_whatif(
             sc, target, seconds, at=start, reps=reps, labels=texts, seed=seed, replace=replace
@@ -427,7 +432,7 @@ def sweep(
         check_paths(sc, list(grid), source="--set")
     except ScenarioError as err:
         _fail(err)
-    _prepare_out(out, force)
+    _prepare_out(out, force, Kind.SWEEP)
     bar = None
 
     def progress(done: int, total: int, outcome: dict[str, object]) -> None:
@@ -489,4 +494,8 @@ def check(folder: Path) -> None:
             click.echo(str(v))
         sys.exit(1)
     rows = rows_checked(load_run(folder))
-    click.echo(f"ok: {len(CHECKS)} invariants hold over {rows} rows")
+    files = len(load_run(folder).metadata.get("files", {}))
+    click.echo(
+        f"ok: {len(CHECKS)} invariants hold over {rows} rows; "
+        f"{files} files match the digests the run recorded"
+    )

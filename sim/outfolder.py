@@ -10,8 +10,12 @@ creates its temporary file exclusively and renames over a link rather than throu
 and :func:`remove_tree` deletes a link, never what it points to. The output folder itself
 may be a link: that is the user's own choice, made on the command line.
 
-A folder licsim writes into is marked with a ``.licsim`` file, so that a second run may
-replace its contents while a folder holding someone else's files is refused.
+A folder licsim writes into is marked with a ``.licsim`` file naming the kind of output it
+holds (a run, a what-if study, a sweep), so that a second command of the same kind may
+replace its contents while a folder of another kind, or holding someone else's files, is
+refused. Before a command writes anything, every file that an earlier command of that kind
+left there is removed, so a folder never mixes two commands' outputs (charts of an old run
+beside the tables of a new one); each kind's completion marker is written last.
 """
 
 from __future__ import annotations
@@ -20,9 +24,21 @@ import hashlib
 import re
 import shutil
 import unicodedata
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["MARKER", "UnsafeOutput", "claim", "remove_tree", "safe_name", "subfolder"]
+__all__ = [
+    "MARKER",
+    "Kind",
+    "UnsafeOutput",
+    "claim",
+    "digest",
+    "folder_kind",
+    "remove_tree",
+    "safe_name",
+    "subfolder",
+]
 
 MARKER = ".licsim"
 """The file that says licsim wrote a folder."""
@@ -31,6 +47,17 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]")
 
 _MAX_NAME = 100
 """Longest folder name kept as it is; longer names are cut and keep a hash of the rest."""
+
+
+class Kind(StrEnum):
+    """What an output folder holds: the command that wrote it."""
+
+    RUN = "run"
+    WHATIF = "whatif"
+    SWEEP = "sweep"
+
+
+_MARK_PREFIX = "licsim "
 
 
 class UnsafeOutput(OSError):
@@ -73,13 +100,31 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def claim(out: Path, force: bool) -> Path:
-    """Make ``out`` licsim's: create it, or accept it if empty or marked, and mark it.
+def folder_kind(out: Path) -> Kind | None:
+    """The kind recorded in ``out``'s marker; None if unmarked, a link, or an older marker."""
+    marker = out / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        return None
+    first = marker.read_text(errors="replace").partition("\n")[0]
+    try:
+        return Kind(first.removeprefix(_MARK_PREFIX))
+    except ValueError:
+        return None
 
-    A non-empty folder without a marker (or with a link in the marker's place) is
-    refused unless ``force``. Raises :class:`UnsafeOutput` with the reason.
+
+def claim(
+    out: Path, force: bool, kind: Kind, outputs: Mapping[Kind, Iterable[str]] | None = None
+) -> Path:
+    """Make ``out`` a folder of ``kind``: create it, or accept it, clear it and mark it.
+
+    A non-empty folder without a marker (or with a link in the marker's place) is refused
+    unless ``force``, and so is a folder marked as another kind. Then what a command of
+    this kind writes, and with ``force`` what the folder's former kind wrote (``outputs``
+    maps a kind to names relative to ``out``, files or folders), is removed, with any
+    temporary files left by an interrupted write, before anything new is written. Raises
+    :class:`UnsafeOutput` with the reason.
     """
-    from sim.atomic import atomic_write
+    from sim.atomic import atomic_text, is_partial
 
     if out.is_symlink() and not out.exists():
         raise UnsafeOutput(f"{out} is a symbolic link to {out.readlink()}, which does not exist")
@@ -95,9 +140,28 @@ def claim(out: Path, force: bool) -> Path:
             f"{out} is not empty and was not written by licsim; "
             "choose another folder or pass --force"
         )
+    found = folder_kind(out)
+    if found is not None and found != kind and not force:
+        raise UnsafeOutput(
+            f"{out} holds a licsim {found}, not a {kind}; "
+            f"choose another folder or pass --force to replace it"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UnsafeOutput(f"{out}: cannot create the folder ({err.strerror or err})") from None
-    atomic_write(marker, lambda f: f.write(b"written by licsim\n"))
+    atomic_text(marker, f"{_MARK_PREFIX}{kind}\n")
+    outputs = outputs or {}
+    stale = {*outputs.get(kind, ()), *(outputs.get(found, ()) if found is not None else ())}
+    for name in sorted(stale):
+        remove_tree(out / name)
+    for left in out.iterdir():
+        if is_partial(left):
+            remove_tree(left)
     return out
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -47,6 +47,7 @@ import pandas as pd
 from sim.atomic import atomic_text, atomic_write
 from sim.model.fastpath import ACCESS_CODES
 from sim.model.world import World
+from sim.outfolder import digest
 from sim.recorder import (
     ALLOCATION_COLUMNS,
     EVENT_COLUMNS,
@@ -68,6 +69,17 @@ TABLES = (
     "launches",
     "summary",
 )
+
+RUN_OUTPUTS = (
+    *(f"{name}.{ext}" for name in TABLES for ext in ("csv", "parquet")),
+    "scenario.json",
+    "charts",
+    "report.html",
+    "report.xlsx",
+    "metadata.json",
+)
+"""Everything a run folder may hold (``licsim run`` adds the charts and reports); a new run
+into the folder removes all of it first, so nothing of an earlier run is left beside it."""
 
 
 @dataclass
@@ -395,7 +407,27 @@ def discard_completion(out: Path) -> None:
 
 
 def mark_complete(result: Result, out: Path) -> Path:
-    """Write ``metadata.json``, which says that everything else in ``out`` is written."""
+    """Write ``metadata.json``, which says that everything else in ``out`` is written.
+
+    It records the SHA-256 of every file of the run (:data:`RUN_OUTPUTS`, the charts one by
+    one), so that ``licsim check`` can tell a table edited or replaced afterwards from the
+    one this run wrote.
+    """
+    files = run_files(out)
     meta = out / "metadata.json"
-    atomic_text(meta, json.dumps(result.metadata, indent=2, default=str))
+    record = {**result.metadata, "files": {name: digest(out / name) for name in files}}
+    atomic_text(meta, json.dumps(record, indent=2, default=str))
     return meta
+
+
+def run_files(out: Path) -> list[str]:
+    """The files of :data:`RUN_OUTPUTS` present in ``out`` (charts one by one), as names
+    relative to ``out``, metadata.json excluded."""
+    names = []
+    for name in RUN_OUTPUTS[:-1]:
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            names += sorted(f"{name}/{p.name}" for p in path.iterdir() if p.is_file())
+        elif path.is_file():
+            names.append(name)
+    return names

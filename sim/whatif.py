@@ -61,6 +61,7 @@ varies *the* outage instead of stacking a second one on it.
 
 from __future__ import annotations
 
+import json
 import math
 import time as _time
 from collections.abc import Sequence
@@ -72,6 +73,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_text
+from sim.outfolder import digest
 from sim.rules.reasons import DENIAL_REASONS
 from sim.run import simulate
 from sim.scenario import Scenario, format_duration
@@ -474,9 +477,18 @@ def summarise(runs: pd.DataFrame, reps: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+WHATIF_OUTPUTS = ("whatif.csv", "whatif_runs.csv", "whatif_lost.csv", "whatif.png", "whatif.json")
+"""Everything a what-if folder holds; ``whatif.json``, written last, says it is complete."""
+
+
 def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
-    """Write ``whatif.csv``, ``whatif_runs.csv``, ``whatif_lost.csv`` and ``whatif.png``."""
+    """Write ``whatif.csv``, ``whatif_runs.csv``, ``whatif_lost.csv``, ``whatif.png`` and,
+    last, ``whatif.json``: the study's parameters and the SHA-256 of every file written.
+
+    ``whatif.json`` is removed first, so a folder without it holds an interrupted study.
+    """
     out.mkdir(parents=True, exist_ok=True)
+    (out / "whatif.json").unlink(missing_ok=True)
     written: list[Path] = []
     for name, df in (
         ("whatif", study.table),
@@ -498,4 +510,14 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         path = out / "whatif.png"
         save_png(fig, path)
         written.append(path)
+    meta = {
+        "scenario": study.scenario.name,
+        "target": study.target,
+        "at": study.at.isoformat(),
+        "durations": dict(zip(study.labels, study.durations, strict=True)),
+        "replications": study.reps,
+        "wall_seconds": study.wall_seconds,
+        "files": {p.name: digest(p) for p in written},
+    }
+    written.append(atomic_text(out / "whatif.json", json.dumps(meta, indent=2, default=str)))
     return written

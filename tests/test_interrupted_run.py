@@ -141,7 +141,10 @@ def test_a_rerun_after_a_kill_completes_the_folder(scenario: Path, tmp_path: Pat
             seed = json.loads((o / "metadata.json").read_text())["seed"]
         except FileNotFoundError:
             seed = None
-        if (o / "sessions.csv").stat().st_mtime_ns == old:
+        try:
+            if (o / "sessions.csv").stat().st_mtime_ns == old:
+                return False
+        except FileNotFoundError:  # removed with the rest of the old run: not yet replaced
             return False
         if seed == 1:
             stale.append(seed)
@@ -157,3 +160,22 @@ def test_a_rerun_after_a_kill_completes_the_folder(scenario: Path, tmp_path: Pat
     assert assert_honest(out)
     assert json.loads((out / "metadata.json").read_text())["seed"] == 2
     assert not [p for p in out.rglob("*") if "partial" in p.name]
+
+
+def test_a_killed_whatif_study_is_never_complete_looking(scenario: Path, tmp_path: Path) -> None:
+    """``whatif.json`` is removed when a study starts and written last: a study killed after
+    its tables has none, even in a folder that held a complete earlier study."""
+    out = tmp_path / "whatif"
+    args = [sys.executable, "-m", "sim", "whatif", str(scenario), "--outage", "prod",
+            "--durations", "1h,2h", "--out", str(out)]  # fmt: skip
+    assert subprocess.run(args, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
+    first = json.loads((out / "whatif.json").read_text())
+    assert set(first["files"]) == {"whatif.csv", "whatif_runs.csv", "whatif_lost.csv", "whatif.png"}
+    process = subprocess.Popen(
+        [*args, "--seed", "5"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    # The old study's files go first; kill once the new study's first table is in place.
+    kill_when(process, out, lambda o: not (o / "whatif.json").exists() and final("whatif.csv")(o))
+    if process.returncode != 0:
+        assert not (out / "whatif.json").exists()
+        assert not (out / "whatif.png").exists()  # the old chart did not survive

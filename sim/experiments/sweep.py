@@ -216,6 +216,11 @@ def _empty_summary() -> pd.DataFrame:
     )
 
 
+SWEEP_OUTPUTS = ("summary.csv", "differences.csv", "failures.csv", "report.html", "sweep.json")
+"""What a sweep folder holds besides its stored pieces (``runs/``, kept for resuming, each
+piece checked by its fingerprint); a new sweep into the folder removes these first."""
+
+
 def write_sweep(result: SweepResult, out: Path) -> list[Path]:
     """Write ``summary.csv``, ``differences.csv``, ``failures.csv`` and ``sweep.json``."""
     written = []
