@@ -311,9 +311,7 @@ def test_desktop_unlock_and_lease_timelines() -> None:
     ]
 
 
-def test_sense_desktop_locks_at_the_first_launch_that_reaches_the_server_after_a_revoke() -> (
-    None
-):
+def test_sense_desktop_locks_at_the_first_launch_that_reaches_the_server_after_a_revoke() -> None:
     """Hand-worked (desktop-revoke.yaml): seats of bea-1 and dan-1 deallocated on 10 Feb
     12:00; bea-1's seat given back on 20 Feb 12:00."""
     r = run("desktop-revoke.yaml")

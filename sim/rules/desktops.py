@@ -6,10 +6,12 @@ succeeds when the server is reachable; 30 days without a renewal lock it (licens
 §2; never against a test server). Desktop must also re-authenticate when the administrator
 has revoked the user's access: a launch that reaches the server and finds the user without
 an allocation locks it at once, whatever is left of the period. A launch that cannot reach
-the server cannot learn of the revocation, so it stays unlocked until the period runs out. **QlikView Desktop** leases a license from a production
-QlikView Server through a Named User CAL (Professional on a signed key), valid 30 days and
-renewed whenever Desktop opens a document from that server; one CAL leases to at most two
-machines. Without a lease Desktop runs as Personal Edition (licensing-rules §6).
+the server cannot learn of the revocation, so it stays unlocked until the period runs out.
+
+**QlikView Desktop** leases a license from a production QlikView Server through a Named
+User CAL (Professional on a signed key), valid 30 days and renewed whenever Desktop opens a
+document from that server; one CAL leases to at most two machines. Without a lease Desktop
+runs as Personal Edition (licensing-rules §6).
 """
 
 from __future__ import annotations
