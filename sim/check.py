@@ -618,13 +618,27 @@ def _holders(r: Result) -> pd.DataFrame:
     )
 
 
-def _holds(moves: pd.DataFrame, license_id: str, user: str, t: pd.Timestamp) -> bool:
-    """Whether ``user`` holds a seat of the license just before or just after ``t`` (an
-    allocation and a launch at one instant may be resolved in either order)."""
-    mine = moves[(moves["license"] == license_id) & (moves["user"] == user)]
-    before = int(mine.loc[mine["time"] < t, "step"].sum())
-    after = int(mine.loc[mine["time"] <= t, "step"].sum())
-    return before > 0 or after > 0
+def _holds(moves: pd.DataFrame, asks: pd.DataFrame) -> pd.Series:
+    """Per row of ``asks`` (``time``, ``license``, ``user``), whether the user holds a seat
+    of the license just before or just after that time (an allocation and a launch at one
+    instant may be resolved in either order)."""
+
+    def keyed(df: pd.DataFrame) -> pd.DataFrame:
+        # One key dtype on both sides, whatever the tables were read back as.
+        return df.astype({"license": "string", "user": "string"})
+
+    moves = keyed(moves).sort_values("time", kind="stable")
+    moves["held"] = moves.groupby(["license", "user"])["step"].cumsum()
+    moves = moves[["time", "license", "user", "held"]]
+    left = keyed(asks[["time", "license", "user"]]).rename_axis("row").reset_index()
+    left = left.sort_values("time", kind="stable")
+    held = pd.Series(False, index=asks.index)
+    for exact in (True, False):
+        found = pd.merge_asof(
+            left, moves, on="time", by=["license", "user"], allow_exact_matches=exact
+        ).set_index("row")["held"]
+        held |= (found.fillna(0) > 0).reindex(asks.index, fill_value=False)
+    return held
 
 
 def desktop_unlocked_with_access(r: Result) -> Violation | None:
@@ -653,10 +667,10 @@ def desktop_unlocked_with_access(r: Result) -> Violation | None:
         reached = ~away & ~_in_spans(on_server, unlicensed, "time")
         license_id = sc.server(d.server).license
         usable = mine["outcome"].isin(["renewed", "unlocked"])
-        for i in mine.index[usable & reached]:
-            row = mine.loc[i]
-            if not _holds(moves, license_id, str(row["user"]), row["time"]):
-                bad[i] = True
+        asks = pd.DataFrame(
+            {"time": mine["time"], "license": license_id, "user": mine["user"].astype("object")}
+        )
+        bad[mine.index[usable & reached & ~_holds(moves, asks)]] = True
         bad[mine.index[(mine["outcome"] == "renewed") & ~reached]] = True
         # The last reaching launch before each one, per user and machine.
         key = mine["user"].astype("object").astype(str) + "#" + mine["machine"].astype(str)
