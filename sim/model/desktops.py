@@ -8,8 +8,7 @@ right access there: a Professional or Analyzer allocation for Qlik Sense Desktop
 User CAL (Professional on a signed key) for a QlikView Desktop lease. A Qlik Sense Desktop
 launch that reaches the server without such an allocation (the admin revoked it) locks
 Desktop at once. Launches are resolved in time order with the sessions, so allocations and
-deallocations made by then count. Every
-launch is a row of the ``launches`` table.
+deallocations made by then count. Every launch is a row of the ``launches`` table.
 """
 
 from __future__ import annotations
