@@ -33,6 +33,12 @@ SAMPLE_ROWS = 5
 PARALLEL_ACCESS = ("professional", "analyzer", "user_pass", "login_pass")
 """Access types under the parallel-session limit (licensing-rules §3, §5)."""
 
+PER_SITE = ("lef", "sld")
+"""Activations whose seats are not shared between servers: one pool per server (§1)."""
+
+SENSE_SEATS = ("professional", "analyzer")
+"""The allocations that unlock Qlik Sense Desktop (§2)."""
+
 STATES = tuple(s.value for s in LicenseState)
 EXCESS_CAUSES = ("excess", "license_change")
 """Event kinds after which a pool may hold more than its total: a partition's offline
@@ -275,17 +281,31 @@ def denial_reasons(r: Result) -> Violation | None:
     )
 
 
+def _pool_of(sc: Scenario) -> dict[str, str]:
+    """Each server's pool: one per signed key, one per server on a LEF or SLD (§1)."""
+    return {
+        srv.id: (
+            f"{srv.license}@{srv.id}"
+            if sc.license(srv.license).activation in PER_SITE
+            else srv.license
+        )
+        for srv in sc.servers
+    }
+
+
 def parallel_limit(r: Result) -> Violation | None:
-    """No user ever holds more parallel user-based sessions than the rules allow."""
+    """No user ever holds more parallel user-based sessions in one pool (license site)
+    than the rules allow."""
     s = r.sessions
     limit = r.scenario.rules.max_parallel_sessions
     held = s[s["access"].isin(PARALLEL_ACCESS) & (s["end"] > s["start"])]
     if held.empty:
         return None
-    user = held["user"].astype("object").to_numpy()
+    pool = held["server"].astype("object").map(_pool_of(r.scenario))
+    who = (held["user"].astype("object") + " in " + pool).to_numpy()
     marks = pd.DataFrame(
         {
-            "user": np.concatenate([user, user]),
+            "user": np.concatenate([who, who]),
             "time": pd.concat([held["start"], held["end"]], ignore_index=True),
             # Ends sort before starts at one instant: a slot freed can be taken then.
             "step": np.concatenate([np.ones(len(held), int), -np.ones(len(held), int)]),
@@ -298,8 +318,25 @@ def parallel_limit(r: Result) -> Violation | None:
     users = over["user"].unique()
     return Violation(
         "parallel_limit",
-        f"{len(users)} users above {limit} parallel sessions (max {int(over['open'].max())})",
-        held[held["user"].astype("object").isin(users[:SAMPLE_ROWS])].head(SAMPLE_ROWS),
+        f"{len(users)} users above {limit} parallel sessions in one pool "
+        f"(max {int(over['open'].max())}: {', '.join(users[:SAMPLE_ROWS])})",
+        held[pd.Series(who, index=held.index).isin(users[:SAMPLE_ROWS])].head(SAMPLE_ROWS),
+    )
+
+
+def _used_before(r: Result) -> pd.Series:
+    """Per ``capacity`` row, the minutes its month had used before the run
+    (``capacity_used_at_start``, in the run's first UTC month only)."""
+    c, sc = r.capacity, r.scenario
+    first = pd.Timestamp(sc.start_at).tz_convert("UTC").strftime("%Y-%m")
+    used = {lic.id: float(lic.capacity_used_at_start) for lic in sc.licenses}
+    return pd.Series(
+        [
+            used.get(lic, 0.0) if month == first else 0.0
+            for lic, month in zip(c["license"].astype("object"), c["month"], strict=True)
+        ],
+        index=c.index,
+        dtype=float,
     )
 
 
@@ -310,14 +347,15 @@ def whole_capacity_units(r: Result) -> Violation | None:
     bad_s = (s["capacity_minutes"] % unit != 0) | (
         (s["access"] != "capacity") & (s["capacity_minutes"] != 0)
     )
-    bad_c = c["consumed"] % unit != 0
+    bad_c = (c["consumed"] - _used_before(r)) % unit != 0
     if not bad_s.any() and not bad_c.any():
         return None
     rows = pd.concat([s[bad_s], c[bad_c]]).head(SAMPLE_ROWS)
     return Violation(
         "whole_capacity_units",
         f"{int(bad_s.sum())} sessions and {int(bad_c.sum())} months charge minutes that are "
-        f"not whole {unit:g}-minute units (or charge a non-capacity session)",
+        f"not whole {unit:g}-minute units (or charge a non-capacity session); a month's "
+        "minutes used before the run are not counted",
         rows,
     )
 
@@ -365,11 +403,13 @@ def capacity_within_allowance(r: Result) -> Violation | None:
 
 
 def capacity_accounted(r: Result) -> Violation | None:
-    """The months' consumption is exactly what the sessions (and recorded units) charged."""
+    """The months' consumption is exactly what the sessions (and recorded units) charged,
+    besides the minutes the first month had used before the run."""
     c, s = r.capacity, r.sessions
     license_of = {srv.id: srv.license for srv in r.scenario.servers}
     charged = s.groupby(s["server"].astype("object").map(license_of))["capacity_minutes"].sum()
-    consumed = c.groupby("license")["consumed"].sum() if len(c) else pd.Series(dtype=float)
+    during = c["consumed"] - _used_before(r)
+    consumed = during.groupby(c["license"]).sum() if len(c) else pd.Series(dtype=float)
     both = pd.DataFrame({"sessions": charged, "capacity": consumed}).fillna(0.0)
     if r.units is not None:
         per_unit = r.scenario.rules.capacity_unit / 60.0
@@ -443,27 +483,133 @@ def server_state_timeline(r: Result) -> Violation | None:
     )
 
 
+def _no_unit_states(sc: Scenario) -> tuple[str, ...]:
+    """States in which no capacity unit may start, given the rules of the run: grace and
+    unlicensed always; an offline SLD and a delayed-sync window before the first contact
+    unless ``rules.capacity_on_sld`` / ``rules.capacity_on_delayed_sync`` allow it (§2, §4)."""
+    states = ["grace", "unlicensed"]
+    if not sc.rules.capacity_on_sld:
+        states.append("offline_sld")
+    if not sc.rules.capacity_on_delayed_sync:
+        states.append("delayed_sync")
+    return tuple(states)
+
+
+def _backend_bound(sc: Scenario) -> set[str]:
+    return {
+        srv.id
+        for srv in sc.servers
+        if sc.license(srv.license).activation in ("slk", "delayed_sync")
+    }
+
+
 def units_need_the_backend(r: Result) -> Violation | None:
-    """Recorded capacity units (``record_units``) start only in a usable state, and on a
-    licensed online site only while the backend and the server's link are up."""
+    """Recorded capacity units (``record_units``) start only in a state that allows them,
+    and on a licensed online site only while the backend and the server's link are up."""
     if r.units is None or r.units.empty:
         return None
     u = r.units.copy()
     u["server"] = u["server"].astype("object")
-    blocked = _in_spans(u, _spans(r, ("grace", "unlicensed")), "time")
-    backend_bound = {
-        srv.id
-        for srv in r.scenario.servers
-        if r.scenario.license(srv.license).activation in ("slk", "delayed_sync")
-    }
-    licensed = _in_spans(u, _spans(r, ("licensed",)), "time") & u["server"].isin(backend_bound)
+    blocked = _in_spans(u, _spans(r, _no_unit_states(r.scenario)), "time")
+    licensed = _in_spans(u, _spans(r, ("licensed",)), "time") & u["server"].isin(
+        _backend_bound(r.scenario)
+    )
     down = _down(r.events, u) & licensed
     return _violation(
         "units_need_the_backend",
         blocked | down,
         u,
-        "capacity units started in grace, unlicensed, or while unreachable",
+        "capacity units started in grace, unlicensed, without any contact with the backend "
+        "(an SLD or a delayed-sync window, unless the rules allow it), or while unreachable",
     )
+
+
+def capacity_needs_the_backend(r: Result) -> Violation | None:
+    """A session charged capacity minutes overlaps a moment at which its server could start
+    a unit: a licensed online site reaching the backend, or an SLD / delayed-sync window
+    where the rules recorded with the run allow capacity without contact (§2, §4)."""
+    s = r.sessions
+    charged = s[s["capacity_minutes"] > 0]
+    if charged.empty:
+        return None
+    sc = r.scenario
+    allowed = ["licensed"]
+    if sc.rules.capacity_on_sld:
+        allowed.append("offline_sld")
+    if sc.rules.capacity_on_delayed_sync:
+        allowed.append("delayed_sync")
+    spans = _spans(r, tuple(allowed))
+    bound = _backend_bound(sc)
+    down = _down_intervals(r)
+    server = charged["server"].astype("object")
+    ok = pd.Series(False, index=charged.index)
+    for sid in server.unique():
+        mine = spans[spans["server"] == sid]
+        if sid not in bound:
+            mine = mine[mine["state"] != "licensed"]  # LEF: no capacity at all
+        pieces: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+        for span in mine.itertuples(index=False):
+            cut = down.get(sid, []) if span.state == "licensed" else []
+            pieces += _minus(span.start, span.end, cut)
+        if not pieces:
+            continue
+        pieces.sort()
+        lo = pd.DatetimeIndex([a for a, _ in pieces])
+        hi = pd.DatetimeIndex([b for _, b in pieces])
+        rows = charged[server == sid]
+        # A unit at t lies in some [lo, hi): the session [start, end] overlaps one piece.
+        k = lo.searchsorted(pd.DatetimeIndex(rows["end"]), side="right") - 1
+        hit = (k >= 0) & (hi[np.maximum(k, 0)] > pd.DatetimeIndex(rows["start"]))
+        ok[rows.index] = hit
+    return _violation(
+        "capacity_needs_the_backend",
+        ~ok,
+        charged,
+        "sessions charged capacity minutes while their server could start no unit "
+        "(grace, unlicensed, unreachable, or no contact with the backend)",
+    )
+
+
+def _down_intervals(r: Result) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+    """Per server, the intervals in which the backend or the server's link is down, from
+    the outage events (an outage without an end lasts to the end of the run)."""
+    e = r.events
+    marks = e[e["kind"].isin(["outage_start", "outage_end"])]
+    stop = pd.Timestamp(r.scenario.end_at)
+    per_target: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}
+    target = marks["server"].astype("object").fillna("")
+    for name, m in marks.groupby(target):
+        m = m.sort_values("time", kind="stable")
+        out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+        depth, since = 0, None
+        for t, kind in zip(m["time"], m["kind"], strict=True):
+            depth += 1 if kind == "outage_start" else -1
+            if depth == 1 and kind == "outage_start":
+                since = t
+            elif depth == 0 and since is not None:
+                out.append((since, t))
+                since = None
+        if since is not None:
+            out.append((since, stop))
+        per_target[str(name)] = out
+    backend = per_target.get("", [])
+    return {srv.id: sorted(backend + per_target.get(srv.id, [])) for srv in r.scenario.servers}
+
+
+def _minus(
+    a: pd.Timestamp, b: pd.Timestamp, cuts: list[tuple[pd.Timestamp, pd.Timestamp]]
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """``[a, b)`` without the (sorted, possibly overlapping) intervals ``cuts``."""
+    out = []
+    for x, y in cuts:
+        if y <= a or x >= b:
+            continue
+        if x > a:
+            out.append((a, x))
+        a = max(a, y)
+    if a < b:
+        out.append((a, b))
+    return out
 
 
 def _down(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
@@ -482,6 +628,99 @@ def _down(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     return down
 
 
+def _holders(r: Result) -> pd.DataFrame:
+    """Professional/Analyzer holdings from the events: +1 at an allocation (a local,
+    offline one counts when it is reconciled), −1 at a deallocation, per license and user."""
+    e = r.events
+    detail = e["detail"].astype("object").fillna("").astype(str)
+    seat = detail.str.split(" ").str[0].str.rstrip(":").isin(SENSE_SEATS)
+    gain = ((e["kind"] == "allocate") & ~detail.str.endswith("(local)")) | (
+        (e["kind"] == "reconcile") & detail.str.endswith("allocated offline")
+    )
+    loss = e["kind"] == "deallocate"
+    moves = e[seat & (gain | loss)]
+    return pd.DataFrame(
+        {
+            "time": moves["time"],
+            "license": moves["license"].astype("object"),
+            "user": moves["user"].astype("object"),
+            "step": np.where(gain[moves.index], 1, -1),
+        }
+    )
+
+
+def _holds(moves: pd.DataFrame, asks: pd.DataFrame) -> pd.Series:
+    """Per row of ``asks`` (``time``, ``license``, ``user``), whether the user holds a seat
+    of the license just before or just after that time (an allocation and a launch at one
+    instant may be resolved in either order)."""
+
+    def keyed(df: pd.DataFrame) -> pd.DataFrame:
+        # One key dtype on both sides, whatever the tables were read back as.
+        return df.astype({"license": "string", "user": "string"})
+
+    moves = keyed(moves).sort_values("time", kind="stable")
+    moves["held"] = moves.groupby(["license", "user"])["step"].cumsum()
+    moves = moves[["time", "license", "user", "held"]]
+    left = keyed(asks[["time", "license", "user"]]).rename_axis("row").reset_index()
+    left = left.sort_values("time", kind="stable")
+    held = pd.Series(False, index=asks.index)
+    for exact in (True, False):
+        found = pd.merge_asof(
+            left, moves, on="time", by=["license", "user"], allow_exact_matches=exact
+        ).set_index("row")["held"]
+        held |= (found.fillna(0) > 0).reindex(asks.index, fill_value=False)
+    return held
+
+
+def desktop_unlocked_with_access(r: Result) -> Violation | None:
+    """Qlik Sense Desktop is usable only on the strength of the user's access (§2): a
+    launch that reaches the server is usable only if the user holds a Professional or
+    Analyzer allocation then; a launch that cannot reach the server is unlocked only
+    within the unlock period of the last launch that reached it, and only if that one
+    renewed (a reaching launch without access ends the unlock)."""
+    la = r.launches
+    sense = la[la["product"] == "qlik_sense_desktop"]
+    if sense.empty:
+        return None
+    sc = r.scenario
+    unlock = pd.Timedelta(seconds=sc.rules.desktop_unlock)
+    moves = _holders(r)
+    unlicensed = _spans(r, ("unlicensed",))
+    bad = pd.Series(False, index=sense.index)
+    for d in sc.desktops:
+        mine = sense[sense["desktop"] == d.id].sort_values("time", kind="stable")
+        if mine.empty:
+            continue
+        away = pd.Series(False, index=mine.index)
+        for a in d.away:
+            away |= (mine["time"] >= pd.Timestamp(a.start)) & (mine["time"] < pd.Timestamp(a.stop))
+        on_server = mine.assign(server=d.server)
+        reached = ~away & ~_in_spans(on_server, unlicensed, "time")
+        license_id = sc.server(d.server).license
+        usable = mine["outcome"].isin(["renewed", "unlocked"])
+        asks = pd.DataFrame(
+            {"time": mine["time"], "license": license_id, "user": mine["user"].astype("object")}
+        )
+        bad[mine.index[usable & reached & ~_holds(moves, asks)]] = True
+        bad[mine.index[(mine["outcome"] == "renewed") & ~reached]] = True
+        # The last reaching launch before each one, per user and machine.
+        key = mine["user"].astype("object").astype(str) + "#" + mine["machine"].astype(str)
+        last_time = mine["time"].where(reached).groupby(key).shift()
+        last_outcome = mine["outcome"].astype("object").where(reached).groupby(key).shift()
+        last_time = last_time.groupby(key).ffill()
+        last_outcome = last_outcome.groupby(key).ffill()
+        off = (mine["outcome"] == "unlocked") & ~reached
+        valid = (last_outcome == "renewed") & (mine["time"] - last_time < unlock)
+        bad[mine.index[off & ~valid.fillna(False).astype(bool)]] = True
+    return _violation(
+        "desktop_unlocked_with_access",
+        bad,
+        sense,
+        "Qlik Sense Desktop launches usable without the user's access: at a launch that "
+        "reached the server, or after one that locked it or more than the unlock period ago",
+    )
+
+
 CHECKS: dict[str, Callable[[Result], Violation | None]] = {
     f.__name__: f
     for f in (
@@ -498,6 +737,8 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         capacity_denials_after_exhaustion,
         server_state_timeline,
         units_need_the_backend,
+        capacity_needs_the_backend,
+        desktop_unlocked_with_access,
     )
 }
 """Every invariant by name; the names are what a violation reports."""

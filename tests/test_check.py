@@ -181,7 +181,10 @@ def test_access_granted_inside_an_unlicensed_period_is_named(tmp_path: Path) -> 
     span = states[states["state"] == "unlicensed"].iloc[0]
 
     def into_the_outage(s: pd.DataFrame) -> pd.DataFrame:
-        i = _first(s, s["access"].notna() & (s["server"] == span["server"]))
+        # A session without capacity minutes: moving a charged one would also (rightly)
+        # break capacity_needs_the_backend.
+        uncharged = s["capacity_minutes"] == 0
+        i = _first(s, s["access"].notna() & (s["server"] == span["server"]) & uncharged)
         s.loc[i, "start"] = span["start"] + pd.Timedelta(minutes=1)
         s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(minutes=5)
         return s
@@ -217,3 +220,125 @@ def test_a_capacity_unit_while_unreachable_is_named() -> None:
     units.loc[0, "time"] = outage["time"] + pd.Timedelta(seconds=1)
     found = check_result(replace(r, units=units))
     assert "units_need_the_backend" in {v.invariant for v in found}
+
+
+# -- capacity needs the backend, the parallel limit per pool, Desktop and access --------------
+
+
+def delayed_capacity_run(folder: Path) -> Path:
+    """A delayed-sync site whose capacity user works before the first contact because the
+    run allows it (``rules.capacity_on_delayed_sync: true``)."""
+    sc = load_scenario(ROOT / "tests" / "scenarios" / "delayed-sync.yaml").with_overrides(
+        {"rules.capacity_on_delayed_sync": True}
+    )
+    write_result(simulate(sc), folder)
+    return folder
+
+
+def set_rule(folder: Path, key: str, value: object) -> None:
+    path = folder / "scenario.json"
+    data = json.loads(path.read_text())
+    data["rules"][key] = value
+    path.write_text(json.dumps(data))
+
+
+def test_capacity_without_contact_is_named_unless_the_recorded_rules_allow_it(
+    tmp_path: Path,
+) -> None:
+    folder = delayed_capacity_run(tmp_path)
+    s = pd.read_parquet(folder / "sessions.parquet")
+    assert s.loc[s["group"] == "b", "capacity_minutes"].tolist()[:2] == [6.0, 6.0]
+    assert names(folder) == set()
+    set_rule(folder, "capacity_on_delayed_sync", False)
+    assert names(folder) == {"capacity_needs_the_backend"}
+
+
+def test_capacity_on_an_sld_is_named_unless_the_recorded_rules_allow_it(tmp_path: Path) -> None:
+    sc = load_scenario(ROOT / "tests" / "scenarios" / "sld-renewal.yaml").with_overrides(
+        {"rules.capacity_on_sld": True}
+    )
+    write_result(simulate(sc), tmp_path)
+    assert names(tmp_path) == set()
+    set_rule(tmp_path, "capacity_on_sld", False)
+    assert names(tmp_path) == {"capacity_needs_the_backend"}
+
+
+def test_recorded_units_without_contact_are_named_unless_the_rules_allow_them() -> None:
+    sc = load_scenario(ROOT / "tests" / "scenarios" / "delayed-sync.yaml").with_overrides(
+        {"rules.capacity_on_delayed_sync": True}
+    )
+    r = simulate(sc, record_units=True)
+    assert check_result(r) == []
+    strict = replace(r, scenario=sc.with_overrides({"rules.capacity_on_delayed_sync": False}))
+    found = {v.invariant for v in check_result(strict)}
+    assert found == {"units_need_the_backend", "capacity_needs_the_backend"}
+
+
+def test_a_capacity_session_charged_in_grace_is_named(tmp_path: Path) -> None:
+    folder = written("firewall-outage", tmp_path)
+    states = pd.read_parquet(folder / "server_states.parquet")
+    span = states[states["state"] == "grace"].iloc[0]
+
+    def charge_in_grace(s: pd.DataFrame) -> pd.DataFrame:
+        i = _first(s, (s["capacity_minutes"] > 0) & (s["server"] == span["server"]))
+        s.loc[i, "start"] = span["start"] + pd.Timedelta(minutes=1)
+        s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(minutes=5)
+        return s
+
+    edit(folder, "sessions", charge_in_grace)
+    assert names(folder) == {"capacity_needs_the_backend"}
+
+
+def test_the_parallel_limit_is_checked_per_pool(tmp_path: Path) -> None:
+    folder = written("parallel-per-pool", tmp_path)
+    assert names(folder) == set()  # six at once, but three in each pool
+
+    def all_on_one_key(s: pd.DataFrame) -> pd.DataFrame:
+        s["server"] = s["server"].astype("object")
+        s.loc[s["server"] == "sense-b", "server"] = "sense-a"
+        return s
+
+    edit(folder, "sessions", all_on_one_key)
+    assert names(folder) == {"parallel_limit"}
+
+
+def unlock(launch: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """Doctor desktop-revoke.yaml's launches: the given one (``desktop@time``) unlocked."""
+    desktop, at = launch.split("@")
+
+    def change(la: pd.DataFrame) -> pd.DataFrame:
+        when = pd.Timestamp(at, tz="UTC")
+        i = _first(la, (la["desktop"] == desktop) & (la["time"] == when))
+        assert la.loc[i, "outcome"] == "locked"
+        la.loc[i, ["outcome", "denied_reason"]] = ["unlocked", None]
+        return la
+
+    change.__name__ = f"unlock_{desktop}_{at}"
+    return change
+
+
+@pytest.mark.parametrize(
+    "launch",
+    [
+        "bea-laptop@2026-02-16T09:00",  # reached the server, no seat
+        "bea-laptop@2026-02-18T09:00",  # away, but the last reaching launch locked it
+        "dan-laptop@2026-03-11T09:00",  # away, 30 days after the last renewal
+    ],
+)
+def test_desktop_unlocked_without_access_is_named(launch: str, tmp_path: Path) -> None:
+    folder = written("desktop-revoke", tmp_path)
+    assert names(folder) == set()
+    edit(folder, "launches", unlock(launch))
+    assert names(folder) == {"desktop_unlocked_with_access"}
+
+
+def test_desktop_renewed_while_the_seat_is_revoked_is_named(tmp_path: Path) -> None:
+    folder = written("desktop-revoke", tmp_path)
+
+    def renew_without_seat(la: pd.DataFrame) -> pd.DataFrame:
+        i = _first(la, la["time"] == pd.Timestamp("2026-02-16T09:00", tz="UTC"))
+        la.loc[i, ["outcome", "denied_reason"]] = ["renewed", None]
+        return la
+
+    edit(folder, "launches", renew_without_seat)
+    assert names(folder) == {"desktop_unlocked_with_access"}

@@ -88,6 +88,18 @@ def test_parallel_session_limit_and_wait() -> None:
     assert lst(s["denied_reason"])[5:7] == ["parallel_limit", "parallel_limit"]
 
 
+def test_parallel_limit_counts_per_user_per_pool() -> None:
+    """Hand-worked (parallel-per-pool.yaml): 3 + 3 sessions on two keys at once are all
+    granted; 6 on one key refuse the sixth (limit 5)."""
+    s = rows(run("parallel-per-pool.yaml"), "power")
+    feb2 = s[s["start"] < local("2026-02-03")]
+    assert feb2["server"].tolist() == ["sense-a"] * 3 + ["sense-b"] * 3
+    assert lst(feb2["access"]) == ["professional"] * 6
+    feb3 = s[s["start"] >= local("2026-02-03")]
+    assert lst(feb3["access"]) == ["professional"] * 5 + [None]
+    assert lst(feb3["denied_reason"]) == [None] * 5 + ["parallel_limit"]
+
+
 def test_dynamic_allocation_order_and_shared_pool_across_servers() -> None:
     r = run("dynamic-allocation.yaml")
     s = rows(r, "team")

@@ -51,8 +51,14 @@ def test_delayed_sync_that_never_syncs_is_unlicensed_from_day_60() -> None:
         ("licensed", utc("2026-04-11")),  # day 100: the first successful sync
     ]
     b = sessions(r, "b")
-    assert lst(b["access"]) == ["capacity", "capacity", None, "capacity"]
-    assert b.loc[2, "denied_reason"] == "delayed_sync_expired"
+    # Capacity needs the backend: refused in the window before any contact.
+    assert lst(b["access"]) == [None, None, None, "capacity"]
+    assert lst(b["denied_reason"]) == [
+        "backend_unreachable",
+        "backend_unreachable",
+        "delayed_sync_expired",
+        None,
+    ]
     assert "unlicensed" in r.events.loc[r.events["server"] == "plant-b", "kind"].tolist()
 
 
@@ -66,14 +72,73 @@ def test_sld_renewal_three_days_late_leaves_a_three_day_gap() -> None:
     ops = sessions(r, "ops")
     assert lst(ops["access"]) == ["analyzer", None, "analyzer"]
     assert ops.loc[1, "denied_reason"] == "sld_expired"
-    assert sessions(r, "casual").loc[0, "capacity_minutes"] == 6.0
     assert r.kpi("unlicensed_hours_plant") == pytest.approx(72.0)
 
 
-def test_sld_without_capacity_refuses_capacity_units() -> None:
-    sc = load_scenario(HERE / "sld-renewal.yaml").with_overrides({"rules.capacity_on_sld": False})
-    casual = sessions(simulate(sc), "casual")
+def test_capacity_on_an_sld_is_refused_by_default_and_granted_with_the_option() -> None:
+    """Capacity is metered by the backend, which an offline SLD site never reaches; the
+    2023 reading (capacity works with an SLD) is ``rules.capacity_on_sld: true``."""
+    casual = sessions(run("sld-renewal.yaml"), "casual")
+    assert lst(casual["access"]) == [None]
     assert lst(casual["denied_reason"]) == ["backend_unreachable"]
+    assert casual["capacity_minutes"].tolist() == [0.0]
+    sc = load_scenario(HERE / "sld-renewal.yaml").with_overrides({"rules.capacity_on_sld": True})
+    casual = sessions(simulate(sc), "casual")
+    assert lst(casual["access"]) == ["capacity"]
+    assert casual["capacity_minutes"].tolist() == [6.0]  # activity at 0 and 1 min: one unit
+
+
+def delayed_capacity(**rules: object) -> dict:  # type: ignore[type-arg]
+    """A delayed-sync key whose server has no route until 3 January 00:05: its first
+    successful contact is the next user sync, 00:10 (10-minute grid from the start)."""
+    return {
+        "name": "delayed-capacity",
+        "start": "2026-01-01T00:00",
+        "duration": "10d",
+        "rules": rules,
+        "licenses": [{"id": "k", "activation": "delayed_sync", "capacity_minutes": 600}],
+        "servers": [
+            {
+                "id": "plant",
+                "license": "k",
+                "link_outages": [{"start": "2026-01-01T00:00", "end": "2026-01-03T00:05"}],
+            }
+        ],
+        "users": [
+            {
+                "group": "casual",
+                "count": 1,
+                "access": "capacity",
+                "servers": ["plant"],
+                "sessions": [
+                    {"at": "2026-01-02T10:00", "activity": ["0s", "1min"]},  # no route
+                    {"at": "2026-01-03T00:07", "activity": ["0s", "1min"]},  # up, no sync yet
+                    {"at": "2026-01-03T00:10", "activity": ["0s", "1min"]},  # the first sync
+                ],
+            }
+        ],
+    }
+
+
+def test_capacity_on_a_delayed_sync_site_waits_for_the_first_contact() -> None:
+    r = simulate(parse_scenario(delayed_capacity()))
+    assert states(r, "plant") == [
+        ("delayed_sync", utc("2026-01-01")),
+        ("licensed", utc("2026-01-03T00:10")),
+    ]
+    c = sessions(r, "casual")
+    assert lst(c["access"]) == [None, None, "capacity"]
+    assert lst(c["denied_reason"]) == ["backend_unreachable", "backend_unreachable", None]
+    assert c["capacity_minutes"].tolist() == [0.0, 0.0, 6.0]
+    assert r.capacity["consumed"].sum() == 6.0
+
+
+def test_capacity_counted_locally_before_the_first_contact_with_the_option() -> None:
+    r = simulate(parse_scenario(delayed_capacity(capacity_on_delayed_sync=True)))
+    c = sessions(r, "casual")
+    assert lst(c["access"]) == ["capacity", "capacity", "capacity"]
+    # the 00:10 session starts inside the unit the 00:07 one started on the same device
+    assert c["capacity_minutes"].tolist() == [6.0, 6.0, 0.0]
 
 
 def test_lef_quarantine_and_reinstatement() -> None:
@@ -244,6 +309,29 @@ def test_desktop_unlock_and_lease_timelines() -> None:
         "personal_edition",
         "leased",
     ]
+
+
+def test_sense_desktop_locks_at_the_first_launch_that_reaches_the_server_after_a_revoke() -> None:
+    """Hand-worked (desktop-revoke.yaml): seats of bea-1 and dan-1 deallocated on 10 Feb
+    12:00; bea-1's seat given back on 20 Feb 12:00."""
+    r = run("desktop-revoke.yaml")
+    bea = r.launches[r.launches["desktop"] == "bea-laptop"]
+    assert bea["outcome"].tolist() == [
+        "renewed",  # 2 Feb
+        "renewed",  # 9 Feb
+        "unlocked",  # 12 Feb, away: the revocation cannot be known
+        "locked",  # 16 Feb, reaches the server with no seat
+        "locked",  # 18 Feb, away: locked since the 16th
+        "renewed",  # 23 Feb, seat back
+    ]
+    assert lst(bea["denied_reason"]) == [None, None, None, "desktop_locked", "desktop_locked", None]
+    dan = r.launches[r.launches["desktop"] == "dan-laptop"]
+    # away from the 11th: unlocked until 9 Feb 09:00 + 30 days
+    assert dan["outcome"].tolist() == ["renewed", "unlocked", "locked"]
+    locked = r.events[r.events["kind"] == "desktop_locked"]
+    assert locked["time"].tolist() == [utc("2026-02-16T09:00"), utc("2026-03-11T09:00")]
+    assert locked["user"].tolist() == ["bea-1", "dan-1"]
+    assert locked["detail"].tolist() == ["bea-laptop: no access", "dan-laptop"]
 
 
 def test_admin_moves_a_token_from_user_passes_to_login_passes() -> None:

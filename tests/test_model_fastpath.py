@@ -22,7 +22,11 @@ from sim.result import Result, build_result
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = [*sorted((ROOT / "scenarios").glob("*.yaml")), ROOT / "tests/scenarios/fastpath-mix.yaml"]
+FILES = [
+    *sorted((ROOT / "scenarios").glob("*.yaml")),
+    ROOT / "tests/scenarios/fastpath-mix.yaml",
+    ROOT / "tests/scenarios/capacity-offline.yaml",
+]
 
 
 def both_ways(sc: Scenario) -> tuple[Result, Result, int]:

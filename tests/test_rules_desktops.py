@@ -22,6 +22,19 @@ def test_sense_desktop_needs_an_allocation_to_unlock() -> None:
     assert not d.launch(0.0, server_reachable=True, allocated=False)
 
 
+def test_sense_desktop_locks_when_a_launch_reaches_the_server_after_a_revoke() -> None:
+    d = SenseDesktop()
+    assert d.launch(0.0, server_reachable=True, allocated=True)
+    # seat revoked on day 3; a launch without a route cannot know and stays unlocked
+    assert d.launch(5 * DAY, server_reachable=False, allocated=False)
+    # the first launch that reaches the server must re-authenticate: locked at once
+    assert not d.launch(6 * DAY, server_reachable=True, allocated=False)
+    assert not d.launch(7 * DAY, server_reachable=False, allocated=False)
+    assert d.locked(7 * DAY)
+    # a seat again: the next launch that reaches the server unlocks it
+    assert d.launch(8 * DAY, server_reachable=True, allocated=True)
+
+
 def test_lease_expires_after_30_days_unless_renewed() -> None:
     r = LeaseRegistry()
     assert r.lease("ann", "laptop", 0.0)

@@ -62,7 +62,8 @@ def test_rule_defaults() -> None:
     r = parse_scenario(scenario()).rules
     assert r.quarantine == 7 * 86400
     assert r.quarantine_on_slk is False
-    assert r.capacity_on_sld is True
+    assert r.capacity_on_sld is False
+    assert r.capacity_on_delayed_sync is False
     assert r.nprinting_resume == 60
     assert r.offline_allocation == "refuse"
     assert Rules() == r
@@ -74,13 +75,13 @@ def test_rule_overrides() -> None:
             rules={
                 "quarantine": "24h",
                 "quarantine_on_slk": True,
-                "capacity_on_sld": False,
+                "capacity_on_sld": True,
                 "nprinting_resume": "5min",
                 "offline_allocation": "local",
             }
         )
     ).rules
-    assert (r.quarantine, r.quarantine_on_slk, r.capacity_on_sld) == (86400, True, False)
+    assert (r.quarantine, r.quarantine_on_slk, r.capacity_on_sld) == (86400, True, True)
     assert (r.nprinting_resume, r.offline_allocation) == (300, "local")
 
 
@@ -562,13 +563,13 @@ def test_overrides_and_sweeps_reach_the_new_keys() -> None:
     s = parse_scenario(everything())
     v = s.with_overrides(
         {
-            "rules.capacity_on_sld": False,
+            "rules.capacity_on_sld": True,
             "licenses.corp.changes.0.analyzer": 6,
             "licenses.corp.reclaim.idle": "7d",
             "licenses.offline.renewals.0.at": "2026-02-27",
         }
     )
-    assert v.rules.capacity_on_sld is False
+    assert v.rules.capacity_on_sld is True
     assert v.licenses[0].changes[0].analyzer == 6
     assert v.licenses[0].reclaim == Reclaim(idle=7 * 86400)
     assert v.licenses[1].renewals[0].at == datetime(2026, 2, 27, tzinfo=UTC)

@@ -5,9 +5,10 @@ Each desktop fleet's users launch Desktop on each of their machines (a Poisson s
 ``launches_per_week``, or scripted ``launches``). A launch reaches the server unless the
 user is ``away`` or the server is unlicensed, and counts only for a user who holds the
 right access there: a Professional or Analyzer allocation for Qlik Sense Desktop, a Named
-User CAL (Professional on a signed key) for a QlikView Desktop lease. Launches are
-resolved in time order with the sessions, so allocations made by then count. Every
-launch is a row of the ``launches`` table.
+User CAL (Professional on a signed key) for a QlikView Desktop lease. A Qlik Sense Desktop
+launch that reaches the server without such an allocation (the admin revoked it) locks
+Desktop at once. Launches are resolved in time order with the sessions, so allocations and
+deallocations made by then count. Every launch is a row of the ``launches`` table.
 """
 
 from __future__ import annotations
@@ -110,7 +111,12 @@ class DesktopFleets:
                     self.lock_reported[key] = locked_at
                     self.rec.event(locked_at, "desktop_locked", None, d.server, name, d.id)
             renewed = reachable and seat in SENSE_SEATS
+            was_unlocked = not desk.locked(t)
             usable = desk.launch(t, reachable, seat in SENSE_SEATS)
+            if was_unlocked and not usable:
+                # The user's access was revoked: this launch had to re-authenticate.
+                self.lock_reported[key] = t
+                self.rec.event(t, "desktop_locked", None, d.server, name, f"{d.id}: no access")
             outcome = "renewed" if renewed else ("unlocked" if usable else "locked")
             reason = None if usable else "desktop_locked"
         else:

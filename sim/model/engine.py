@@ -264,7 +264,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             if s.access in CAL_ACCESS:
                 self._end_cal(h, s)
             elif kind == END or s.access == LOGIN_PASS:
-                self.parallel.close(s.user, h)
+                self.parallel.close(self.world.servers[s.server].pool, s.user, h)
             self._record(s)
         self.heap.clear()
 
@@ -303,7 +303,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         s.access = decision.access
         self._cut_by_expiry(t, s, srv)
         if decision.access != CAPACITY:
-            if not self.parallel.open(s.user, t):
+            if not self.parallel.open(srv.pool, s.user, t):
                 s.access = None
                 s.end = s.planned_end
                 s.interrupted = None
@@ -404,7 +404,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         if s.access in CAL_ACCESS:
             self._end_cal(t, s)
         else:
-            self.parallel.close(s.user, t)
+            self.parallel.close(self.world.servers[s.server].pool, s.user, t)
         self._record(s)
 
     def _deny(self, s: Session, reason: str) -> None:

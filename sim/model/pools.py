@@ -184,5 +184,7 @@ class PoolKeeping:
                         lic.id,
                         None,
                         None,
-                        "the allowance is smaller than one unit",
+                        f"{m.consumed:g} of {m.purchased} minutes used before the start"
+                        if m.consumed
+                        else "the allowance is smaller than one unit",
                     )

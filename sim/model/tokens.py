@@ -74,7 +74,7 @@ class TokenAccess:
         else:
             quarantined = self.in_quarantine[srv.pool, s.user]
             return self._deny(s, DenialReason.QUARANTINED if quarantined else DenialReason.NO_SEAT)
-        if not self.parallel.can_open(s.user, t):
+        if not self.parallel.can_open(srv.pool, s.user, t):
             return self._deny(s, DenialReason.PARALLEL_LIMIT)
         if access == LOGIN_PASS:
             assert passes is not None
@@ -89,7 +89,7 @@ class TokenAccess:
                 starts = starts[1:]
             s.units = np.asarray(starts, dtype=np.float64)
             s.next_unit = 0
-        self.parallel.open(s.user, t)
+        self.parallel.open(srv.pool, s.user, t)
         s.access = access
         self._cut_by_expiry(t, s, srv)
         if access == LOGIN_PASS and s.units is not None and s.units.size and s.units[0] < s.end:
@@ -113,7 +113,7 @@ class TokenAccess:
         assert passes is not None and s.units is not None
         s.next_unit += 1
         if not passes.take(t):
-            self.parallel.close(s.user, t)
+            self.parallel.close(srv.pool, s.user, t)
             return self._interrupt(t, s, DenialReason.NO_LOGIN_PASS)
         self._passed(t, s, srv.license)
         if s.next_unit < s.units.size and s.units[s.next_unit] < s.end:

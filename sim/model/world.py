@@ -226,7 +226,11 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
             lic.id,
             lic.activation,
             CapacityMeter(
-                lic.capacity_minutes, rules.capacity_unit / 60.0, lic.overage, month_offsets
+                lic.capacity_minutes,
+                rules.capacity_unit / 60.0,
+                lic.overage,
+                month_offsets,
+                lic.capacity_used_at_start,
             ),
             lic.capacity_minutes > 0 or lic.overage != "none",
         )
@@ -286,7 +290,11 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                 pool,
                 unreachable,
                 _timeline(scenario, srv.product, lic, unreachable, schedule),
-                Capabilities(lic.activation in ("slk", "delayed_sync"), rules.capacity_on_sld),
+                Capabilities(
+                    lic.activation in ("slk", "delayed_sync"),
+                    rules.capacity_on_sld,
+                    rules.capacity_on_delayed_sync,
+                ),
                 link,
                 lic.unified,
             )

@@ -68,9 +68,12 @@ def burn_down(result: Result) -> pd.DataFrame:
     """Per license and month (UTC): cumulative ``used`` minutes over time against the
     ``run_rate`` line (purchase × elapsed share of the month, counted from the run's start
     in its first month), with ``allocated`` (the purchase). Rows at each month's start and
-    end (within the run) frame every month."""
+    end (within the run) frame every month. In the run's first month both start from the
+    minutes used before the run (``capacity_used_at_start``), and the line spends what is
+    left of the purchase by the reset."""
     start, end = window(result)
     charges = _charges(result)
+    used_at_start = {lic.id: lic.capacity_used_at_start for lic in result.scenario.licenses}
     rows = []
     for (lic, month), m in result.capacity.groupby(["license", "month"], sort=True):
         first = pd.Timestamp(f"{month}-01", tz="UTC")
@@ -84,10 +87,14 @@ def burn_down(result: Result) -> pd.DataFrame:
             [pd.Series([lo]), pd.to_datetime(mine["time"], utc=True), pd.Series([hi])],
             ignore_index=True,
         )
-        used = np.concatenate([[0.0], mine["minutes"].cumsum().to_numpy(), [mine["minutes"].sum()]])
+        # Minutes the first month had used before the run began count from its start.
+        before = float(used_at_start.get(lic, 0.0)) if lo == start.tz_convert("UTC") else 0.0
+        used = before + np.concatenate(
+            [[0.0], mine["minutes"].cumsum().to_numpy(), [mine["minutes"].sum()]]
+        )
         purchased = float(m["purchased"].iloc[0])
-        # The pace that spends the purchase exactly by the reset, from when the run began
-        # to draw on it (a run starting mid-month still has the whole month's minutes).
+        # The pace that spends what is left of the purchase exactly by the reset, from when
+        # the run began to draw on it.
         share = (times - lo).dt.total_seconds() / (last - lo).total_seconds()
         rows.append(
             pd.DataFrame(
@@ -96,7 +103,7 @@ def burn_down(result: Result) -> pd.DataFrame:
                     "license": lic,
                     "month": month,
                     "used": used,
-                    "run_rate": purchased * share.to_numpy(),
+                    "run_rate": before + max(purchased - before, 0.0) * share.to_numpy(),
                     "allocated": purchased,
                 }
             )

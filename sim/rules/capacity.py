@@ -54,7 +54,9 @@ class CapacityMeter:
 
     ``month_starts`` are the run's month boundaries (seconds, 00:00 UTC on the 1st), the
     first being the run's start. ``overage`` is ``"none"``, ``"unlimited"`` or a ceiling in
-    minutes above the purchase.
+    minutes above the purchase. ``used_at_start`` are the minutes of the first month
+    consumed before the run began (a run that starts mid-month): they count toward that
+    month's allowance like minutes charged during the run.
     """
 
     def __init__(
@@ -63,13 +65,16 @@ class CapacityMeter:
         unit_minutes: float,
         overage: str | int,
         month_starts: Sequence[float],
+        used_at_start: float = 0.0,
     ) -> None:
         self.unit = unit_minutes
         self.month_starts = list(month_starts)
         limit = _limit(purchased_minutes, overage)
         self.months = [MonthRecord(s, purchased_minutes, limit) for s in self.month_starts]
+        if self.months:
+            self.months[0].consumed = float(used_at_start)
         for m in self.months:
-            if m.limit < self.unit:
+            if m.consumed + self.unit > m.limit:
                 m.exhausted_at = m.start
 
     def change(self, t: float, purchased: int, overage: str | int) -> None:

@@ -47,13 +47,23 @@ class Capabilities:
     """What a server may do besides honouring existing allocations, by state.
 
     ``backend_bound`` servers (SLK and delayed-sync activations) need the backend right now
-    for a new allocation or a capacity unit once they are ordinary online sites; during the
-    delayed-sync window they work locally. LEF and SLD sites never talk to the backend:
-    allocations are local, and capacity on an SLD follows ``capacity_on_sld``.
+    for a new allocation once they are ordinary online sites; during the delayed-sync window
+    they allocate locally. LEF and SLD sites never talk to the backend: allocations are
+    local.
+
+    An Analyzer Capacity unit is metered by the backend (licensing-rules §2, §4: "Internet
+    access is required to use Capacity licensing model", Feb 2019), so by default a unit
+    starts only on a licensed online site that reaches the backend at that instant: never
+    during a delayed-sync window before the first successful contact, nor on an offline SLD.
+    Qlik's sources disagree: an Apr 2023 support article says capacity "works with both SLK
+    and SLD". ``capacity_on_sld`` takes that reading for SLD sites, and
+    ``capacity_on_delayed_sync`` lets a delayed-sync site count units locally before its
+    first contact (an inference; no source covers it).
     """
 
     backend_bound: bool
-    capacity_on_sld: bool = True
+    capacity_on_sld: bool = False
+    capacity_on_delayed_sync: bool = False
 
     def allocation_allowed(self, state: LicenseState, reachable: bool) -> bool:
         if state is LicenseState.LICENSED:
@@ -61,11 +71,15 @@ class Capabilities:
         return state in (LicenseState.DELAYED_SYNC, LicenseState.OFFLINE_SLD)
 
     def unit_allowed(self, state: LicenseState, reachable: bool) -> bool:
+        """Whether a capacity unit may start in ``state`` (``reachable``: the backend and
+        the server's link are up at that instant)."""
         if state is LicenseState.LICENSED:
             return reachable and self.backend_bound
         if state is LicenseState.OFFLINE_SLD:
             return self.capacity_on_sld
-        return state is LicenseState.DELAYED_SYNC
+        if state is LicenseState.DELAYED_SYNC:
+            return self.capacity_on_delayed_sync
+        return False
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,15 @@
 **Qlik Sense Desktop** is unlocked for 30 days after it authenticates against a production
 Qlik Sense server where the user holds an allocation; every launch tries to renew, which
 succeeds when the server is reachable; 30 days without a renewal lock it (licensing-rules
-§2; never against a test server). **QlikView Desktop** leases a license from a production
-QlikView Server through a Named User CAL (Professional on a signed key), valid 30 days and
-renewed whenever Desktop opens a document from that server; one CAL leases to at most two
-machines. Without a lease Desktop runs as Personal Edition (licensing-rules §6).
+§2; never against a test server). Desktop must also re-authenticate when the administrator
+has revoked the user's access: a launch that reaches the server and finds the user without
+an allocation locks it at once, whatever is left of the period. A launch that cannot reach
+the server cannot learn of the revocation, so it stays unlocked until the period runs out.
+
+**QlikView Desktop** leases a license from a production QlikView Server through a Named
+User CAL (Professional on a signed key), valid 30 days and renewed whenever Desktop opens a
+document from that server; one CAL leases to at most two machines. Without a lease Desktop
+runs as Personal Edition (licensing-rules §6).
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ class SenseDesktop:
         return self.authenticated is None or t - self.authenticated >= self.unlock
 
     def launch(self, t: float, server_reachable: bool, allocated: bool) -> bool:
-        """A launch at ``t``: renew if possible; return whether Desktop may be used."""
-        if server_reachable and allocated:
-            self.authenticated = t
+        """A launch at ``t``: renew if possible; return whether Desktop may be used.
+
+        A launch that reaches the server re-authenticates: it renews the unlock when the
+        user holds an allocation there, and otherwise (access revoked, or never held) ends
+        it, so Desktop is locked until a launch authenticates again.
+        """
+        if server_reachable:
+            self.authenticated = t if allocated else None
         return not self.locked(t)
 
 

@@ -21,7 +21,10 @@ class DenialReason(StrEnum):
 
     BACKEND_UNREACHABLE = "backend_unreachable"
     """The step needs the license backend right now (a new allocation, or a capacity unit)
-    and the backend or this server's link to it is down."""
+    and the server has no contact with it: the backend or this server's link to it is down,
+    or the server has no connection to the backend at all (a capacity unit on an offline
+    SLD site, or on a delayed-sync site before its first successful sync, unless the rules
+    allow capacity there)."""
 
     GRACE_EXPIRED = "grace_expired"
     """The server has had no successful contact with the backend for longer than the grace

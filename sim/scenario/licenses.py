@@ -100,6 +100,12 @@ class License(_Model):
         description="Capacity use beyond the purchase: none, unlimited or a ceiling in "
         "minutes. Default none (licensing-rules §4).",
     )
+    capacity_used_at_start: NonNegativeInt = Field(
+        0,
+        description="Analyzer Capacity minutes of the run's first month already consumed "
+        "before the run starts (a run starting mid-month); at most capacity_minutes plus "
+        "the overage ceiling. Default 0 (model choice: the month is untouched).",
+    )
     allocation: Allocation = Field(
         default_factory=Allocation,
         description="Manual or dynamic allocation per user type. Default manual for both "
@@ -204,10 +210,31 @@ class License(_Model):
                     "not on a LEF, nor with tokens or QlikView CALs (licensing-rules §6)",
                 )
             )
+        problems += self._check_used_at_start()
         problems += self._check_changes()
         if problems:
             raise Invalid(problems)
         return self
+
+    def _check_used_at_start(self) -> list[tuple[Loc, object, str]]:
+        """Minutes used before the start fit in the first month's allowance (§4)."""
+        used, overage = self.capacity_used_at_start, self.overage
+        if used == 0 or overage == "unlimited":
+            return []
+        ceiling = 0 if overage == "none" else int(overage)
+        if used <= self.capacity_minutes + ceiling:
+            return []
+        allowance = f"capacity_minutes ({self.capacity_minutes})"
+        if ceiling:
+            allowance += f" plus the overage ceiling ({ceiling})"
+        return [
+            (
+                ("capacity_used_at_start",),
+                used,
+                f"expected at most {self.capacity_minutes + ceiling} minutes: a month cannot use "
+                f"more than its {allowance} (licensing-rules §4)",
+            )
+        ]
 
     def _check_changes(self) -> list[tuple[Loc, object, str]]:
         """Each change in time order, applied on top of the previous state, stays legal.

@@ -114,10 +114,17 @@ class Rules(_Model):
         "(licensing-rules §3: sources conflict; newer docs say LEF only).",
     )
     capacity_on_sld: StrictBool = Field(
-        True,
-        description="Whether Analyzer Capacity works on offline SLD sites. Default true "
-        "(licensing-rules §2, §4: a 2023 article says it works with an SLD; 2019 docs said "
-        "internet access is required).",
+        False,
+        description="Whether Analyzer Capacity works on offline SLD sites. Default false: "
+        "a capacity unit is metered by the backend (licensing-rules §2, §4: 2019 docs say "
+        "internet access is required; a 2023 article says capacity works with an SLD, which "
+        "true follows).",
+    )
+    capacity_on_delayed_sync: StrictBool = Field(
+        False,
+        description="Whether a delayed-sync site counts Analyzer Capacity units locally "
+        "before its first successful contact with the backend. Default false: capacity "
+        "needs the backend (licensing-rules §1, §2; counting locally is an inference).",
     )
     nprinting_resume: Duration = Field(
         60.0,
