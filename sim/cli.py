@@ -84,7 +84,12 @@ def validate(file: Path) -> None:
     default=None,
     help="Folder for tables (CSV and Parquet), charts and reports; default out/<scenario name>.",
 )
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**128 - 1),
+    default=None,
+    help="Override the scenario's seed (a whole number from 0).",
+)
 @click.option("--charts/--no-charts", default=True, help="Draw PNG charts into OUT/charts/.")
 @click.option(
     "--report/--no-report",
@@ -203,7 +208,12 @@ def _format_summary(summary: object) -> str:
     "Default: the first Monday 08:00 local at least 7 days after the scenario start, so "
     "dynamic allocations are warm. An outage running past the end of the run is clipped.",
 )
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**128 - 1),
+    default=None,
+    help="Override the scenario's seed (a whole number from 0).",
+)
 @click.option(
     "--replace",
     is_flag=True,
@@ -380,7 +390,12 @@ def _format_whatif(table: object, reps: int) -> str:
     help="Run on a Dask cluster: a scheduler address such as tcp://host:8786, or 'local' "
     "for a local cluster of --workers (default 2) processes.",
 )
-@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**128 - 1),
+    default=None,
+    help="Override the scenario's seed (a whole number from 0).",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def sweep(
     file: Path,
@@ -400,8 +415,9 @@ def sweep(
     n; OUT/differences.csv the differences from the baseline (the first combination),
     paired by replication.
     """
-    from sim.experiments import parse_assignment
+    from sim.experiments import parse_assignment, plan
     from sim.experiments import sweep as run_sweep
+    from sim.experiments.executors import SchedulerUnreachable, dask_address_problem, worker_limit
 
     grid: dict[str, list[object]] = {}
     for text in sets:
@@ -419,19 +435,27 @@ def sweep(
     executor: object = "processes" if workers and workers > 1 else "serial"
     if dask is not None:
         executor = "dask-local" if dask.strip() == "local" else dask.strip()
-        if executor != "dask-local" and "://" not in str(executor):
+        if executor != "dask-local":
+            problem = dask_address_problem(str(executor))
+            if problem is not None:
+                click.echo(f"--dask: {dask!r}: {problem}", err=True)
+                sys.exit(2)
+    if workers is not None and executor in ("processes", "dask-local"):
+        limit, why = worker_limit()
+        if workers > limit:
             click.echo(
-                f"--dask: {dask!r}: expected 'local' or an address such as tcp://host:8786",
+                f"--workers: {workers}: this machine has {why}; expected at most {limit}",
                 err=True,
             )
             sys.exit(2)
     try:
         sc = load_scenario(file)
-        from sim.experiments import check_paths
-
-        check_paths(sc, list(grid), source="--set")
+        plan(sc, grid or None, reps, source="--set" if grid else str(file))
     except ScenarioError as err:
         _fail(err)
+    except ValueError as err:
+        click.echo(f"--set: {err}" if grid else f"{file}: {err}", err=True)
+        sys.exit(2)
     _prepare_out(out, force, Kind.SWEEP)
     bar = None
 
@@ -459,6 +483,9 @@ def sweep(
             )
     except ScenarioError as err:
         _fail(err)
+    except SchedulerUnreachable as err:
+        click.echo(f"--dask: {err}", err=True)
+        sys.exit(2)
     finally:
         if bar is not None:
             bar.close()

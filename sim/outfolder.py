@@ -67,16 +67,20 @@ class UnsafeOutput(OSError):
 def safe_name(name: str) -> str:
     """``name`` if it is safe as one folder name, else a cleaned prefix and a short hash.
 
-    Safe means ASCII letters, digits and ``._=+-`` only, not starting with a dot, at most
-    100 characters: no separator, no ``..``, no drive, no control character. Two names that
-    clean to the same text keep apart through the hash of the original.
+    Safe means lower-case ASCII letters, digits and ``._=+-`` only, not starting with a
+    dot, at most 100 characters: no separator, no ``..``, no drive, no control character.
+    Any other name becomes its cleaned, lower-cased prefix, ``~`` and a hash of the name
+    itself. So distinct names give distinct folders by construction, even on a file system
+    that ignores case (macOS, Windows): a name kept as it is has no capital and no ``~``,
+    and two names that clean alike (``Field`` and ``field``) keep apart through the hash.
     """
     text = unicodedata.normalize("NFC", name)
     cleaned = _UNSAFE.sub("_", text)
-    if cleaned == text and 0 < len(text) <= _MAX_NAME and not text.startswith("."):
+    kept = cleaned == text and text == text.lower() and not text.startswith(".")
+    if kept and 0 < len(text) <= _MAX_NAME:
         return text
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    return f"{cleaned.lstrip('.')[:80]}~{digest}"
+    return f"{cleaned.lower().lstrip('.')[:80]}~{digest}"
 
 
 def subfolder(root: Path, *parts: str) -> Path:

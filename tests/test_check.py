@@ -34,6 +34,11 @@ def edit(folder: Path, table: str, change: Callable[[pd.DataFrame], pd.DataFrame
     invariants, not the integrity check (tests/test_check_integrity.py), can tell."""
     df = pd.read_parquet(folder / f"{table}.parquet")
     change(df).to_parquet(folder / f"{table}.parquet", index=False)
+    reseal(folder)
+
+
+def reseal(folder: Path) -> None:
+    """Forge metadata.json's digests to match the folder as it now is."""
     meta = json.loads((folder / "metadata.json").read_text())
     meta["files"] = {name: digest(folder / name) for name in run_files(folder)}
     (folder / "metadata.json").write_text(json.dumps(meta))
@@ -240,6 +245,7 @@ def set_rule(folder: Path, key: str, value: object) -> None:
     data = json.loads(path.read_text())
     data["rules"][key] = value
     path.write_text(json.dumps(data))
+    reseal(folder)
 
 
 def test_capacity_without_contact_is_named_unless_the_recorded_rules_allow_it(

@@ -12,7 +12,15 @@ baseline, with 95 % Student-t intervals.
 
 from .grid import BASE, Variant, build_variants, format_value, parse_assignment, safe_name
 from .stats import differences, mean_ci, summarise
-from .sweep import FAILURE_COLUMNS, SweepResult, check_paths, scenario_data, sweep, write_sweep
+from .sweep import (
+    FAILURE_COLUMNS,
+    SweepResult,
+    check_paths,
+    plan,
+    scenario_data,
+    sweep,
+    write_sweep,
+)
 from .worker import run_piece
 
 __all__ = [
@@ -26,6 +34,7 @@ __all__ = [
     "format_value",
     "mean_ci",
     "parse_assignment",
+    "plan",
     "run_piece",
     "safe_name",
     "scenario_data",

@@ -17,26 +17,88 @@ depend on the executor, the number of workers or the order of completion.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from .worker import run_piece
 
-__all__ = ["Task", "execute"]
+__all__ = [
+    "WORKER_BYTES",
+    "SchedulerUnreachable",
+    "Task",
+    "dask_address_problem",
+    "execute",
+    "worker_limit",
+]
+
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+"""Address schemes of Dask's communication layer."""
+
+CONNECT_SECONDS = 5
+"""How long to wait for a Dask scheduler before saying there is none."""
+
+
+class SchedulerUnreachable(Exception):
+    """No Dask scheduler answered at the address, or it went away during the sweep."""
+
+WORKER_BYTES = 256 * 2**20
+"""Memory a local worker process needs at least (an idle one takes about 140 MB)."""
+
+WORKERS_PER_CORE = 4
+"""More local workers than this per core only queue for the processor."""
 
 Task = tuple[dict[str, Any], dict[str, Any], str, int, int | None, str | None, str]
 """The arguments of one :func:`run_piece` call."""
 
 
+def dask_address_problem(address: str) -> str | None:
+    """What is wrong with a Dask scheduler address as written, or None."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        return "expected 'local' or an address such as tcp://host:8786"
+    if scheme not in DASK_SCHEMES:
+        return f"unknown scheme {scheme!r}; expected one of: {', '.join(DASK_SCHEMES)}"
+    if not rest.strip() or rest.startswith(":"):
+        return "expected a host after the scheme, such as tcp://host:8786"
+    return None
+
+
+def worker_limit() -> tuple[int, str]:
+    """The most local workers this machine can hold, and why (its cores and memory)."""
+    cores = os.cpu_count() or 1
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        memory = cores * WORKERS_PER_CORE * WORKER_BYTES
+    limit = max(1, min(cores * WORKERS_PER_CORE, memory // WORKER_BYTES))
+    why = (
+        f"{cores} core(s) and {memory / 2**30:.1f} GiB of memory: at most "
+        f"{WORKERS_PER_CORE} workers per core, each needing at least "
+        f"{WORKER_BYTES // 2**20} MiB"
+    )
+    return limit, why
+
+
 def execute(
     tasks: Sequence[Task], executor: Any = "serial", workers: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Yield the outcome of every task, in order of completion."""
+    """Yield the outcome of every task, in order of completion.
+
+    Raises ``ValueError`` if more local workers are asked for than :func:`worker_limit`.
+    """
     if not tasks:
         return
+    if workers is not None and executor in ("processes", "dask-local"):
+        limit, why = worker_limit()
+        if workers > limit:
+            raise ValueError(f"{workers} workers: this machine has {why}; expected at most {limit}")
     if executor == "serial":
         for task in tasks:
             yield run_piece(*task)
@@ -58,7 +120,14 @@ def execute(
     elif isinstance(executor, str) and "://" in executor:
         from dask.distributed import Client
 
-        with Client(executor) as client:
+        try:
+            client = Client(executor, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError) as err:
+            raise SchedulerUnreachable(
+                f"no Dask scheduler at {executor} (none answered within {CONNECT_SECONDS} s: "
+                f"{type(err).__name__})"
+            ) from None
+        with client:
             yield from _dask(client, tasks)
     elif hasattr(executor, "submit") and hasattr(executor, "scheduler_info"):
         yield from _dask(executor, tasks)
@@ -71,24 +140,58 @@ def execute(
 
 def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str, Any]]:
     count = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    finished = False
     try:
         pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+        finished = True
     finally:
-        # On an interruption, queued pieces are dropped; finished ones are already stored.
-        pool.shutdown(wait=True, cancel_futures=True)
+        if not finished:
+            # Interrupted (Ctrl-C, an error, a consumer that stopped): running pieces are
+            # ended rather than awaited. A piece is stored only once whole (.store), so an
+            # ended one is simply computed again by the next sweep.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _worker_start(parent: int) -> None:
+    """Set up a local worker process: Ctrl-C is the parent's to handle (the worker would
+    only print a traceback), and the worker ends itself once the parent is gone, even if
+    the parent was killed and could not stop it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _dask(client: Any, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
     from dask.distributed import as_completed
+    from distributed.comm.core import CommClosedError
 
     futures = [client.submit(run_piece, *t, pure=False) for t in tasks]
     try:
         for future in as_completed(futures):
             yield future.result()
+    except (CommClosedError, OSError, TimeoutError) as err:
+        raise SchedulerUnreachable(
+            f"lost the Dask scheduler during the sweep ({type(err).__name__}); the pieces "
+            "stored so far are kept, and running the sweep again computes the rest"
+        ) from None
     finally:
-        client.cancel([f for f in futures if not f.done()])
+        # If the scheduler is gone, nothing is left to cancel.
+        with contextlib.suppress(CommClosedError, OSError, TimeoutError):
+            client.cancel([f for f in futures if not f.done()])

@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sim.outfolder import safe_name
 
-__all__ = ["BASE", "Variant", "build_variants", "format_value", "parse_assignment", "safe_name"]
+__all__ = [
+    "BASE",
+    "MAX_PIECES",
+    "MAX_VARIANTS",
+    "Variant",
+    "build_variants",
+    "count_variants",
+    "format_value",
+    "parse_assignment",
+    "safe_name",
+]
 
 BASE = "base"
 """The name of the only variant of a sweep without parameters."""
@@ -46,14 +57,37 @@ def format_value(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+MAX_VARIANTS = 10_000
+"""Most variants one sweep may have (the product of the number of values of every path)."""
+
+MAX_PIECES = 100_000
+"""Most runs one sweep may ask for: variants × replications."""
+
+
+def count_variants(sweep: Mapping[str, Sequence[Any]] | None) -> int:
+    """How many variants the grid has, counted without building any."""
+    return math.prod(len(values) for values in (sweep or {}).values()) if sweep else 1
+
+
 def build_variants(sweep: Mapping[str, Sequence[Any]] | None) -> list[Variant]:
-    """Every combination of the sweep's values (the first one is the baseline)."""
+    """Every combination of the sweep's values (the first one is the baseline).
+
+    Raises ``ValueError`` for a path with no value, a value given twice, or more than
+    :data:`MAX_VARIANTS` variants, counted before any is built.
+    """
     if not sweep:
         return [Variant(BASE, {})]
     paths = list(sweep)
     for path in paths:
         if not list(sweep[path]):
             raise ValueError(f"sweep {path!r}: expected at least one value to try")
+    count = count_variants(sweep)
+    if count > MAX_VARIANTS:
+        sizes = " × ".join(str(len(sweep[p])) for p in paths)
+        raise ValueError(
+            f"sweep: {sizes} = {count:,} variants; expected at most {MAX_VARIANTS:,} "
+            "(sweep fewer values, or split the study)"
+        )
     variants: list[Variant] = []
     seen: set[str] = set()
     for combo in itertools.product(*(list(sweep[p]) for p in paths)):

@@ -24,14 +24,14 @@ from sim.atomic import atomic_text
 from sim.result import TABLES
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import format_path
-from sim.scenario.paths import _check_path
+from sim.scenario.paths import _check_path, canonical_path
 from sim.spreadsheet import write_csv
 
 from . import stats, store
 from .executors import Task, execute
-from .grid import Variant, build_variants
+from .grid import MAX_PIECES, Variant, build_variants
 
-__all__ = ["FAILURE_COLUMNS", "SweepResult", "check_paths", "scenario_data", "sweep"]
+__all__ = ["FAILURE_COLUMNS", "SweepResult", "check_paths", "plan", "scenario_data", "sweep"]
 
 FAILURE_COLUMNS = ["variant", "replication", "error_type", "message"]
 
@@ -70,14 +70,61 @@ def scenario_data(scenario: Scenario) -> dict[str, Any]:
 
 
 def check_paths(scenario: Scenario, paths: Sequence[str], source: str = "sweep") -> None:
-    """Raise :class:`ScenarioError` if a swept path leads nowhere in ``scenario``."""
+    """Raise :class:`ScenarioError` if a swept path leads nowhere in ``scenario``, or if
+    two paths reach one field (``licenses.corp.analyzer`` and ``licenses.0.analyzer``) or
+    one lies inside the other: the variants' names would then say what did not run."""
     problems = []
+    reached: dict[tuple[str, ...], str] = {}
     for path in paths:
         reason = _check_path(scenario, path) if path.strip() else "expected a dotted path"
         if reason is not None:
             problems.append(Problem(format_path((path,)), path, reason))
+            continue
+        here = tuple(canonical_path(scenario, path).split("."))
+        for there, other in reached.items():
+            shorter = min(len(here), len(there))
+            if here[:shorter] == there[:shorter]:
+                what = "the same field as" if here == there else "overlaps"
+                problems.append(
+                    Problem(
+                        format_path((path,)),
+                        path,
+                        f"{what} {other!r} (both are {'.'.join(here[:shorter])}); "
+                        "expected each field swept by one path",
+                    )
+                )
+                break
+        else:
+            reached[here] = path
     if problems:
         raise ScenarioError(source, problems)
+
+
+def plan(
+    scenario: Scenario,
+    variants: Mapping[str, Sequence[Any]] | None = None,
+    replications: int | None = None,
+    source: str = "sweep",
+) -> tuple[Mapping[str, Sequence[Any]], list[Variant], int]:
+    """The sweep's parameters, variants and replications (defaults from the scenario's
+    ``experiment``), checked and bounded before anything runs or is written: raises
+    :class:`ScenarioError` for a path that leads nowhere or reaches a field twice, and
+    ``ValueError`` for a repeated value or a grid over the limits of :mod:`.grid`."""
+    experiment = scenario.experiment
+    if variants is None:
+        variants = experiment.sweep if experiment is not None else {}
+    if replications is None:
+        replications = experiment.replications if experiment is not None else 1
+    if replications < 1:
+        raise ValueError(f"replications: expected at least 1, not {replications}")
+    check_paths(scenario, list(variants), source)
+    grid = build_variants(variants)
+    if len(grid) * replications > MAX_PIECES:
+        raise ValueError(
+            f"sweep: {len(grid):,} variants × {replications:,} replications = "
+            f"{len(grid) * replications:,} runs; expected at most {MAX_PIECES:,}"
+        )
+    return variants, grid, replications
 
 
 def sweep(
@@ -102,15 +149,7 @@ def sweep(
     fails its own variant.
     """
     began = time.perf_counter()
-    experiment = scenario.experiment
-    if variants is None:
-        variants = experiment.sweep if experiment is not None else {}
-    if replications is None:
-        replications = experiment.replications if experiment is not None else 1
-    if replications < 1:
-        raise ValueError(f"replications: expected at least 1, not {replications}")
-    check_paths(scenario, list(variants))
-    grid = build_variants(variants)
+    variants, grid, replications = plan(scenario, variants, replications)
     data = scenario_data(scenario)
     folder = Path(out) if out is not None else None
     if folder is not None:

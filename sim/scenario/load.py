@@ -12,6 +12,7 @@ the line they are on.
 """
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,15 @@ EMPTY_MESSAGE = (
 )
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+
+_REFUSED_TAGS = {
+    "tag:yaml.org,2002:set": "a set has no order, so the tables would follow Python's string "
+    "hash; write a list [a, b]",
+    "tag:yaml.org,2002:omap": "write a mapping or a list",
+    "tag:yaml.org,2002:pairs": "write a mapping or a list",
+    "tag:yaml.org,2002:binary": "a scenario holds text, numbers, mappings and lists",
+}
+"""YAML types a safe loader builds that have no place in a scenario, with what to write."""
 
 
 class _DuplicateKey(ConstructorError):
@@ -154,6 +164,15 @@ class _StrictLoader(Composer, SafeConstructor, Resolver, _Events):  # type: igno
         if id(node) not in self._checked:
             self._checked.add(id(node))
             seen: dict[Any, Node] = {}
+            merges = [k for k, _ in node.value if k.tag == _MERGE_TAG]
+            if len(merges) > 1:
+                raise ConstructorError(
+                    None,
+                    None,
+                    "two merge keys (<<) in one mapping: the second silently overrides the "
+                    "first; write one, with a list of aliases (<<: [*a, *b])",
+                    merges[1].start_mark,
+                )
             for key_node, _ in node.value:
                 if key_node.tag == _MERGE_TAG:
                     continue
@@ -170,6 +189,12 @@ class _StrictLoader(Composer, SafeConstructor, Resolver, _Events):  # type: igno
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         # PyYAML's scalar constructors raise bare ValueErrors (2026-02-30, `!!float abc`,
         # an integer with 5,000 digits); give them the node's position like any YAML error.
+        if node.tag in _REFUSED_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise ConstructorError(
+                None, None, f"the tag {tag} is not accepted: {_REFUSED_TAGS[node.tag]}",
+                node.start_mark,
+            )
         try:
             return super().construct_object(node, deep)  # type: ignore[no-untyped-call]
         except (ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
@@ -438,14 +463,31 @@ def parse_scenario(data: str | bytes | dict[str, Any], source: str = "<string>")
         ) from None
 
 
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate the scenario file at ``path``. Raises :class:`ScenarioError`."""
     source = os.fspath(path)
     file = Path(source)
     try:
+        # A FIFO or a device would block or never end: only a regular file is opened.
+        mode = file.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(source)
+        if not stat.S_ISREG(mode):
+            raise ScenarioError(
+                source, f"is a {_kind_of(mode)}, not a regular file; expected a YAML file"
+            )
         with file.open("rb") as stream:
-            # Read one byte past the limit instead of trusting stat(): pipes and special
-            # files report no size.
+            # Read one byte past the limit: the file may grow after stat().
             raw = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(source, "file not found") from None

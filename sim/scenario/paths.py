@@ -76,9 +76,24 @@ def _item_names(items: list[Any]) -> list[str]:
 
 def _check_path(scenario: BaseModel, path: str) -> str | None:
     """Why ``path`` does not lead to a value in the scenario, or None if it does."""
+    return _walk(scenario, path)[0]
+
+
+def canonical_path(scenario: BaseModel, path: str) -> str:
+    """``path`` with every list item named by its index (``licenses.corp.analyzer`` →
+    ``licenses.0.analyzer``), so that two spellings of one field compare equal. A path
+    that leads nowhere is returned as it is."""
+    reason, canonical = _walk(scenario, path)
+    return path if reason is not None else ".".join(canonical)
+
+
+def _walk(scenario: BaseModel, path: str) -> tuple[str | None, list[str]]:
+    """Follow ``path`` through the scenario: why it leads nowhere (or None), and its
+    segments with list items by index."""
     segments = path.split(".")
+    canonical: list[str] = []
     if segments[0] == "experiment":
-        return "expected a path outside experiment (the sweep cannot vary itself)"
+        return "expected a path outside experiment (the sweep cannot vary itself)", canonical
     tp: Any = type(scenario)
     obj: Any = scenario
     for depth, segment in enumerate(segments):
@@ -93,7 +108,7 @@ def _check_path(scenario: BaseModel, path: str) -> str | None:
                     f"{where} has no key {segment!r} (expected one of: "
                     + ", ".join(tp.model_fields)
                     + ")"
-                )
+                ), canonical
             obj = getattr(obj, segment) if obj is not None else None
             tp = tp.model_fields[segment].annotation
         elif get_origin(tp) is list:
@@ -106,14 +121,17 @@ def _check_path(scenario: BaseModel, path: str) -> str | None:
                 )
                 if not items:
                     choices = "nothing: the list is empty"
-                return f"{where} has no item {segment!r} (expected {choices})"
+                return f"{where} has no item {segment!r} (expected {choices})", canonical
             obj, tp = items[index], get_args(tp)[0]
+            canonical.append(str(index))
+            continue
         elif get_origin(tp) is dict:
             obj = obj.get(segment) if isinstance(obj, dict) else None
             tp = get_args(tp)[1]
         else:
-            return f"{where} is a single value; it has no key {segment!r}"
-    return None
+            return f"{where} is a single value; it has no key {segment!r}", canonical
+        canonical.append(segment)
+    return None, canonical
 
 
 def _assign(data: dict[str, Any], segments: list[str], value: Any) -> None:

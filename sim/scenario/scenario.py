@@ -90,6 +90,11 @@ def zone_of(data: object) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
+HOST_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Names the zone database may resolve that mean the host's own setting, not a place: the
+same file would give other tables on another machine."""
+
+
 class Scenario(_Model):
     """A whole deployment over one simulated period. See docs/scenario-reference.md."""
 
@@ -168,6 +173,11 @@ class Scenario(_Model):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str) -> str:
+        if name in HOST_ZONES:
+            raise ValueError(
+                f"{name!r} depends on the machine that runs the scenario; expected an IANA "
+                "time zone name such as UTC or Europe/Stockholm"
+            )
         try:
             ZoneInfo(name)
         except Exception:
