@@ -67,7 +67,7 @@ def test_sld_renewal_three_days_late_leaves_a_three_day_gap() -> None:
     assert lst(ops["access"]) == ["analyzer", None, "analyzer"]
     assert ops.loc[1, "denied_reason"] == "sld_expired"
     assert sessions(r, "casual").loc[0, "capacity_minutes"] == 6.0
-    assert r.kpi("unlicensed_hours_plant") == pytest.approx(72.0)
+    assert r.kpi("unlicensed_hours[plant]") == pytest.approx(72.0)
 
 
 def test_sld_without_capacity_refuses_capacity_units() -> None:
