@@ -142,9 +142,13 @@ class Recorder:
     units: list[tuple] | None = None
     """Every capacity unit charged, kept only when asked for (it is the largest table)."""
     unit_chunks: list[tuple] = field(default_factory=list)
-    capacity_use: Counter[tuple[int, int, int, int]] = field(default_factory=Counter)
-    """Capacity units charged per (license, server, user, month index), always kept: the
-    split by the month each unit starts in, which a session's total cannot give."""
+    capacity_use: Counter[int] = field(default_factory=Counter)
+    """Capacity units charged per packed (server, user, month index) key on the exact path,
+    always kept: the split by the month each unit starts in, which a session's total
+    cannot give (the server gives the license)."""
+    capacity_use_chunks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """The fast path's (packed keys, units) of each batch, summed up by
+    :meth:`capacity_use_columns`."""
 
     def session_columns(self) -> list[np.ndarray]:
         """Every session row, from both paths, as one array per column."""
@@ -169,7 +173,7 @@ class Recorder:
         self, time: float, month: int, license: int, server: int, user: int, device: int
     ) -> None:
         """One capacity unit charged (the exact path)."""
-        self.capacity_use[(license, server, user, month)] += 1
+        self.capacity_use[(server << _SERVER_SHIFT) | (user << _MONTH_BITS) | month] += 1
         if self.units is not None:
             self.units.append((time, license, server, user, device))
 
@@ -185,13 +189,41 @@ class Recorder:
         """Capacity units charged together (the fast path), one array element per unit."""
         if not time.size:
             return
-        keys, counts = np.unique(
-            np.stack([license, server, user, month]).astype(np.int64), axis=1, return_counts=True
+        packed = (
+            (server.astype(np.int64) << _SERVER_SHIFT)
+            | (user.astype(np.int64) << _MONTH_BITS)
+            | month.astype(np.int64)
         )
-        for (li, si, ui, mi), n in zip(keys.T.tolist(), counts.tolist(), strict=True):
-            self.capacity_use[(li, si, ui, mi)] += n
+        # One sort of plain integers per batch: far cheaper than a dict update per key.
+        self.capacity_use_chunks.append(np.unique(packed, return_counts=True))
         if self.units is not None:
             self.unit_chunks.append((time, license, server, user, device))
+
+    def capacity_use_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(server, user, month index, units) of every key that was charged, by key."""
+        keys = [k for k, _ in self.capacity_use_chunks]
+        counts = [n for _, n in self.capacity_use_chunks]
+        if self.capacity_use:
+            keys.append(np.fromiter(self.capacity_use.keys(), dtype=np.int64))
+            counts.append(np.fromiter(self.capacity_use.values(), dtype=np.int64))
+        if not keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        units = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+        return (
+            key >> _SERVER_SHIFT,
+            (key >> _MONTH_BITS) & ((1 << _USER_BITS) - 1),
+            key & ((1 << _MONTH_BITS) - 1),
+            units,
+        )
+
+
+# A capacity_use key packs (server, user, month) into one int64: months below 2¹⁰ (a run is
+# at most 20 years), users below 2²¹ (at most 1,000,000), and 32 bits left for the server.
+_MONTH_BITS = 10
+_USER_BITS = 21
+_SERVER_SHIFT = _MONTH_BITS + _USER_BITS
 
 
 def _columns(rows: list[tuple], chunks: list[tuple], width: int) -> list[np.ndarray]:

@@ -256,20 +256,21 @@ CAPACITY_USE_COLUMNS = ["license", "server", "user", "month", "units", "capacity
 
 
 def _capacity_use(world: World, rec: Recorder) -> pd.DataFrame:
-    """Capacity units per license, server, user and UTC month the units started in."""
+    """Capacity units per license, server, user and UTC month the units started in, in
+    the order month, license, server, user."""
     unit = world.scenario.rules.capacity_unit / 60.0
-    rows = sorted(rec.capacity_use.items(), key=lambda kv: (kv[0][3], kv[0][0], kv[0][1], kv[0][2]))
-    li = np.array([k[0] for k, _ in rows], dtype=np.int64)
-    si = np.array([k[1] for k, _ in rows], dtype=np.int64)
-    ui = np.array([k[2] for k, _ in rows], dtype=np.int64)
-    months = [world.months[k[3]][0] for k, _ in rows]
-    units = np.array([n for _, n in rows], dtype=np.int64)
+    si, ui, mi, units = rec.capacity_use_columns()
+    license_of = np.array([s.license for s in world.servers], dtype=np.int64)
+    li = license_of[si] if si.size else si
+    order = np.lexsort((ui, si, li, mi))
+    si, ui, mi, li, units = si[order], ui[order], mi[order], li[order], units[order]
+    labels = np.array([m[0] for m in world.months], dtype=object)
     return pd.DataFrame(
         {
             "license": _categorical(li, [x.id for x in world.licenses]),
             "server": _categorical(si, [x.id for x in world.servers]),
             "user": _categorical(ui, world.user_names),
-            "month": pd.Series(months, dtype="str"),
+            "month": pd.Series(labels[mi] if mi.size else [], dtype="str"),
             "units": units,
             "capacity_minutes": units * unit,
         },
