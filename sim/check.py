@@ -1,6 +1,6 @@
 """The invariant checker: rules that every finished run must obey, read off its tables.
 
-design.md's quality bars say that certain things hold in every run whatever the scenario:
+The project's design asks that certain things hold in every run whatever the scenario:
 a pool never holds more than it has (unless an excess is explained and reported), nobody is
 granted access on an unlicensed server, capacity is charged in whole units and never beyond
 the allowance, and so on. This module checks them with pandas alone, over the tables of a
@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.outfolder import digest
+from sim.recorder import EVENT_KINDS
 from sim.result import TABLES, Result, run_files
 from sim.rules.connectivity import LicenseState
 from sim.rules.reasons import DENIAL_REASONS
@@ -425,6 +426,68 @@ def capacity_accounted(r: Result) -> Violation | None:
     )
 
 
+def capacity_use_accounted(r: Result) -> Violation | None:
+    """``capacity_use`` (units by the UTC month each started in) adds up: per license and
+    month to the month's consumption during the run (less ``capacity_used_at_start``), per
+    user and server to the sessions' capacity minutes, each row to whole units, and to the recorded units when there are any."""
+    use, c, s = r.capacity_use, r.capacity, r.sessions
+    unit = r.scenario.rules.capacity_unit / 60.0
+    use = use.assign(
+        license=use["license"].astype("object"),
+        server=use["server"].astype("object"),
+        user=use["user"].astype("object"),
+        month=use["month"].astype("object"),
+    )
+    bad_rows = use["capacity_minutes"] != use["units"] * unit
+    found = _violation(
+        "capacity_use_accounted", bad_rows, use, "capacity_use rows not units × unit"
+    )
+    if found:
+        return found
+    months = pd.DataFrame(
+        {
+            "capacity": (c["consumed"] - _used_before(r))
+            .groupby([c["license"].astype("object"), c["month"].astype("object")])
+            .sum(),
+            "capacity_use": use.groupby(["license", "month"])["capacity_minutes"].sum(),
+        }
+    ).fillna(0.0)
+    if r.units is not None:
+        u = r.units
+        month = u["time"].dt.tz_convert("UTC").dt.strftime("%Y-%m")
+        months["units"] = (
+            u.groupby([u["license"].astype("object"), month]).size().reindex(months.index) * unit
+        ).fillna(0.0)
+    months = months.rename_axis(["license", "month"]).reset_index()
+    bad = (months.drop(columns=["license", "month"]).sub(months["capacity"], axis=0) != 0).any(
+        axis=1
+    )
+    found = _violation(
+        "capacity_use_accounted",
+        bad,
+        months,
+        "license months whose capacity_use differs from the minutes consumed",
+    )
+    if found:
+        return found
+    charged = s[s["capacity_minutes"] > 0]
+    users = pd.DataFrame(
+        {
+            "sessions": charged.groupby(
+                [charged["server"].astype("object"), charged["user"].astype("object")]
+            )["capacity_minutes"].sum(),
+            "capacity_use": use.groupby(["server", "user"])["capacity_minutes"].sum(),
+        }
+    ).fillna(0.0)
+    users = users.rename_axis(["server", "user"]).reset_index()
+    return _violation(
+        "capacity_use_accounted",
+        users["sessions"] != users["capacity_use"],
+        users,
+        "users whose capacity_use on a server differs from their sessions' capacity minutes",
+    )
+
+
 def capacity_denials_after_exhaustion(r: Result) -> Violation | None:
     """A capacity_exhausted denial falls in a month that had run out by then (months with a
     license change are skipped: a smaller allowance can run out without a unit charged)."""
@@ -501,6 +564,42 @@ def _backend_bound(sc: Scenario) -> set[str]:
         for srv in sc.servers
         if sc.license(srv.license).activation in ("slk", "delayed_sync")
     }
+
+
+def event_kinds(r: Result) -> Violation | None:
+    """Every event is of a kind in the closed vocabulary (:class:`sim.recorder.EventKind`)."""
+    e = r.events
+    return _violation(
+        "event_kinds", ~e["kind"].isin(EVENT_KINDS), e, "events of a kind outside EventKind"
+    )
+
+
+def summary_peaks(r: Result) -> Violation | None:
+    """``peak_allocated_<type>`` is the highest sum over all pools at one instant (each
+    pool's level after every change at that instant), and ``peak_allocated_<type>[pool]``
+    each pool's own highest level."""
+    a, summary = r.allocations, r.summary
+    stated = dict(zip(summary["metric"].astype("object"), summary["value"], strict=True))
+    rows = []
+    for seat in ("professional", "analyzer"):
+        mine = a[a["type"] == seat]
+        mine = mine.assign(pool=mine["pool"].astype("object"))
+        last = mine.drop_duplicates(["time", "pool"], keep="last")
+        wide = last.pivot(index="time", columns="pool", values="allocated").sort_index()
+        wide = wide.ffill().fillna(0.0)
+        expected = {f"peak_allocated_{seat}": float(wide.sum(axis=1).max()) if len(wide) else 0.0}
+        expected |= {f"peak_allocated_{seat}[{p}]": float(wide[p].max()) for p in wide.columns}
+        rows += [
+            {"metric": m, "summary": stated.get(m, np.nan), "allocations": v}
+            for m, v in expected.items()
+        ]
+    table = pd.DataFrame(rows, columns=["metric", "summary", "allocations"])
+    return _violation(
+        "summary_peaks",
+        table["summary"] != table["allocations"],
+        table,
+        "peak allocation KPIs that differ from the allocations table",
+    )
 
 
 def units_need_the_backend(r: Result) -> Violation | None:
@@ -734,8 +833,11 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         whole_capacity_units,
         capacity_within_allowance,
         capacity_accounted,
+        capacity_use_accounted,
         capacity_denials_after_exhaustion,
         server_state_timeline,
+        event_kinds,
+        summary_peaks,
         units_need_the_backend,
         capacity_needs_the_backend,
         desktop_unlocked_with_access,

@@ -7,7 +7,10 @@ orders of magnitude cheaper than growing a DataFrame per event.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -30,6 +33,85 @@ SESSION_COLUMNS = (
 """Session rows hold codes: access 0–3 (none, professional, analyzer, capacity); reasons 0
 for none, else 1 + the index in :data:`sim.rules.reasons.DENIAL_REASONS`."""
 EVENT_COLUMNS = ("time", "kind", "license", "server", "user", "detail")
+
+
+class EventKind(StrEnum):
+    """The closed vocabulary of ``events.kind``: what happened to a license, a pool, a
+    server's license state or a CAL. Each member's docstring is the documentation."""
+
+    ALLOCATE = "allocate"
+    """A seat or user pass was allocated to a user (detail: type and how: manual, dynamic,
+    local, reinstated)."""
+    ALLOCATE_REFUSED = "allocate_refused"
+    """A scripted allocation found no free seat."""
+    DEALLOCATE = "deallocate"
+    """A seat or pass was taken from its user (detail: type and why)."""
+    QUARANTINE = "quarantine"
+    """A deallocated seat used within the quarantine period is held for its user (detail:
+    type and the time it returns to the pool)."""
+    QUARANTINE_END = "quarantine_end"
+    """A quarantined seat returned to the pool."""
+    RECONCILE = "reconcile"
+    """A server pushed an allocation made offline at its next successful contact."""
+    EXCESS = "excess"
+    """The pool holds more allocations than seats."""
+    LICENSE_CHANGE = "license_change"
+    """A scheduled license change took effect (detail: the changed keys)."""
+    OUTAGE_START = "outage_start"
+    """The backend or a server's link went down (detail: target and cause)."""
+    OUTAGE_END = "outage_end"
+    """The backend or a server's link came back."""
+    SYNC_FAILED = "sync_failed"
+    """A server's first failed contact with the license backend."""
+    GRACE_START = "grace_start"
+    """The server entered the grace period (detail: the time of its last contact)."""
+    GRACE_EXPIRED = "grace_expired"
+    """The grace period ran out."""
+    UNLICENSED = "unlicensed"
+    """The server became unlicensed: every session is denied."""
+    SYNC_OK = "sync_ok"
+    """The first successful contact after failures (or the end of a delayed-sync wait)."""
+    RELICENSED = "relicensed"
+    """An unlicensed server is licensed again (it synced, or its license became valid)."""
+    SLD_APPLIED = "sld_applied"
+    """An admin applied a Signed License Definition to an offline server that was
+    unlicensed (its first SLD or a late renewal): the server is licensed offline again."""
+    CAPACITY_EXHAUSTED = "capacity_exhausted"
+    """The month's capacity minutes can no longer cover a unit."""
+    CAPACITY_RESET = "capacity_reset"
+    """A new UTC month: the capacity allowance starts again."""
+    LOGIN_PASS = "login_pass"
+    """A login access pass was used."""
+    SESSION_CAL_TAKEN = "session_cal_taken"
+    """A QlikView Session CAL was taken."""
+    SESSION_CAL_FREED = "session_cal_freed"
+    """A QlikView Session CAL returned to the pool."""
+    DOCUMENT_CAL = "document_cal"
+    """A QlikView Document CAL was assigned to a user."""
+    USAGE_CAL = "usage_cal"
+    """A QlikView Usage CAL was used."""
+    DESKTOP_LOCKED = "desktop_locked"
+    """A Qlik Sense Desktop went without authenticating for the unlock period."""
+
+
+EVENT_KINDS = tuple(k.value for k in EventKind)
+
+
+@dataclass(frozen=True)
+class At:
+    """An event detail that names a moment: ``text`` with ``{at}`` where the time goes.
+
+    The model keeps times in seconds; the result writes them as timestamps in the
+    scenario's timezone when it builds the ``events`` table (:meth:`render`).
+    """
+
+    text: str
+    seconds: float
+
+    def render(self, stamp: Callable[[float], str]) -> str:
+        return self.text.format(at=stamp(self.seconds))
+
+
 ALLOCATION_COLUMNS = (
     "time",
     "license",
@@ -60,6 +142,13 @@ class Recorder:
     units: list[tuple] | None = None
     """Every capacity unit charged, kept only when asked for (it is the largest table)."""
     unit_chunks: list[tuple] = field(default_factory=list)
+    capacity_use: Counter[int] = field(default_factory=Counter)
+    """Capacity units charged per packed (server, user, month index) key on the exact path,
+    always kept: the split by the month each unit starts in, which a session's total
+    cannot give (the server gives the license)."""
+    capacity_use_chunks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """The fast path's (packed keys, units) of each batch, summed up by
+    :meth:`capacity_use_columns`."""
 
     def session_columns(self) -> list[np.ndarray]:
         """Every session row, from both paths, as one array per column."""
@@ -75,9 +164,66 @@ class Recorder:
         license: str | None = None,
         server: str | None = None,
         user: str | None = None,
-        detail: str | None = None,
+        detail: str | At | None = None,
     ) -> None:
-        self.events.append((time, kind, license, server, user, detail))
+        # EventKind(kind) refuses a kind outside the vocabulary; the row keeps the plain str.
+        self.events.append((time, EventKind(kind).value, license, server, user, detail))
+
+    def unit(
+        self, time: float, month: int, license: int, server: int, user: int, device: int
+    ) -> None:
+        """One capacity unit charged (the exact path)."""
+        self.capacity_use[(server << _SERVER_SHIFT) | (user << _MONTH_BITS) | month] += 1
+        if self.units is not None:
+            self.units.append((time, license, server, user, device))
+
+    def unit_chunk(
+        self,
+        time: np.ndarray,
+        month: np.ndarray,
+        license: np.ndarray,
+        server: np.ndarray,
+        user: np.ndarray,
+        device: np.ndarray,
+    ) -> None:
+        """Capacity units charged together (the fast path), one array element per unit."""
+        if not time.size:
+            return
+        packed = (
+            (server.astype(np.int64) << _SERVER_SHIFT)
+            | (user.astype(np.int64) << _MONTH_BITS)
+            | month.astype(np.int64)
+        )
+        # One sort of plain integers per batch: far cheaper than a dict update per key.
+        self.capacity_use_chunks.append(np.unique(packed, return_counts=True))
+        if self.units is not None:
+            self.unit_chunks.append((time, license, server, user, device))
+
+    def capacity_use_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(server, user, month index, units) of every key that was charged, by key."""
+        keys = [k for k, _ in self.capacity_use_chunks]
+        counts = [n for _, n in self.capacity_use_chunks]
+        if self.capacity_use:
+            keys.append(np.fromiter(self.capacity_use.keys(), dtype=np.int64))
+            counts.append(np.fromiter(self.capacity_use.values(), dtype=np.int64))
+        if not keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        units = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+        return (
+            key >> _SERVER_SHIFT,
+            (key >> _MONTH_BITS) & ((1 << _USER_BITS) - 1),
+            key & ((1 << _MONTH_BITS) - 1),
+            units,
+        )
+
+
+# A capacity_use key packs (server, user, month) into one int64: months below 2¹⁰ (a run is
+# at most 20 years), users below 2²¹ (at most 1,000,000), and 32 bits left for the server.
+_MONTH_BITS = 10
+_USER_BITS = 21
+_SERVER_SHIFT = _MONTH_BITS + _USER_BITS
 
 
 def _columns(rows: list[tuple], chunks: list[tuple], width: int) -> list[np.ndarray]:

@@ -15,13 +15,25 @@ table              one row per        columns
                                       available, excess
 ``capacity``       license × month    license, month, purchased, consumed, overage,
                                       denied_units, exhausted_at
+``capacity_use``   license × server   license, server, user, month, units, capacity_minutes
+                   × user × month
 ``server_states``  interval           server, state, start, end, reason
 ``launches``       desktop launch     desktop, product, user, machine, outcome, denied_reason
 ``summary``        KPI                metric, value, unit
 =================  =================  =====================================================
 
 ``access`` is the access granted (professional, analyzer, capacity) or empty when denied;
-``denied_reason`` and ``interrupted`` take values from :class:`sim.rules.DenialReason`.
+``denied_reason`` and ``interrupted`` take values from :class:`sim.rules.DenialReason`;
+``events.kind`` from :class:`sim.recorder.EventKind`, and a time in an event's ``detail`` is
+written as a timestamp in the scenario's timezone. ``capacity_use`` splits the capacity
+units by the UTC month each unit started in (a session across the 1st charges both months),
+so per license and month it adds up to ``capacity.consumed``. ``server_states.reason`` is
+empty (null) unless the state has one.
+
+The ``summary`` is of the whole deployment; a figure of one pool (or license, or server)
+is named ``metric[pool]`` beside it. ``peak_allocated_analyzer`` is the highest number of
+Analyzer seats allocated over all pools at one instant, which is less than the sum of the
+pools' own peaks ``peak_allocated_analyzer[corp]``, … when they peak at different times.
 
 A run folder is complete if and only if it holds ``metadata.json``. Every file is written
 under a temporary ``.NAME.partial`` name and renamed when whole (:mod:`sim.atomic`), so a
@@ -54,6 +66,7 @@ from sim.recorder import (
     LAUNCH_COLUMNS,
     SESSION_COLUMNS,
     STATE_COLUMNS,
+    At,
     Recorder,
 )
 from sim.rules.reasons import DENIAL_REASONS
@@ -65,6 +78,7 @@ TABLES = (
     "events",
     "allocations",
     "capacity",
+    "capacity_use",
     "server_states",
     "launches",
     "summary",
@@ -91,6 +105,7 @@ class Result:
     events: pd.DataFrame
     allocations: pd.DataFrame
     capacity: pd.DataFrame
+    capacity_use: pd.DataFrame
     server_states: pd.DataFrame
     launches: pd.DataFrame
     summary: pd.DataFrame
@@ -144,6 +159,7 @@ def build_result(
     sessions = stamp(_sessions(world, rec), ("start", "end", "planned_end"))
 
     events = pd.DataFrame.from_records(rec.events, columns=list(EVENT_COLUMNS))
+    events["detail"] = _details(events["detail"], start, tz)
     # Stable on time alone: events at one instant keep their causal order (sync_failed
     # before grace_start).
     events = stamp(events.sort_values("time", kind="stable").reset_index(drop=True), ("time",))
@@ -154,8 +170,11 @@ def build_result(
     )
 
     states = pd.DataFrame.from_records(rec.server_states, columns=list(STATE_COLUMNS))
-    states["reason"] = (
-        states["reason"].map(lambda r: None if r is None else str(r)).astype("object")
+    # A state without a reason is null in every file, never the text "nan" or "None".
+    states["reason"] = pd.Series(
+        [None if r is None or r != r else str(r) for r in states["reason"]],
+        index=states.index,
+        dtype="str",
     )
     states = stamp(
         states.sort_values(["server", "start"], kind="stable").reset_index(drop=True),
@@ -191,6 +210,7 @@ def build_result(
         ],
     )
     capacity = stamp(capacity, ("exhausted_at",))
+    capacity_use = stamp(_capacity_use(world, rec), ())
 
     launches = pd.DataFrame.from_records(rec.launches, columns=list(LAUNCH_COLUMNS))
     launches = launches.sort_values(["time", "desktop", "user", "machine"], kind="stable")
@@ -220,11 +240,54 @@ def build_result(
         events=events,
         allocations=allocations,
         capacity=capacity,
+        capacity_use=capacity_use,
         server_states=states,
         launches=launches,
         summary=summary,
         metadata={"variant": variant, "replication": replication, "seed": world.streams.seed},
         units=units,
+    )
+
+
+def _details(details: pd.Series, start: datetime, tz: Any) -> pd.Series:
+    """Event details as text, a moment named in one (:class:`sim.recorder.At`) written as
+    an ISO timestamp in the scenario's timezone."""
+    origin = pd.Timestamp(start).tz_convert("UTC")
+
+    def stamp(seconds: float) -> str:
+        moment = (origin + pd.Timedelta(seconds=seconds)).tz_convert(tz).round("s")
+        return moment.isoformat()
+
+    return pd.Series(
+        [d.render(stamp) if isinstance(d, At) else d for d in details],
+        index=details.index,
+        dtype="str",
+    )
+
+
+CAPACITY_USE_COLUMNS = ["license", "server", "user", "month", "units", "capacity_minutes"]
+
+
+def _capacity_use(world: World, rec: Recorder) -> pd.DataFrame:
+    """Capacity units per license, server, user and UTC month the units started in, in
+    the order month, license, server, user."""
+    unit = world.scenario.rules.capacity_unit / 60.0
+    si, ui, mi, units = rec.capacity_use_columns()
+    license_of = np.array([s.license for s in world.servers], dtype=np.int64)
+    li = license_of[si] if si.size else si
+    order = np.lexsort((ui, si, li, mi))
+    si, ui, mi, li, units = si[order], ui[order], mi[order], li[order], units[order]
+    labels = np.array([m[0] for m in world.months], dtype=object)
+    return pd.DataFrame(
+        {
+            "license": _categorical(li, [x.id for x in world.licenses]),
+            "server": _categorical(si, [x.id for x in world.servers]),
+            "user": _categorical(ui, world.user_names),
+            "month": pd.Series(labels[mi] if mi.size else [], dtype="str"),
+            "units": units,
+            "capacity_minutes": units * unit,
+        },
+        columns=CAPACITY_USE_COLUMNS,
     )
 
 
@@ -338,29 +401,17 @@ def _summary(
     for access in ACCESS_CODES[1:]:
         rows.append((f"sessions_{access}", float((sessions["access"] == access).sum()), "sessions"))
     for seat in ("professional", "analyzer"):
-        a = allocations.loc[allocations["type"] == seat, "allocated"]
-        rows.append((f"peak_allocated_{seat}", float(a.max()) if len(a) else 0.0, "seats"))
-    rows.append(
-        (
-            "capacity_minutes_consumed",
-            float(capacity["consumed"].sum()) if len(capacity) else 0.0,
-            "min",
-        )
-    )
-    rows.append(
-        (
-            "capacity_overage_minutes",
-            float(capacity["overage"].sum()) if len(capacity) else 0.0,
-            "min",
-        )
-    )
-    rows.append(
-        (
-            "capacity_denied_units",
-            float(capacity["denied_units"].sum()) if len(capacity) else 0.0,
-            "units",
-        )
-    )
+        total, per_pool = peak_allocated(allocations, seat)
+        rows.append((f"peak_allocated_{seat}", total, "seats"))
+        rows += [(f"peak_allocated_{seat}[{p}]", v, "seats") for p, v in per_pool.items()]
+    for metric, column, unit in (
+        ("capacity_minutes_consumed", "consumed", "min"),
+        ("capacity_overage_minutes", "overage", "min"),
+        ("capacity_denied_units", "denied_units", "units"),
+    ):
+        per_license = capacity.groupby(capacity["license"].astype(str), sort=True)[column].sum()
+        rows.append((metric, float(per_license.sum()), unit))
+        rows += [(f"{metric}[{lic}]", float(v), unit) for lic, v in per_license.items()]
     rows.append(("desktop_launches", float(len(launches)), "launches"))
     for reason in ("desktop_locked", "personal_edition"):
         hit = float((launches["denied_reason"] == reason).sum()) if len(launches) else 0.0
@@ -370,13 +421,33 @@ def _summary(
         if len(states)
         else pd.Series(dtype=float)
     )
-    for srv in world.servers:
-        for state in ("grace", "unlicensed"):
-            mask = (states["server"] == srv.id) & (states["state"] == state)
-            rows.append(
-                (f"{state}_hours_{srv.id}", float(dur[mask].sum()) if len(states) else 0.0, "h")
-            )
+    for state in ("grace", "unlicensed"):
+        # Server-hours: two servers in grace for an hour are two hours of the deployment.
+        per_server = [
+            (srv.id, float(dur[(states["server"] == srv.id) & (states["state"] == state)].sum()))
+            for srv in world.servers
+        ]
+        rows.append((f"{state}_hours", sum(h for _, h in per_server), "h"))
+        rows += [(f"{state}_hours[{srv}]", h, "h") for srv, h in per_server]
     return rows
+
+
+def peak_allocated(allocations: pd.DataFrame, seat: str) -> tuple[float, dict[str, float]]:
+    """The peak of ``seat`` allocations over the whole deployment and per pool.
+
+    The deployment's peak is the highest sum over all pools at one instant (not the sum
+    of the pools' peaks, which may come at different times). A pool's level at an instant
+    is the one after every change at that instant, as in :func:`sim.reports.seat_levels`.
+    """
+    a = allocations.loc[allocations["type"] == seat, ["time", "pool", "allocated"]]
+    if a.empty:
+        return 0.0, {}
+    a = a.assign(pool=a["pool"].astype(str)).drop_duplicates(["time", "pool"], keep="last")
+    levels = a.pivot(index="time", columns="pool", values="allocated").sort_index()
+    # A pool keeps its level until its next change, and holds nothing before its first row.
+    levels = levels.ffill().fillna(0.0)
+    per_pool = {str(p): float(levels[p].max()) for p in sorted(levels.columns)}
+    return float(levels.sum(axis=1).max()), per_pool
 
 
 def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Path]:

@@ -59,4 +59,18 @@ def tiny_result(rows: list[tuple[str, str, str, float, str | None, str | None, f
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert("Europe/Stockholm")
     for column in ("user", "group", "directory", "server", "product", "access", "denied_reason"):
         frame[column] = frame[column].astype("category")
-    return dataclasses.replace(base, sessions=frame)
+    # Every hand-built session's units fall in the UTC month it starts in (none crosses the 1st).
+    charged = frame[frame["capacity_minutes"] > 0]
+    use = pd.DataFrame(
+        {
+            "license": "corp",
+            "server": charged["server"].astype(str),
+            "user": charged["user"].astype(str),
+            "month": charged["start"].dt.tz_convert("UTC").dt.strftime("%Y-%m"),
+            "capacity_minutes": charged["capacity_minutes"].astype(float),
+        },
+        columns=["license", "server", "user", "month", "capacity_minutes"],
+    )
+    use = use.groupby(["license", "server", "user", "month"], as_index=False).sum()
+    use.insert(4, "units", (use["capacity_minutes"] // 6).astype("int64"))
+    return dataclasses.replace(base, sessions=frame, capacity_use=use)

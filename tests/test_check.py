@@ -144,6 +144,39 @@ def state_gap(st: pd.DataFrame) -> pd.DataFrame:
     return st.drop(index=_first(st, st["state"] == "grace"))
 
 
+def units_in_the_wrong_month(u: pd.DataFrame) -> pd.DataFrame:
+    """One user's January minutes booked to February, as a report by session start would."""
+    u.loc[_first(u, u["month"] == "2026-01"), "month"] = "2026-02"
+    return u
+
+
+def minutes_not_units(u: pd.DataFrame) -> pd.DataFrame:
+    u.loc[_first(u, u["units"] > 0), "capacity_minutes"] += 1
+    return u
+
+
+def unit_lost(u: pd.DataFrame) -> pd.DataFrame:
+    """A unit gone from one user's row and, to hide it, added to another user's month."""
+    i = _first(u, u["units"] > 1)
+    j = _first(u, (u["month"] == u.loc[i, "month"]) & (u["user"] != u.loc[i, "user"]))
+    u.loc[i, ["units", "capacity_minutes"]] -= [1, 6.0]
+    u.loc[j, ["units", "capacity_minutes"]] += [1, 6.0]
+    return u
+
+
+def unknown_kind(e: pd.DataFrame) -> pd.DataFrame:
+    e["kind"] = e["kind"].astype("object")
+    e.loc[_first(e, e["kind"] == "sync_ok"), "kind"] = "sync_okay"
+    return e
+
+
+def largest_pool_as_peak(summary: pd.DataFrame) -> pd.DataFrame:
+    """The deployment's peak reported as the largest pool's (the old definition)."""
+    i = _first(summary, summary["metric"] == "peak_allocated_analyzer")
+    summary.loc[i, "value"] -= 1
+    return summary
+
+
 CORRUPTIONS = [
     ("firewall-outage", "allocations", bump_allocated, "pool_counts"),
     ("firewall-outage", "allocations", unexplained_excess, "excess_explained"),
@@ -156,6 +189,11 @@ CORRUPTIONS = [
     ("capacity-runs-out", "capacity", over_purchase, "capacity_within_allowance"),
     ("capacity-runs-out", "capacity", never_exhausted, "capacity_denials_after_exhaustion"),
     ("firewall-outage", "server_states", state_gap, "server_state_timeline"),
+    ("capacity-runs-out", "capacity_use", units_in_the_wrong_month, "capacity_use_accounted"),
+    ("capacity-runs-out", "capacity_use", minutes_not_units, "capacity_use_accounted"),
+    ("capacity-runs-out", "capacity_use", unit_lost, "capacity_use_accounted"),
+    ("firewall-outage", "events", unknown_kind, "event_kinds"),
+    ("enterprise", "summary", largest_pool_as_peak, "summary_peaks"),
 ]
 
 

@@ -40,7 +40,8 @@ def problems(folder: Path) -> dict[str, str]:
 def test_a_finished_run_matches_its_digests(run: Path) -> None:
     files = json.loads((run / "metadata.json").read_text())["files"]
     assert set(files) == {f"{t}.{e}" for t in (
-        "sessions", "events", "allocations", "capacity", "server_states", "launches", "summary"
+        "sessions", "events", "allocations", "capacity", "capacity_use", "server_states",
+        "launches", "summary"
     ) for e in ("csv", "parquet")} | {"scenario.json"}  # fmt: skip
     assert problems(run) == {}
 

@@ -60,7 +60,7 @@ def test_link_outage_grace_timeline() -> None:
         "sync_ok",
         "relicensed",
     ]
-    assert r.kpi("unlicensed_hours_prod") == pytest.approx(24 + 10 / 60)
+    assert r.kpi("unlicensed_hours[prod]") == pytest.approx(24 + 10 / 60)
 
 
 def test_capacity_exhaustion_and_reset_at_midnight_utc() -> None:

@@ -23,8 +23,8 @@ def test_every_example_runs(results) -> None:  # type: ignore[no-untyped-def]
 
 def test_firewall_outage_locks_everyone_out_after_grace(results) -> None:  # type: ignore[no-untyped-def]
     r = results["firewall-outage"]
-    assert r.kpi("unlicensed_hours_prod") == pytest.approx(24 + 10 / 60, abs=0.2)
-    assert r.kpi("unlicensed_hours_test") == 0
+    assert r.kpi("unlicensed_hours[prod]") == pytest.approx(24 + 10 / 60, abs=0.2)
+    assert r.kpi("unlicensed_hours[test]") == 0
     assert r.kpi("denied_grace_expired") > 0
     assert r.kpi("denied_backend_unreachable") > 0
     granted = r.sessions[r.sessions["access"].isin(["professional", "analyzer"])]

@@ -72,7 +72,7 @@ def test_sld_renewal_three_days_late_leaves_a_three_day_gap() -> None:
     ops = sessions(r, "ops")
     assert lst(ops["access"]) == ["analyzer", None, "analyzer"]
     assert ops.loc[1, "denied_reason"] == "sld_expired"
-    assert r.kpi("unlicensed_hours_plant") == pytest.approx(72.0)
+    assert r.kpi("unlicensed_hours[plant]") == pytest.approx(72.0)
 
 
 def test_capacity_on_an_sld_is_refused_by_default_and_granted_with_the_option() -> None:

@@ -6,6 +6,7 @@ seed and replication with one parameter changed, so every user behaves identical
 engine draws behaviour from streams keyed by name) and only the licensing outcome may move.
 """
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -216,11 +217,26 @@ def shifted(weeks: int) -> dict[str, Any]:
     }
 
 
+ISO_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+
+
 def _unshift(table: pd.DataFrame, by: pd.Timedelta) -> pd.DataFrame:
+    """``table`` moved back by ``by``: its timestamp columns and the timestamps written in
+    event details (``last contact at 2026-02-11T09:50:00+00:00``)."""
     out = table.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             out[col] = out[col] - by
+    if "detail" in out.columns:
+
+        def back(m: re.Match[str]) -> str:
+            return (pd.Timestamp(m.group(0)) - by).isoformat()
+
+        out["detail"] = (
+            out["detail"]
+            .map(lambda d: ISO_STAMP.sub(back, d) if isinstance(d, str) else d)
+            .astype(table["detail"].dtype)
+        )
     return out
 
 

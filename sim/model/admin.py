@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sim.recorder import At
 from sim.rules.pool import SeatType
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ class Administration:
         self._event(t, "deallocate", pi, user, f"{seat.value} ({why})")
         if until is not None:
             e.in_quarantine[pi, user] = True
-            self._event(t, "quarantine", pi, user, f"{seat.value} until {until:.0f} s")
+            self._event(t, "quarantine", pi, user, At(f"{seat.value} until {{at}}", until))
             e.push_admin(until, AdminItem("quarantine_end", p.license, (pi,), user))
         e.allocation_row(t, p, seat)
 
@@ -218,7 +219,7 @@ class Administration:
                 if t - last >= policy.idle:
                     self.deallocate(t, pi, user, f"reclaim: idle {(t - last) / 86400:.0f} d")
 
-    def _event(self, t: float, kind: str, pi: int, user: int, detail: str) -> None:
+    def _event(self, t: float, kind: str, pi: int, user: int, detail: str | At) -> None:
         w = self.e.world
         lic = w.licenses[w.pools[pi].license].id
         self.e.rec.event(t, kind, lic, None, w.user_names[user], detail)

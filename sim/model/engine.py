@@ -38,7 +38,7 @@ from sim.model.routing import Routing
 from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, UNIT, Session
 from sim.model.tokens import LOGIN_PASS, TokenAccess
 from sim.model.world import ServerRuntime, World, build_world
-from sim.recorder import Recorder
+from sim.recorder import At, Recorder
 from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
 from sim.rules.connectivity import LicenseState
@@ -155,7 +155,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 detail = (
                     None
                     if span.last_contact is None
-                    else f"last contact at {span.last_contact:.0f} s"
+                    else At("last contact at {at}", span.last_contact)
                 )
                 self.rec.event(env.now, kind, lic, srv.id, None, detail)
             previous = span.state
@@ -387,8 +387,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         s.minutes += self.unit_minutes
         self.running[li, s.user * self.devices + s.device] = t + self.unit
         server = self.world.servers[s.server].id
-        if self.rec.units is not None:
-            self.rec.units.append((t, li, s.server, s.user, s.device))
+        self.rec.unit(t, lic.meter.month_index(t), li, s.server, s.user, s.device)
         if was_exhausted is None and month.exhausted_at is not None:
             self.rec.event(
                 t,
@@ -475,6 +474,9 @@ def _transition_events(
         if reason == DenialReason.GRACE_EXPIRED:
             return ["grace_expired", "unlicensed"]
         return ["unlicensed"]
+    if state is LicenseState.OFFLINE_SLD:
+        # No contact on an offline site: the admin applied an SLD (its first, or a late renewal).
+        return ["sld_applied"]
     return ["sync_ok", "relicensed"] if previous is LicenseState.UNLICENSED else ["sync_ok"]
 
 

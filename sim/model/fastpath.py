@@ -383,7 +383,4 @@ class FastPath:
         has = charged > 0
         last = units[ptr[:-1][has] + charged[has] - 1]
         self.e.running[lic[has], key[has]] = last + self.e.unit
-        if self.e.rec.units is not None and t.size:
-            self.e.rec.unit_chunks.append(
-                (t, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
-            )
+        self.e.rec.unit_chunk(t, month, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])

@@ -10,7 +10,10 @@ run out before the reset.
 **Analyzer break-even**: with ``prices`` in the scenario, a user whose capacity minutes in a
 month exceed *analyzer seat price / price per capacity minute* (or the scenario's
 ``breakeven_minutes``) would have been cheaper on an Analyzer seat; such users are
-candidates for one. Months are UTC calendar months, as the meter's.
+candidates for one. Months are UTC calendar months, as the meter's, and minutes count in
+the month their unit started in: a session that runs across the 1st charges both months
+(the ``capacity_use`` table), so every figure per month here adds up to the ``capacity``
+table.
 """
 
 from __future__ import annotations
@@ -46,22 +49,80 @@ def capacity_months(result: Result) -> pd.DataFrame:
 
 def _charges(result: Result) -> pd.DataFrame:
     """Capacity minutes as (time, license, minutes): each unit at its start when the run
-    recorded units, else each session's minutes at the session's start."""
+    recorded units (``record_units``), else placed from the sessions.
+
+    Without units, each user's minutes of a month on a server (``capacity_use``) are put at
+    the starts of their capacity sessions in that month, a session's whole minutes at its
+    start until the month's minutes are placed; what is left (units of a session that began
+    in an earlier month) goes at the month's start. Each month then adds up to the
+    ``capacity`` table; only the moments within the month are approximate.
+    """
     unit = result.scenario.rules.capacity_unit / 60.0
     if result.units is not None:
         u = result.units
         return pd.DataFrame(
             {"time": u["time"], "license": u["license"].astype(str), "minutes": unit}
         )
-    s = result.sessions[result.sessions["capacity_minutes"] > 0]
-    licence = {x.id: x.license for x in result.scenario.servers}
-    return pd.DataFrame(
-        {
-            "time": s["start"],
-            "license": s["server"].astype(str).map(licence),
-            "minutes": s["capacity_minutes"].astype(float),
-        }
+    cols = ["time", "license", "minutes"]
+    use = result.capacity_use
+    if use.empty:
+        return pd.DataFrame(columns=cols)
+    start, _ = window(result)
+    use = use.assign(
+        license=use["license"].astype(str),
+        server=use["server"].astype(str),
+        user=use["user"].astype(str),
     )
+    s = result.sessions[result.sessions["capacity_minutes"] > 0]
+    s = s.assign(
+        server=s["server"].astype(str),
+        user=s["user"].astype(str),
+        month=_utc_month(s["start"]),
+        minutes=s["capacity_minutes"].astype(float),
+    ).sort_values("start", kind="stable")
+    keys = ["server", "user", "month"]
+    budget = use.set_index(keys)["capacity_minutes"]
+    s = s.join(budget.rename("budget"), on=keys)
+    # Cumulative minutes of the user's sessions in the month, clipped to what the month got.
+    placed = s.groupby(keys, sort=False)["minutes"].cumsum().clip(upper=s["budget"].fillna(0.0))
+    s = s.assign(
+        placed=placed - placed.groupby([s[k] for k in keys], sort=False).shift(1, fill_value=0.0)
+    )
+    at_starts = s.groupby(keys)["placed"].sum()
+    rest = use.set_index(keys).assign(
+        rest=lambda d: d["capacity_minutes"] - at_starts.reindex(d.index).fillna(0.0)
+    )
+    rest = rest[rest["rest"] > 0].reset_index()
+    month_start = pd.to_datetime(rest["month"] + "-01").dt.tz_localize("UTC")
+    rest_time = month_start.where(month_start > start.tz_convert("UTC"), start.tz_convert("UTC"))
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "time": s["start"],
+                    "license": s["server"].map(_licence(result)),
+                    "minutes": s["placed"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "time": rest_time.dt.tz_convert(start.tz),
+                    "license": rest["license"],
+                    "minutes": rest["rest"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )[cols]
+
+
+def _licence(result: Result) -> dict[str, str]:
+    return {x.id: x.license for x in result.scenario.servers}
+
+
+def _utc_month(times: pd.Series) -> pd.Series:
+    """The UTC calendar month (``YYYY-MM``) of each time, as the capacity meter counts."""
+    return times.dt.tz_convert("UTC").dt.strftime("%Y-%m")
 
 
 def burn_down(result: Result) -> pd.DataFrame:
@@ -114,21 +175,34 @@ def burn_down(result: Result) -> pd.DataFrame:
 
 
 def user_capacity_minutes(result: Result, by: str | None = None) -> pd.DataFrame:
-    """Capacity minutes per user and UTC month (``group`` and ``directory`` kept), with the
-    sessions that used capacity; ``by`` adds a breakdown (per server, product, …)."""
+    """Capacity minutes per user and UTC month (``group`` and ``directory`` kept), each
+    unit in the month it started in (``capacity_use``), with ``sessions``: the capacity
+    sessions that started in the month; ``by`` adds a breakdown (per server, product, …)."""
+    keys = list(dict.fromkeys(["user", "group", "directory", *by_column(by)]))
     s = result.sessions[result.sessions["capacity_minutes"] > 0]
-    keys = ["user", "group", "directory", *by_column(by)]
-    keys = list(dict.fromkeys(keys))
-    month = s["start"].dt.tz_convert("UTC").dt.strftime("%Y-%m")
-    out = (
-        s.assign(month=month)
+    s = s.assign(**{k: s[k].astype(object) for k in ["user", "server", "product", *keys]})
+    # Who a user is (group, directory) and what a server is (product) come from the
+    # sessions: every user and server in capacity_use has a capacity session.
+    people = s.drop_duplicates("user").set_index("user")[["group", "directory"]]
+    product = s.drop_duplicates("server").set_index("server")["product"]
+    use = result.capacity_use
+    use = use.assign(user=use["user"].astype(object), server=use["server"].astype(object))
+    use = use.join(people, on="user").assign(product=use["server"].map(product))
+    minutes = use.groupby([*keys, "month"], observed=True, dropna=False)["capacity_minutes"].sum()
+    started = (
+        s.assign(month=_utc_month(s["start"]))
         .groupby([*keys, "month"], observed=True, dropna=False)
-        .agg(capacity_minutes=("capacity_minutes", "sum"), sessions=("capacity_minutes", "size"))
-        .reset_index()
+        .size()
     )
+    out = pd.DataFrame({"capacity_minutes": minutes, "sessions": started})
+    out = out.fillna({"capacity_minutes": 0.0, "sessions": 0}).reset_index()
+    out["sessions"] = out["sessions"].astype(int)
+    out = out[(out["capacity_minutes"] > 0) | (out["sessions"] > 0)]
     for k in keys:
         out[k] = out[k].astype(object)
-    return out.sort_values(["month", "capacity_minutes"], ascending=[True, False], kind="stable")
+    return out.sort_values(
+        ["month", "capacity_minutes"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
 
 
 def breakeven_minutes(result: Result) -> float | None:

@@ -86,8 +86,12 @@ class CapacityMeter:
             if m.start > t:
                 m.exhausted_at = m.start if limit < self.unit else None
 
+    def month_index(self, t: float) -> int:
+        """The month ``t`` falls in, counted from the run's first month."""
+        return max(bisect_right(self.month_starts, t) - 1, 0)
+
     def month(self, t: float) -> MonthRecord:
-        return self.months[max(bisect_right(self.month_starts, t) - 1, 0)]
+        return self.months[self.month_index(t)]
 
     def exhausted(self, t: float) -> bool:
         m = self.month(t)
