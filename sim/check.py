@@ -429,7 +429,8 @@ def capacity_accounted(r: Result) -> Violation | None:
 def capacity_use_accounted(r: Result) -> Violation | None:
     """``capacity_use`` (units by the UTC month each started in) adds up: per license and
     month to the month's consumption during the run (less ``capacity_used_at_start``), per
-    user and server to the sessions' capacity minutes, each row to whole units, and to the recorded units when there are any."""
+    user and server to the sessions' capacity minutes, each row to whole units, and to the
+    recorded units when there are any."""
     use, c, s = r.capacity_use, r.capacity, r.sessions
     unit = r.scenario.rules.capacity_unit / 60.0
     use = use.assign(
