@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.outfolder import digest
 from sim.recorder import EVENT_KINDS
-from sim.result import TABLES, Result, run_files
+from sim.result import TABLES, Result, run_files, summary_table
 from sim.rules.connectivity import LicenseState
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
@@ -575,6 +575,34 @@ def event_kinds(r: Result) -> Violation | None:
     )
 
 
+def summary_from_tables(r: Result) -> Violation | None:
+    """The ``summary`` table is what the run's other tables and scenario give: derived again
+    (:func:`sim.result.summary_table`), every metric has the value and unit recorded. An
+    edited total, a deleted denial or a changed seat count shows here."""
+    again = summary_table(
+        r.scenario, r.sessions, r.allocations, r.server_states, r.capacity, r.launches
+    )
+    stated = r.summary.assign(metric=r.summary["metric"].astype("object"))
+    both = again.merge(
+        stated[["metric", "value", "unit"]],
+        on="metric",
+        how="outer",
+        suffixes=("_tables", "_summary"),
+        indicator=True,
+    )
+    bad = (
+        (both["_merge"] != "both")
+        | ~np.isclose(both["value_tables"], both["value_summary"], rtol=1e-9, atol=1e-9)
+        | (both["unit_tables"].astype("object") != both["unit_summary"].astype("object"))
+    )
+    return _violation(
+        "summary_from_tables",
+        bad,
+        both.drop(columns="_merge"),
+        "summary metrics that differ from what the tables give",
+    )
+
+
 def summary_peaks(r: Result) -> Violation | None:
     """``peak_allocated_<type>`` is the highest sum over all pools at one instant (each
     pool's level after every change at that instant), and ``peak_allocated_<type>[pool]``
@@ -838,6 +866,7 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         capacity_denials_after_exhaustion,
         server_state_timeline,
         event_kinds,
+        summary_from_tables,
         summary_peaks,
         units_need_the_backend,
         capacity_needs_the_backend,

@@ -216,11 +216,9 @@ def build_result(
     launches = launches.sort_values(["time", "desktop", "user", "machine"], kind="stable")
     launches = stamp(launches.reset_index(drop=True), ("time",))
 
-    summary = pd.DataFrame(
-        _summary(world, sessions, allocations, states, capacity, launches),
-        columns=["metric", "value", "unit"],
+    summary = stamp(
+        summary_table(sc, sessions, allocations, states, capacity, launches), ()
     )
-    summary = stamp(summary, ())
     units = None
     if rec.units is not None:
         t, li, si, uid, dev = rec.unit_columns()
@@ -370,8 +368,24 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
     )
 
 
+def summary_table(
+    scenario: Scenario,
+    sessions: pd.DataFrame,
+    allocations: pd.DataFrame,
+    states: pd.DataFrame,
+    capacity: pd.DataFrame,
+    launches: pd.DataFrame,
+) -> pd.DataFrame:
+    """The ``summary`` table (metric, value, unit), derived from the other tables and the
+    scenario alone, so that ``licsim check`` can derive it again from a run's files."""
+    return pd.DataFrame(
+        _summary(scenario, sessions, allocations, states, capacity, launches),
+        columns=["metric", "value", "unit"],
+    )
+
+
 def _summary(
-    world: World,
+    scenario: Scenario,
     sessions: pd.DataFrame,
     allocations: pd.DataFrame,
     states: pd.DataFrame,
@@ -387,7 +401,7 @@ def _summary(
         else pd.Series(dtype=float)
     )
     rows: list[tuple[str, float, str]] = [
-        ("users", float(len(world.user_names)), "users"),
+        ("users", float(sum(g.count for g in scenario.users)), "users"),
         ("sessions_attempted", float(n), "sessions"),
         ("sessions_granted", float(granted.sum()), "sessions"),
         ("sessions_denied", float(denied.sum()), "sessions"),
@@ -425,7 +439,7 @@ def _summary(
         # Server-hours: two servers in grace for an hour are two hours of the deployment.
         per_server = [
             (srv.id, float(dur[(states["server"] == srv.id) & (states["state"] == state)].sum()))
-            for srv in world.servers
+            for srv in scenario.servers
         ]
         rows.append((f"{state}_hours", sum(h for _, h in per_server), "h"))
         rows += [(f"{state}_hours[{srv}]", h, "h") for srv, h in per_server]

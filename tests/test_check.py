@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from sim import load_scenario, simulate
-from sim.check import CHECKS, check_result, check_run
+from sim.check import CHECKS, check_result, check_run, load_run
 from sim.cli import main
 from sim.outfolder import digest
-from sim.result import TABLES, run_files, write_result
+from sim.result import TABLES, run_files, summary_table, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
@@ -30,10 +30,22 @@ def written(name: str, folder: Path) -> Path:
 
 
 def edit(folder: Path, table: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
-    """Doctor a table and forge metadata.json's digests to match, so that only the
-    invariants, not the integrity check (tests/test_check_integrity.py), can tell."""
+    """Doctor a table, derive the summary again from the doctored tables and forge
+    metadata.json's digests to match, so that only the invariant under test can tell (not
+    ``summary_from_tables`` nor the integrity check, tests/test_check_integrity.py)."""
     df = pd.read_parquet(folder / f"{table}.parquet")
     change(df).to_parquet(folder / f"{table}.parquet", index=False)
+    if table != "summary":
+        run = load_run(folder)
+        t = run.tables()
+        again = summary_table(
+            run.scenario, t["sessions"], t["allocations"], t["server_states"], t["capacity"],
+            t["launches"],
+        )  # fmt: skip
+        old = t["summary"]
+        for column in ("scenario", "variant", "replication"):
+            again.insert(len(again.columns) - 3, column, old[column].iloc[0])
+        again[list(old.columns)].to_parquet(folder / "summary.parquet", index=False)
     reseal(folder)
 
 
@@ -386,3 +398,23 @@ def test_desktop_renewed_while_the_seat_is_revoked_is_named(tmp_path: Path) -> N
 
     edit(folder, "launches", renew_without_seat)
     assert names(folder) == {"desktop_unlocked_with_access"}
+
+
+def test_an_edited_summary_is_named_even_with_forged_digests(tmp_path: Path) -> None:
+    folder = written("enterprise", tmp_path)
+
+    def fewer_denials(s: pd.DataFrame) -> pd.DataFrame:
+        s.loc[s["metric"] == "sessions_denied", "value"] -= 1
+        return s
+
+    edit(folder, "summary", fewer_denials)
+    assert names(folder) == {"summary_from_tables"}
+
+
+def test_a_deleted_denied_session_is_named_even_with_forged_digests(tmp_path: Path) -> None:
+    folder = written("firewall-outage", tmp_path)
+    sessions = pd.read_parquet(folder / "sessions.parquet")
+    first = sessions.index[sessions["denied_reason"].notna()][0]
+    sessions.drop(index=first).to_parquet(folder / "sessions.parquet", index=False)
+    reseal(folder)  # the summary is left as the run wrote it
+    assert "summary_from_tables" in names(folder)
