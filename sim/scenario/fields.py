@@ -33,7 +33,7 @@ from pydantic import (
     ValidationInfo,
 )
 
-from .durations import parse_duration
+from .durations import format_duration, parse_duration
 from .errors import MISSING, Loc
 
 __all__ = ["Duration", "Timestamp"]
@@ -57,6 +57,23 @@ Duration = Annotated[float, BeforeValidator(parse_duration, json_schema_input_ty
 PositiveDuration = Annotated[
     float, BeforeValidator(_positive_duration, json_schema_input_type=str | float)
 ]
+
+def duration_between(low: float, high: float, note: str = "") -> AfterValidator:
+    """Bounds of a rule's duration, from ``low`` to ``high`` seconds, inclusive.
+
+    A rule parameter outside what any Qlik release uses is not a what-if but a typing
+    slip (a 1-second login pass), and it can ask for unbounded work."""
+
+    def check(seconds: float) -> float:
+        if not low <= seconds <= high:
+            raise ValueError(
+                f"expected a duration from {format_duration(low)} to {format_duration(high)}"
+                + (f" ({note})" if note else "")
+            )
+        return seconds
+
+    return AfterValidator(check)
+
 
 TIMESTAMP_EXPECTED = (
     "expected an ISO 8601 timestamp such as 2026-01-05T08:00 or 2026-01-05 "

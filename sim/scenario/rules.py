@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field
 
 from .durations import DAY
-from .fields import Duration, PositiveDuration, _Model, _not_bool
+from .fields import Duration, PositiveDuration, _Model, _not_bool, duration_between
 
 __all__ = ["Rules"]
 
@@ -40,12 +40,14 @@ class Rules(_Model):
         description="How long Qlik Sense Desktop stays unlocked after authenticating; also "
         "the QlikView Desktop lease. Default 30d (licensing-rules §2, §6).",
     )
-    capacity_unit: PositiveDuration = Field(
+    capacity_unit: Annotated[
+        PositiveDuration, duration_between(60.0, 3600.0, "Qlik's unit is 6min")
+    ] = Field(
         360.0,
         description="Length of one Analyzer Capacity unit, charged when it starts. "
         "Default 6min (licensing-rules §4).",
     )
-    max_parallel_sessions: Annotated[int, BeforeValidator(_not_bool), Field(ge=1)] = Field(
+    max_parallel_sessions: Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=100)] = Field(
         5,
         description="Most sessions one user may have open at once. Default 5 (licensing-rules §3).",
     )
@@ -54,23 +56,31 @@ class Rules(_Model):
         description="Wait after closing a session at the parallel limit before another may "
         "open. Default 5min (licensing-rules §3).",
     )
-    user_sync_interval: PositiveDuration = Field(
+    user_sync_interval: Annotated[
+        PositiveDuration, duration_between(60.0, DAY, "Qlik syncs every 10min")
+    ] = Field(
         600.0,
         description="How often sites on one SLK sync user assignments. Default 10min "
         "(licensing-rules §1).",
     )
-    definition_refresh_interval: PositiveDuration = Field(
+    definition_refresh_interval: Annotated[
+        PositiveDuration, duration_between(600.0, 30 * DAY, "Qlik refreshes every 24h")
+    ] = Field(
         24 * 3600.0,
         description="How often an SLK site refreshes its license definition (and a LEF site "
         "its LEF). Default 24h (licensing-rules §1).",
     )
-    session_inactivity: Duration = Field(
+    session_inactivity: Annotated[
+        Duration, duration_between(60.0, DAY, "Qlik's default is 30min")
+    ] = Field(
         1800.0,
         description="How long a Qlik Sense session stays open after its last activity when "
         "the user does not log out (login passes keep counting). Default 30min "
         "(licensing-rules §5).",
     )
-    login_pass_period: PositiveDuration = Field(
+    login_pass_period: Annotated[
+        PositiveDuration, duration_between(600.0, DAY, "Qlik's pass covers 60min")
+    ] = Field(
         3600.0,
         description="How long one login access pass covers from the first login. Default "
         "60min (licensing-rules §5).",
@@ -80,23 +90,31 @@ class Rules(_Model):
         description="When a used login access pass returns to the pool. Default 28d "
         "(licensing-rules §5).",
     )
-    session_cal_minimum: Duration = Field(
+    session_cal_minimum: Annotated[
+        Duration, duration_between(0.0, DAY, "Qlik charges 15min")
+    ] = Field(
         900.0,
         description="Least time a QlikView Session CAL is charged; a reopen on the same "
         "client within it reuses the CAL. Default 15min (licensing-rules §6; older sources "
         "say 30 min).",
     )
-    qlikview_idle_timeout: Duration = Field(
+    qlikview_idle_timeout: Annotated[
+        Duration, duration_between(60.0, DAY, "QlikView's default is 1800s")
+    ] = Field(
         1800.0,
         description="How long a QlikView session stays open after its last activity unless "
         "closed explicitly. Default 1800s (licensing-rules §6).",
     )
-    usage_cal_minutes: PositiveDuration = Field(
+    usage_cal_minutes: Annotated[
+        PositiveDuration, duration_between(60.0, DAY, "Qlik gives 60min")
+    ] = Field(
         3600.0,
         description="Time one Usage CAL gives one user on a document per period. Default "
         "60min (licensing-rules §6).",
     )
-    usage_cal_period: PositiveDuration = Field(
+    usage_cal_period: Annotated[
+        PositiveDuration, duration_between(DAY, 366 * DAY, "Qlik's period is 28d")
+    ] = Field(
         28 * DAY,
         description="The Usage CAL period: a pool of n recharges n per period. Default 28d "
         "(licensing-rules §6; some sources say monthly).",

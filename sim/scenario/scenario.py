@@ -58,6 +58,7 @@ from .paths import Experiment, _assign, _check_path
 from .prices import Prices
 from .rules import Rules
 from .users import UserGroup, match_user, user_name_hint
+from .workload import MAX_ESTIMATED_SESSIONS, MAX_SESSION_LENGTH, estimate, long_sessions
 
 __all__ = ["MAX_ESTIMATED_SESSIONS", "MAX_HORIZON", "MAX_TOTAL_USERS", "Scenario", "zone_of"]
 
@@ -65,8 +66,6 @@ MAX_HORIZON = 20 * 365.25 * DAY
 MAX_TOTAL_USERS = 1_000_000
 # A run keeps every session as a table row until it is written: measured at about 450 bytes
 # and 50 µs of writing per session, ten million sessions need some 4.5 GB and ten minutes.
-MAX_ESTIMATED_SESSIONS = 10_000_000
-
 
 def _check_reference(
     problems: list[tuple[Loc, object, str]], loc: Loc, name: str, known: list[str], what: str
@@ -246,32 +245,30 @@ class Scenario(_Model):
         """The expected number of sessions in a run: what its memory and time grow with.
 
         Per behaviour group users × devices × sessions per day × working days in the
-        period; per scripted group the sessions written.
+        period; per scripted group the sessions written (:mod:`.workload`).
         """
-        days = self.horizon / DAY
-        total = 0.0
-        for group in self.users:
-            if group.sessions is not None:
-                total += len(group.sessions)
-                continue
-            b = group.behaviour
-            per_day = group.count * b.devices * b.sessions_per_day * len(b.days) / 7
-            total += per_day * days
-        return total
+        return next(load.estimate for load in estimate(self) if load.what == "sessions")
 
     def _check_size(self, problems: list[tuple[Loc, object, str]]) -> None:
-        estimate = self.estimated_sessions()
-        if estimate <= MAX_ESTIMATED_SESSIONS:
-            return
-        problems.append(
-            (
-                ("users",),
-                f"about {estimate:,.0f} sessions",
-                f"expected at most {MAX_ESTIMATED_SESSIONS:,} sessions in one run (estimated "
-                "as users × devices × sessions_per_day × working days in the period, about "
-                "450 bytes of memory each); shorten duration or make the groups smaller",
+        for i, length in long_sessions(self):
+            problems.append(
+                (
+                    ("users", i, "behaviour", "clicks_per_session"),
+                    f"a mean session of {format_duration(length)}",
+                    f"expected sessions of at most {format_duration(MAX_SESSION_LENGTH)} "
+                    "on average (clicks_per_session × click_gap)",
+                )
             )
-        )
+        for load in estimate(self):
+            if load.over:
+                problems.append(
+                    (
+                        ("users",) if load.what != "desktop launches" else ("desktops",),
+                        f"about {load.estimate:,.0f} {load.what}",
+                        f"expected at most {load.limit:,.0f} {load.what} in one run (estimated as "
+                        f"{load.keys}); shorten duration or make the groups smaller",
+                    )
+                )
 
     def _check_unique(self, problems: list[tuple[Loc, object, str]]) -> None:
         collections: list[tuple[str, str, list[Any]]] = [
