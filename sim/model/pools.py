@@ -34,7 +34,7 @@ class PoolKeeping:
     world: World
     rec: Recorder
     held: np.ndarray
-    """Seat code (0 none, 1 professional, 2 analyzer) per pool and user, as the backend knows."""
+    """Seat code (0 none, else :data:`SEAT_CODE`) per pool and user, as the backend knows."""
     allocated_at: np.ndarray
     last_used: np.ndarray
     """Last use of each user's seat per pool, whatever its kind (:func:`~sim.rules.pool.

@@ -42,6 +42,11 @@ def record_use(last_used: np.ndarray, seats: Any, t: Any) -> None:
     indexes); ``t`` is each session's start, a number or an array alike. Every path that
     grants a session on a held seat records its use through here.
     """
+    if isinstance(t, int | float):
+        # One session (the exact path): a plain comparison is ten times cheaper.
+        if t > last_used[seats]:
+            last_used[seats] = t
+        return
     np.maximum.at(last_used, seats, t)
 
 
