@@ -547,7 +547,7 @@ def last_use_vs_sessions(r: Result) -> Violation | None:
         recorded_last_use=begin + pd.to_timedelta(parsed[2].astype(float), unit="s"),
         malformed=parsed[0].isna(),
     )
-    key = ["time", "license", "site", "user"]
+    key = ["time", "license", "site", "user", "type"]
     both = removed.merge(
         quarantines[[*key, "recorded_until", "recorded_last_use", "malformed"]],
         on=key,
