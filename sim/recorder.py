@@ -107,9 +107,13 @@ class At:
 
     text: str
     seconds: float
+    others: tuple[tuple[str, float], ...] = ()
+    """Further moments, each written where ``{name}`` stands in ``text``."""
 
     def render(self, stamp: Callable[[float], str]) -> str:
-        return self.text.format(at=stamp(self.seconds))
+        return self.text.format(
+            at=stamp(self.seconds), **{name: stamp(t) for name, t in self.others}
+        )
 
 
 ALLOCATION_COLUMNS = (

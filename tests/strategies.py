@@ -70,6 +70,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "rules": {
             "grace": draw(st.sampled_from(["5min", "2h", "72h"])),
             "max_parallel_sessions": draw(st.integers(1, 5)),
+            "quarantine_on_slk": draw(st.booleans()),
         },
         "backend": {"outages": draw(outages(days))},
         "licenses": [
@@ -83,6 +84,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "professional": draw(st.sampled_from(["manual", "dynamic"])),
                     "analyzer": draw(st.sampled_from(["manual", "dynamic"])),
                 },
+                "reclaim": draw(st.sampled_from([None, {"idle": "1d"}, {"idle": "2d"}])),
             }
         ],
         "servers": servers,

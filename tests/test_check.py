@@ -189,6 +189,44 @@ def largest_pool_as_peak(summary: pd.DataFrame) -> pd.DataFrame:
     return summary
 
 
+def no_quarantine(e: pd.DataFrame) -> pd.DataFrame:
+    """A pass used the day before its removal, released at once."""
+    return e.drop(index=_first(e, e["kind"] == "quarantine"))
+
+
+def used_a_day_earlier(s: pd.DataFrame) -> pd.DataFrame:
+    """The last use moves to 10 Feb 10:00, so the quarantine to 18 Feb 10:00 is a day long."""
+    i = _first(s, s["access"] == "user_pass")
+    s.loc[i, ["start", "end"]] -= pd.Timedelta(days=1)
+    return s
+
+
+def quarantine_from_allocation(e: pd.DataFrame) -> pd.DataFrame:
+    """The quarantine counted from the allocation at the start: it ends on 9 Feb 00:00."""
+    i = _first(e, e["kind"] == "quarantine")
+    e.loc[i, "detail"] = (
+        "user_pass until 2026-02-09T00:00:00+00:00 (last used 2026-02-02T00:00:00+00:00)"
+    )
+    return e
+
+
+def quarantine_of_an_unused_seat(e: pd.DataFrame) -> pd.DataFrame:
+    """A seat never used, quarantined on removal as if its allocation were a use."""
+    i = _first(e, e["kind"] == "deallocate")
+    row = e.loc[[i]].copy()
+    row["kind"] = "quarantine"
+    row["detail"] = "analyzer until 2026-02-09T00:00:00+00:00 (last used 2026-02-02T00:00:00+00:00)"
+    return pd.concat([e, row], ignore_index=True)
+
+
+def used_before_reclaim(s: pd.DataFrame) -> pd.DataFrame:
+    """team-1 logs in on 5 Feb 09:00, a day before the reclaim releases its seat as idle."""
+    i = _first(s, (s["user"] == "team-1") & (s["access"] == "analyzer"))
+    row = s.loc[[i]].copy()
+    row[["start", "end", "planned_end"]] += pd.Timedelta(days=3)
+    return pd.concat([s, row], ignore_index=True)
+
+
 CORRUPTIONS = [
     ("firewall-outage", "allocations", bump_allocated, "pool_counts"),
     ("firewall-outage", "allocations", unexplained_excess, "excess_explained"),
@@ -206,6 +244,11 @@ CORRUPTIONS = [
     ("capacity-runs-out", "capacity_use", unit_lost, "capacity_use_accounted"),
     ("firewall-outage", "events", unknown_kind, "event_kinds"),
     ("enterprise", "summary", largest_pool_as_peak, "summary_peaks"),
+    ("user-pass-quarantine", "events", no_quarantine, "last_use_vs_sessions"),
+    ("user-pass-quarantine", "sessions", used_a_day_earlier, "last_use_vs_sessions"),
+    ("user-pass-quarantine", "events", quarantine_from_allocation, "last_use_vs_sessions"),
+    ("lef-release-unused", "events", quarantine_of_an_unused_seat, "last_use_vs_sessions"),
+    ("changes-reclaim", "sessions", used_before_reclaim, "last_use_vs_sessions"),
 ]
 
 

@@ -1,7 +1,16 @@
 """The shared user pool and the access order at login."""
 
+import numpy as np
+
 from sim.rules.access import decide_access
-from sim.rules.pool import SeatType, UserPool
+from sim.rules.pool import (
+    NEVER_USED,
+    SeatType,
+    UserPool,
+    idle_for,
+    quarantine_end,
+    record_use,
+)
 from sim.rules.reasons import DenialReason
 
 PRO, AN = SeatType.PROFESSIONAL, SeatType.ANALYZER
@@ -127,3 +136,29 @@ def test_removing_seats_below_the_allocations_leaves_excess() -> None:
     assert (c.total, c.allocated, c.available, c.excess) == (1, 3, 0, 2)
     pool.deallocate(0, 0.0, -WEEK, WEEK)
     assert pool.counts[AN].excess == 1
+
+
+def test_quarantine_counts_seven_days_from_the_last_use() -> None:
+    # used 10 Jan 09:00 (day 9.375), removed on the 11th: free 17 Jan 09:00 (day 16.375)
+    assert quarantine_end(10 * DAY, 9.375 * DAY, WEEK) == 16.375 * DAY
+    # last used 10 days before the removal, or never: released at once
+    assert quarantine_end(12 * DAY, 2 * DAY, WEEK) is None
+    assert quarantine_end(3 * DAY, NEVER_USED, WEEK) is None
+    # exactly 7 days after the use is no longer within them
+    assert quarantine_end(9 * DAY, 2 * DAY, WEEK) is None
+    assert quarantine_end(10 * DAY, 9 * DAY, None) is None
+
+
+def test_a_seat_is_idle_since_its_last_use_or_else_its_allocation() -> None:
+    assert idle_for(10 * DAY, 8 * DAY, 1 * DAY) == 2 * DAY
+    assert idle_for(10 * DAY, NEVER_USED, 9 * DAY) == 1 * DAY
+    # reinstated on day 6 after a use on day 2: idle since the reinstatement
+    assert idle_for(10 * DAY, 2 * DAY, 6 * DAY) == 4 * DAY
+
+
+def test_record_use_keeps_the_latest_start_per_seat() -> None:
+    last = np.full((2, 3), NEVER_USED)
+    record_use(last, (0, 1), 5.0)
+    record_use(last, (np.array([0, 0, 1]), np.array([1, 1, 2])), np.array([9.0, 7.0, 3.0]))
+    record_use(last, (0, 1), 6.0)  # an earlier start does not move it back
+    assert last.tolist() == [[NEVER_USED, 9.0, NEVER_USED], [NEVER_USED, NEVER_USED, 3.0]]

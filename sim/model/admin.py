@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.recorder import At
-from sim.rules.pool import SeatType
+from sim.rules.pool import SeatType, idle_for
 
 if TYPE_CHECKING:
     from sim.model.engine import Engine
@@ -130,13 +130,21 @@ class Administration:
         seat = p.pool.seat_of(user)
         if seat is None:
             return
-        last = max(float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
+        # Quarantine counts from the seat's last use; one not used within the period (or
+        # never) is released at once, however recently it was allocated.
+        last = float(e.last_used[pi, user])
         until = p.pool.deallocate(user, t, last, self.quarantine[p.license])
         e.held[pi, user] = 0
         self._event(t, "deallocate", pi, user, f"{seat.value} ({why})")
         if until is not None:
             e.in_quarantine[pi, user] = True
-            self._event(t, "quarantine", pi, user, At(f"{seat.value} until {{at}}", until))
+            self._event(
+                t,
+                "quarantine",
+                pi,
+                user,
+                At(f"{seat.value} until {{at}} (last used {{last}})", until, (("last", last),)),
+            )
             e.push_admin(until, AdminItem("quarantine_end", p.license, (pi,), user))
         e.allocation_row(t, p, seat)
 
@@ -208,18 +216,21 @@ class Administration:
             p.seats = (SeatType.PROFESSIONAL, SeatType.ANALYZER)
 
     def reclaim(self, t: float) -> None:
-        """The idle-seat policy: release seats unused for ``reclaim.idle`` (checked daily)."""
+        """The idle-seat policy: release seats of every kind (Professional, Analyzer, user
+        access pass, Named User CAL) unused for ``reclaim.idle``, checked daily."""
         e = self.e
         for pi, p in enumerate(e.world.pools):
             policy = e.world.scenario.licenses[p.license].reclaim
             if policy is None:
                 continue
             for user in list(p.pool.holders):
-                last = max(float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
-                if t - last >= policy.idle:
-                    self.deallocate(t, pi, user, f"reclaim: idle {(t - last) / 86400:.0f} d")
+                idle = idle_for(t, float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
+                if idle >= policy.idle:
+                    self.deallocate(t, pi, user, f"reclaim: idle {idle / 86400:.0f} d")
 
     def _event(self, t: float, kind: str, pi: int, user: int, detail: str | At) -> None:
+        """A pool event: on a per-site pool (LEF, SLD) its server is the site."""
         w = self.e.world
-        lic = w.licenses[w.pools[pi].license].id
-        self.e.rec.event(t, kind, lic, None, w.user_names[user], detail)
+        p = w.pools[pi]
+        lic = w.licenses[p.license].id
+        self.e.rec.event(t, kind, lic, p.site, w.user_names[user], detail)

@@ -6,7 +6,9 @@ from its concurrent pool, then a Usage CAL, and otherwise denies (``no_cal``). A
 session stays open until the idle timeout (1,800 s) after its last activity. A Session
 CAL is held at least 15 minutes and reused by the same client (user and device) within
 that time. A Usage CAL gives the user 60 minutes within 28 days; the session is cut when
-they run out.
+they run out. A session on the user's Named User CAL or Document CAL is a use of that CAL:
+its last use is kept as for every seat kind (:func:`sim.rules.pool.record_use`) and decides
+the quarantine when a Named CAL is removed, and the idle reclaim.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
 from sim.recorder import Recorder
-from sim.rules.pool import SeatType
+from sim.rules.pool import NEVER_USED, SeatType, record_use
 from sim.rules.qlikview import SessionCals, UsageCalPool
 from sim.rules.reasons import DenialReason
 
@@ -32,11 +34,15 @@ class CalAccess:
     rec: Recorder
     eligible: list[tuple[str, ...]]
     in_quarantine: np.ndarray
+    last_used: np.ndarray
     session_cals: dict[int, SessionCals]
     usage_cals: dict[int, UsageCalPool]
     usage_grants: dict[tuple[int, int, int], tuple[float, float]]
     document_cals: dict[int, dict[tuple[int, int], float]]
     """pool → (user, document) → when its Document CAL was assigned."""
+    document_last_used: dict[int, np.ndarray]
+    """pool → last use of each Document CAL by user and document (the last column is the
+    unnamed document, index -1)."""
     cal_release: dict[tuple[int, str], tuple[float, str, int, int]]
 
     if TYPE_CHECKING:
@@ -51,12 +57,16 @@ class CalAccess:
         self.session_cals, self.usage_cals, self.usage_grants = {}, {}, {}
         self.cal_release = {}
         self.document_cals = {}
+        self.document_last_used = {}
+        shape = (len(w.user_names), len(w.documents) + 1)
         for pi, p in enumerate(w.pools):
             cals = w.scenario.licenses[p.license].qlikview_cals
             if cals is None:
                 continue
             self.session_cals[pi] = SessionCals(cals.session, rules.session_cal_minimum)
             self.document_cals[pi] = {}
+            if cals.document:
+                self.document_last_used[pi] = np.full(shape, NEVER_USED)
             self.usage_cals[pi] = UsageCalPool(cals.usage, rules.usage_cal_period / 86400.0)
 
     def _is_cal_site(self, pool: int) -> bool:
@@ -97,6 +107,10 @@ class CalAccess:
         if access is None:
             quarantined = self.in_quarantine[pi, s.user]
             return self._deny(s, DenialReason.QUARANTINED if quarantined else DenialReason.NO_CAL)
+        if access == "named_cal":
+            record_use(self.last_used, (pi, s.user), t)
+        elif access == "document_cal":
+            record_use(self.document_last_used[pi], (s.user, s.document), t)
         s.access = access
         self._cut_by_expiry(t, s, srv)
         self._push(min(s.end, self.world.horizon), end_kind, s)
@@ -161,4 +175,4 @@ class CalAccess:
     def _cal_event(self, t: float, kind: str, pi: int, user: int) -> None:
         p = self.world.pools[pi]
         lic = self.world.licenses[p.license].id
-        self.rec.event(t, kind, lic, p.id.split("@")[-1], self.world.user_names[user])
+        self.rec.event(t, kind, lic, p.site, self.world.user_names[user])

@@ -43,6 +43,7 @@ from sim.rules.access import CAPACITY, decide_access
 from sim.rules.capacity import unit_starts
 from sim.rules.connectivity import LicenseState
 from sim.rules.parallel import ParallelSessions
+from sim.rules.pool import record_use
 from sim.rules.reasons import DenialReason
 from sim.rules.sync import LocalView
 from sim.scenario import Scenario
@@ -312,7 +313,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 self._allocate_locally(t, s.server, s.user, decision.allocate)
             elif decision.allocate is not None:
                 self.allocate(t, srv.pool, s.user, decision.allocate, s.server, "dynamic")
-            self.last_used[srv.pool, s.user] = max(self.last_used[srv.pool, s.user], t)
+            record_use(self.last_used, (srv.pool, s.user), t)
             self._push(min(s.end, w.horizon), END, s)
             return None
         if decision.charge_unit:

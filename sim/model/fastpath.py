@@ -20,6 +20,7 @@ import numpy as np
 from sim.model.behaviour import Batch
 from sim.model.world import ServerRuntime
 from sim.rules.connectivity import LicenseState
+from sim.rules.pool import record_use
 from sim.rules.reasons import DENIAL_REASONS, DenialReason
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class FastPath:
         access[seat] = held[seat]
         if seat.any():
             pool = self.e.server_pool[server[seat]]
-            np.maximum.at(self.e.last_used, (pool, b.user[rows][seat]), start[seat])
+            record_use(self.e.last_used, (pool, b.user[rows][seat]), start[seat])
         other = ~unlicensed & (held == 0)
         wants = other & self.e.group_capacity[b.group[rows]]
         no_product = wants & ~self.e.capacity_ok[server]

@@ -16,7 +16,7 @@ from sim.model.admin import AdminItem
 from sim.model.world import PoolRuntime, World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState, StateSpan, next_success
-from sim.rules.pool import SeatType, SeatView
+from sim.rules.pool import NEVER_USED, SeatType, SeatView
 from sim.rules.sync import AllocationLog, LocalView, reconcile
 
 SEAT_CODE = {
@@ -34,9 +34,11 @@ class PoolKeeping:
     world: World
     rec: Recorder
     held: np.ndarray
-    """Seat code (0 none, 1 professional, 2 analyzer) per pool and user, as the backend knows."""
+    """Seat code (0 none, else :data:`SEAT_CODE`) per pool and user, as the backend knows."""
     allocated_at: np.ndarray
     last_used: np.ndarray
+    """Last use of each user's seat per pool, whatever its kind (:func:`~sim.rules.pool.
+    record_use`): the start of the latest session granted on it, ``NEVER_USED`` if none."""
     in_quarantine: np.ndarray
     logs: list[AllocationLog]
     local: dict[int, dict[int, SeatType]]
@@ -50,7 +52,7 @@ class PoolKeeping:
     def _init_pools(self, n_users: int, offline_allocation: str) -> None:
         n = len(self.world.pools)
         self.held = np.zeros((n, n_users), dtype=np.int8)
-        self.last_used = np.full((n, n_users), -np.inf)
+        self.last_used = np.full((n, n_users), NEVER_USED)
         self.allocated_at = np.full((n, n_users), -np.inf)
         self.in_quarantine = np.zeros((n, n_users), dtype=bool)
         self.logs = [AllocationLog() for _ in self.world.pools]
@@ -135,11 +137,15 @@ class PoolKeeping:
         reinstated = user in p.pool.quarantined
         p.pool.allocate(user, seat)
         self.in_quarantine[pi, user] = False
+        if not reinstated:
+            # A new allocation has no use yet; a reinstated one keeps its own.
+            self.last_used[pi, user] = NEVER_USED
         seat = p.pool.holders[user]
         self.held[pi, user] = SEAT_CODE[seat]
         self.allocated_at[pi, user] = t
         self.logs[pi].add(user, seat, t, si)
-        server = None if si < 0 else self.world.servers[si].id
+        # An admin's allocation on a per-site pool happens on that site.
+        server = p.site if si < 0 else self.world.servers[si].id
         how = "reinstated" if reinstated else how
         lic = self.world.licenses[p.license].id
         self.rec.event(

@@ -1,10 +1,12 @@
 """Token licenses on the engine's exact path: user access passes and login access passes.
 
-A mixin of :class:`sim.model.engine.Engine`. The rules are in :mod:`sim.rules.passes`;
-here a login-pass session takes its passes in time order with everything else (the first
-at login, then one every 60 minutes while the session lasts, including the 30 idle minutes
-before Qlik Sense closes a session the user did not log out of), and every pass taken goes
-back to the pool 28 days later.
+A mixin of :class:`sim.model.engine.Engine`. The rules are in :mod:`sim.rules.passes`.
+A session on the user's own access pass is a use of that pass: its last use decides its
+quarantine and the idle reclaim, as for any seat (:mod:`sim.rules.pool`). A login-pass
+session takes its passes in time order with everything else (the first at login, then
+one every 60 minutes while the session lasts, including the 30 idle minutes before Qlik
+Sense closes a session the user did not log out of), and every pass taken goes back to the
+pool 28 days later.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sim.model.world import ServerRuntime, World
 from sim.recorder import Recorder
 from sim.rules.parallel import ParallelSessions
 from sim.rules.passes import LoginPassPool, login_pass_starts
-from sim.rules.pool import SeatType
+from sim.rules.pool import SeatType, record_use
 from sim.rules.reasons import DenialReason
 
 LOGIN_PASS = "login_pass"
@@ -33,6 +35,7 @@ class TokenAccess:
     parallel: ParallelSessions
     eligible: list[tuple[str, ...]]
     in_quarantine: np.ndarray
+    last_used: np.ndarray
     pass_pools: list[LoginPassPool | None]
     pass_until: np.ndarray
 
@@ -90,6 +93,8 @@ class TokenAccess:
             s.units = np.asarray(starts, dtype=np.float64)
             s.next_unit = 0
         self.parallel.open(srv.pool, s.user, t)
+        if access == USER_PASS:
+            record_use(self.last_used, (srv.pool, s.user), t)
         s.access = access
         self._cut_by_expiry(t, s, srv)
         if access == LOGIN_PASS and s.units is not None and s.units.size and s.units[0] < s.end:

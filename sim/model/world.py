@@ -57,6 +57,9 @@ class PoolRuntime:
     servers: list[int]
     seats: tuple[SeatType, ...] = (SeatType.PROFESSIONAL, SeatType.ANALYZER)
     """The seat types this license sells: user passes on a token license."""
+    site: str | None = None
+    """The server of a per-site pool (LEF, SLD); None for a key shared by its servers. Pool
+    events (deallocations, quarantines) name it as their server."""
 
 
 @dataclass
@@ -275,6 +278,7 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                     ),
                     [],
                     _seats(lic),
+                    srv.id if per_site else None,
                 )
             )
             if not per_site:

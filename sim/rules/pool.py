@@ -7,18 +7,66 @@ dynamic (an access rule allocates a seat at the user's first login while seats r
 set separately per type. The pool only counts; when an allocation may happen is the
 model's business.
 
+**Last use** is one notion for every seat kind (Professional, Analyzer, user access pass,
+Named User CAL, Document CAL): the start of the holder's latest session granted on that
+seat (:func:`record_use`). A new allocation has not been used yet (:data:`NEVER_USED`);
+reinstating a user to a seat still in quarantine gives back the same allocation, last use
+and all. Qlik keeps it as the allocation's ``lastUsed`` (licensing-rules §3, §4.4).
+
 Deallocating a seat that was used within the quarantine period (7 days) quarantines it
-until that long after its last use; meanwhile only the same user can be reinstated to it
-(licensing-rules §3: LEF licenses, and SLK too when ``quarantine_on_slk`` is set). A
+until that long after its last use; a seat not used within the period, or never used, is
+released at once (:func:`quarantine_end`). Meanwhile only the same user can be reinstated
+to it (licensing-rules §3: LEF licenses, and SLK too when ``quarantine_on_slk`` is set;
+§5 user access passes: "used Jan 10 → tokens free Jan 18"; §6 Named and Document CALs). A
 license change can leave fewer seats than allocations: the difference is ``excess`` until
 users are deallocated.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
+
+import numpy as np
+
+NEVER_USED = -math.inf
+"""The last use of a seat allocated but not used since."""
+
+
+def record_use(last_used: np.ndarray, seats: Any, t: Any) -> None:
+    """Sessions granted on seats at ``t``: each seat's last use becomes the latest of them.
+
+    ``seats`` indexes ``last_used`` (a ``(pool, user)`` pair, or arrays of them, as numpy
+    indexes); ``t`` is each session's start, a number or an array alike. Every path that
+    grants a session on a held seat records its use through here.
+    """
+    if isinstance(t, int | float):
+        # One session (the exact path): a plain comparison is ten times cheaper.
+        if t > last_used[seats]:
+            last_used[seats] = t
+        return
+    np.maximum.at(last_used, seats, t)
+
+
+def quarantine_end(t: float, last_used: float, period: float | None) -> float | None:
+    """When a seat deallocated at ``t`` leaves quarantine, or None if it is released at once.
+
+    ``period`` is the quarantine period, or None where deallocation never quarantines. A
+    seat last used within the period before ``t`` is held back until ``period`` after that
+    use (used 10 January 09:00, removed on the 11th: free 17 January 09:00); a seat not
+    used within the period, or never used, is released at once.
+    """
+    if period is None or not t - last_used < period:
+        return None
+    return last_used + period
+
+
+def idle_for(t: float, last_used: float, allocated_at: float) -> float:
+    """How long a held seat has gone unused at ``t`` (the idle-seat reclaim policy): since
+    its last use, or since its allocation if it has not been used since."""
+    return t - max(last_used, allocated_at)
 
 
 class SeatType(StrEnum):
@@ -96,14 +144,13 @@ class UserPool:
         """Take ``user``'s seat away at ``t``; return the quarantine end if it is quarantined.
 
         ``quarantine`` is the quarantine period, or None where deallocation never
-        quarantines. A seat last used within the period stays held back until that long
-        after its last use.
+        quarantines; see :func:`quarantine_end`.
         """
         seat = self.holders.pop(user)
         self.counts[seat].allocated -= 1
-        if quarantine is None or t - last_used >= quarantine:
+        until = quarantine_end(t, last_used, quarantine)
+        if until is None:
             return None
-        until = last_used + quarantine
         self.quarantined[user] = Quarantine(seat, until)
         self.counts[seat].quarantined += 1
         return until

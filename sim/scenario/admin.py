@@ -199,9 +199,10 @@ class AdminAction(_Model):
 
 
 class Reclaim(_Model):
-    """An admin policy releasing Professional/Analyzer seats nobody has used for a while.
-
-    A quarantined seat is never released (it is not allocated to anyone).
+    """An admin policy releasing seats nobody has used for a while: Professional, Analyzer,
+    user access passes and Named User CALs, idle since their last use (or, unused, since
+    their allocation). A released seat is quarantined like any deallocation; a quarantined
+    seat is never released (it is not allocated to anyone).
     """
 
     idle: PositiveDuration = Field(

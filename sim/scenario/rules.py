@@ -122,8 +122,9 @@ class Rules(_Model):
     quarantine: Duration = Field(
         7 * DAY,
         description="How long a deallocated seat stays quarantined, counted from its last "
-        "use; a seat used within this period before deallocation is quarantined. Default 7d "
-        "(licensing-rules §3).",
+        "use (the start of its holder's latest session on it); a seat used within this "
+        "period before deallocation is quarantined, one not used within it is released at "
+        "once. Default 7d (licensing-rules §3, §5, §6).",
     )
     quarantine_on_slk: StrictBool = Field(
         False,
