@@ -100,7 +100,17 @@ def check_run(folder: Path) -> list[Violation]:
                 "(metadata.json is written last)",
             )
         ]
-    return [*_integrity(folder), *check_result(load_run(folder))]
+    run = load_run(folder)
+    try:
+        found = check_result(run)
+    # A table that lost a column or holds text where times belong cannot be judged: the
+    # folder is not a licsim run any more, whatever the check that tripped over it.
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as err:
+        what = f"missing column {err}" if isinstance(err, KeyError) else f"{err}"
+        raise RunFolderError(
+            f"{folder}: the tables do not have the columns and types of a licsim run ({what})"
+        ) from None
+    return [*_integrity(folder), *found]
 
 
 def _integrity(folder: Path) -> list[Violation]:

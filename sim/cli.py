@@ -86,7 +86,7 @@ def validate(file: Path) -> None:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(min=0, max=2**128 - 1),
+    type=click.IntRange(min=0, max=2**63 - 1),
     default=None,
     help="Override the scenario's seed (a whole number from 0).",
 )
@@ -210,7 +210,7 @@ def _format_summary(summary: object) -> str:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(min=0, max=2**128 - 1),
+    type=click.IntRange(min=0, max=2**63 - 1),
     default=None,
     help="Override the scenario's seed (a whole number from 0).",
 )
@@ -392,7 +392,7 @@ def _format_whatif(table: object, reps: int) -> str:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(min=0, max=2**128 - 1),
+    type=click.IntRange(min=0, max=2**63 - 1),
     default=None,
     help="Override the scenario's seed (a whole number from 0).",
 )

@@ -128,6 +128,15 @@ def claim(
     temporary files left by an interrupted write, before anything new is written. Raises
     :class:`UnsafeOutput` with the reason.
     """
+    try:
+        return _claim(out, force, kind, outputs or {})
+    except UnsafeOutput:
+        raise
+    except OSError as err:  # a name too long, a folder we may not read, ...
+        raise UnsafeOutput(f"{out}: cannot use this folder ({err.strerror or err})") from None
+
+
+def _claim(out: Path, force: bool, kind: Kind, outputs: Mapping[Kind, Iterable[str]]) -> Path:
     from sim.atomic import atomic_text, is_partial
 
     if out.is_symlink() and not out.exists():
@@ -155,7 +164,6 @@ def claim(
     except OSError as err:
         raise UnsafeOutput(f"{out}: cannot create the folder ({err.strerror or err})") from None
     atomic_text(marker, f"{_MARK_PREFIX}{kind}\n")
-    outputs = outputs or {}
     stale = {*outputs.get(kind, ()), *(outputs.get(found, ()) if found is not None else ())}
     for name in sorted(stale):
         remove_tree(out / name)

@@ -245,7 +245,7 @@ BASE = EXAMPLES["enterprise.yaml"]
         ({"duration": float("nan")}, "duration", "finite"),
         ({"seed": 10**100}, "seed", "less than"),
         ({"seed": -1}, "seed", "at least 0"),
-        ({"users": [{**BASE["users"][0], "count": 10**100}]}, "users", "at most 1,000,000"),
+        ({"users": [{**BASE["users"][0], "count": 10**100}]}, "users[0].count", "less than 2^53"),
         ({"users": [{**BASE["users"][0], "count": 2_000_000}]}, "users", "at most 1,000,000"),
         (
             {"users": [{**BASE["users"][1], "count": 900_000}]},

@@ -20,6 +20,7 @@ last 90 days minus an hour. A period (an outage, the simulated run) is written a
 plus either a duration or an end; the span helpers here check and measure one.
 """
 
+import unicodedata
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
@@ -31,6 +32,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    field_validator,
 )
 
 from .durations import format_duration, parse_duration
@@ -124,7 +126,26 @@ NonNegativeInt = Annotated[int, BeforeValidator(_not_bool), Field(ge=0)]
 NonNegativeFloat = Annotated[float, BeforeValidator(_not_bool), Field(ge=0, allow_inf_nan=False)]
 
 
+MAX_NAME_LENGTH = 100
+"""Longest id, group or scenario name: it becomes part of folder names and sheet cells."""
+
+
+def plain_text(value: str, what: str = "name") -> str:
+    """``value`` in Unicode's composed form (NFC), so that two spellings of one name are
+    one name (``café`` typed on macOS and on Windows), refused if it holds a control
+    character (a NUL, a bell: Excel cannot store them, terminals act on them) or is longer
+    than :data:`MAX_NAME_LENGTH`."""
+    value = unicodedata.normalize("NFC", value)
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise ValueError(f"expected a {what} without control characters (found {bad!r})")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"expected a {what} of at most {MAX_NAME_LENGTH} characters")
+    return value
+
+
 def _identifier(value: str) -> str:
+    value = plain_text(value)
     if not value.strip():
         raise ValueError("expected a non-empty name")
     if value != value.strip():
@@ -154,10 +175,35 @@ def _fmt_time(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
+MAX_WHOLE = 2**53
+"""Whole numbers from a file must be below this: above it a float cannot hold them
+exactly, and a seat count of 2⁶⁴ overflows the 64-bit columns of the tables."""
+
+
+def _too_big(value: object) -> bool:
+    """Whether ``value``, or a number directly in it, is a whole number past the limit; a
+    mapping inside a list is a model of its own, which checks its own fields (and so names
+    the precise path)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) >= MAX_WHOLE
+    if isinstance(value, list | tuple):
+        return any(_too_big(v) for v in value if not isinstance(v, dict))
+    return False
+
+
 class _Model(BaseModel):
-    """Base of every scenario model: frozen, and refusing keys it does not know."""
+    """Base of every scenario model: frozen, refusing keys it does not know and whole
+    numbers too large to count with."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_numbers(cls, value: object, info: ValidationInfo) -> object:
+        # A seed is a label, not a count: it has its own bound (below 2^63).
+        if info.field_name != "seed" and _too_big(value):
+            raise ValueError(f"expected whole numbers less than 2^53 ({MAX_WHOLE:,})")
+        return value
 
 
 # --- periods --------------------------------------------------------------------------

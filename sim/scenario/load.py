@@ -203,6 +203,12 @@ class _StrictLoader(Composer, SafeConstructor, Resolver, _Events):  # type: igno
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             if "digits" in str(exc):
                 problem = f"cannot read {shown!r} as {tag}: it has too many digits"
+            elif tag == "!!timestamp" and isinstance(exc, AttributeError):
+                # PyYAML's constructor assumes its own pattern matched: it did not.
+                problem = (
+                    f"invalid date or time {shown!r}: expected an ISO 8601 date or date and "
+                    "time such as 2026-01-05 or 2026-01-05T08:00"
+                )
             elif tag == "!!timestamp":
                 problem = f"invalid date or time {shown!r}: {exc}"
             else:

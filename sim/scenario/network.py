@@ -11,7 +11,7 @@ between failures and a mean time to repair.
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .errors import Invalid
 from .fields import (
@@ -79,10 +79,26 @@ class Backend(_Model):
     )
 
 
+RESERVED_SERVER_IDS = frozenset({"backend"})
+"""Names that mean something else where a server is named (``whatif --outage backend``)."""
+
+
+def _not_reserved(value: str) -> str:
+    if value.casefold() in RESERVED_SERVER_IDS:
+        raise ValueError(
+            f"expected another id: {value!r} names the license backend (licsim whatif "
+            "--outage backend)"
+        )
+    return value
+
+
 class Server(_Model):
     """A Qlik Sense, QlikView or NPrinting site using one license."""
 
-    id: Identifier = Field(description="Name other entries refer to. Required (model choice).")
+    id: Annotated[Identifier, AfterValidator(_not_reserved)] = Field(
+        description="Name other entries refer to; not `backend`, which names the license "
+        "backend. Required (model choice)."
+    )
     product: Literal["qlik_sense", "qlikview", "nprinting"] = Field(
         "qlik_sense",
         description="qlik_sense, qlikview or nprinting. Default qlik_sense (licensing-rules §1).",

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     ModelWrapValidatorHandler,
@@ -51,6 +52,7 @@ from .fields import (
     _span_length,
     _span_problem,
     _span_stop,
+    plain_text,
 )
 from .licenses import License
 from .network import Backend, Desktop, Server
@@ -97,7 +99,9 @@ same file would give other tables on another machine."""
 class Scenario(_Model):
     """A whole deployment over one simulated period. See docs/scenario-reference.md."""
 
-    name: str = Field(min_length=1, description="Name of the scenario. Required (model choice).")
+    name: Annotated[str, AfterValidator(lambda v: plain_text(v, "scenario name"))] = Field(
+        min_length=1, description="Name of the scenario. Required (model choice)."
+    )
     seed: Annotated[int, BeforeValidator(_not_bool)] = Field(
         0,
         ge=0,

@@ -152,7 +152,7 @@ class Behaviour(_Model):
         description="Devices per user, each with its own daily sessions; capacity counts "
         "per device. Default 1 (licensing-rules §3, §4).",
     )
-    documents: dict[str, Annotated[float, Field(gt=0)]] = Field(
+    documents: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
         default_factory=dict,
         description="QlikView documents the group opens, with relative weights: each session "
         "opens one, drawn by weight (Document and Usage CALs are per document). Default "
