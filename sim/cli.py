@@ -434,6 +434,15 @@ def sweep(
         grid[path] = values
     executor: object = "processes" if workers and workers > 1 else "serial"
     if dask is not None:
+        import logging
+
+        # Dask logs every lost connection with a traceback of its own; the sweep says what
+        # happened in one line (SchedulerUnreachable) and keeps what it stored.
+        import distributed  # noqa: F401  (configures its loggers, which are then quietened)
+
+        for name in [*logging.root.manager.loggerDict, "distributed"]:
+            if name.startswith("distributed"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         executor = "dask-local" if dask.strip() == "local" else dask.strip()
         if executor != "dask-local":
             problem = dask_address_problem(str(executor))

@@ -185,3 +185,54 @@ def test_ctrl_c_ends_a_parallel_sweep_with_one_line(tmp_path: Path) -> None:
     while any(map(_alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_scheduler_dying_mid_sweep_is_one_line_and_keeps_the_pieces(tmp_path: Path) -> None:
+    """A real Dask scheduler and worker on loopback; the scheduler is killed once the sweep
+    has stored a piece. The sweep ends with one line, and a re-run reuses what it stored."""
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    host, port = address.removeprefix("tcp://").split(":")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", host, "--port", port,
+         "--no-dashboard"], **quiet,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "1",
+         "--nthreads", "1", "--no-dashboard"], **quiet,
+    )  # fmt: skip
+    out = tmp_path / "s"
+    try:
+        sweep = subprocess.Popen(
+            [sys.executable, "-m", "sim", "sweep", str(ENTERPRISE), "--out", str(out),
+             "--reps", "40", "--dask", address],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and sweep.poll() is None:
+            if list(out.glob("runs/*/replication=*/piece.json")):
+                break
+            time.sleep(0.1)
+        scheduler.kill()
+        _, err = sweep.communicate(timeout=90)
+    finally:
+        scheduler.kill()
+        worker.kill()
+        scheduler.wait(timeout=30)
+        worker.wait(timeout=30)
+    text = err.decode()
+    assert sweep.returncode == 2, text
+    assert "Traceback" not in text and len(text.strip().splitlines()) == 1, text
+    assert "lost the Dask scheduler" in text
+    stored = len(list(out.glob("runs/*/replication=*/piece.json")))
+    assert 1 <= stored < 40
+    done = licsim("sweep", ENTERPRISE, "--out", out, "--reps", "40", timeout=600)
+    assert done.returncode == 0 and f"{stored} already done" in done.stdout, done.stdout

@@ -24,7 +24,13 @@ import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    CancelledError,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from typing import Any
 
 from .worker import run_piece
@@ -186,7 +192,8 @@ def _dask(client: Any, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
     try:
         for future in as_completed(futures):
             yield future.result()
-    except (CommClosedError, OSError, TimeoutError) as err:
+    except (CommClosedError, OSError, TimeoutError, CancelledError) as err:
+        # Dask cancels every future it still had when the scheduler goes away.
         raise SchedulerUnreachable(
             f"lost the Dask scheduler during the sweep ({type(err).__name__}); the pieces "
             "stored so far are kept, and running the sweep again computes the rest"
