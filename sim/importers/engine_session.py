@@ -98,17 +98,17 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
                 user = user.where(user != "", auth[0])
 
         def reject(mask: np.ndarray, reason: str, column: str | None = None,
-                   values: pd.Series | None = None) -> None:
+                   values: pd.Series | None = None, expected: bool = False) -> None:
             nonlocal ok
             hit = mask & ok
             if hit.any():
                 vals = None if values is None else values[hit].astype(str).head(3).tolist()
-                rejects.add(reason, path, lines[hit], column=column, values=vals)
+                rejects.add(reason, path, lines[hit], column=column, values=vals, expected=expected)
                 ok &= ~hit
 
         reject((user == "").to_numpy(), "no user id", names["user"])
         reject((directory.str.upper() == INTERNAL_DIRECTORY).to_numpy(),
-               "internal service account (user directory INTERNAL)")
+               "internal service account (user directory INTERNAL)", expected=True)
         start = parse_timestamps(f["start"], tz)
         reject(start.isna().to_numpy(), "unparseable timestamp", names["start"], f["start"])
         if "duration" in f:

@@ -54,6 +54,7 @@ class SourceError(ValueError):
 class _Reason:
     count: int = 0
     examples: list[str] = field(default_factory=list)
+    expected: bool = False
 
 
 @dataclass
@@ -70,12 +71,18 @@ class Rejects:
         *,
         column: str | None = None,
         values: list[str] | None = None,
+        expected: bool = False,
     ) -> None:
-        """Count the rows at ``lines`` of ``file`` as rejected for ``reason``."""
+        """Count the rows at ``lines`` of ``file`` as rejected for ``reason``.
+
+        ``expected`` marks rows left out by design (internal service accounts, a row read
+        twice): they are counted and reported like the others but are not input errors, so
+        they do not count against ``--max-rejected``.
+        """
         arr = np.atleast_1d(np.asarray(lines, dtype=np.int64))
         if arr.size == 0:
             return
-        entry = self.reasons.setdefault(reason, _Reason())
+        entry = self.reasons.setdefault(reason, _Reason(expected=expected))
         entry.count += int(arr.size)
         room = EXAMPLES_PER_REASON - len(entry.examples)
         for i in range(min(room, arr.size)):
@@ -88,7 +95,13 @@ class Rejects:
 
     @property
     def total(self) -> int:
+        """Every row left out."""
         return sum(r.count for r in self.reasons.values())
+
+    @property
+    def errors(self) -> int:
+        """Rows left out because the input was damaged (not by design)."""
+        return sum(r.count for r in self.reasons.values() if not r.expected)
 
     def counts(self) -> dict[str, int]:
         """Reason → number of rows, largest first."""
@@ -96,9 +109,10 @@ class Rejects:
 
     def first_example(self) -> str:
         """The first place of the most frequent reason (for an error message)."""
-        if not self.reasons:
+        errs = {k: v for k, v in self.counts().items() if not self.reasons[k].expected}
+        if not errs:
             return ""
-        reason = next(iter(self.counts()))
+        reason = next(iter(errs))
         ex = self.reasons[reason].examples
         return f"{reason}, e.g. {ex[0]}" if ex else reason
 
@@ -107,5 +121,6 @@ class Rejects:
         out = []
         for reason, n in self.counts().items():
             ex = self.reasons[reason].examples
-            out.append(f"{n:>9,} {reason}" + (f" (e.g. {'; '.join(ex)})" if ex else ""))
+            tag = " [by design]" if self.reasons[reason].expected else ""
+            out.append(f"{n:>9,} {reason}{tag}" + (f" (e.g. {'; '.join(ex)})" if ex else ""))
         return out

@@ -25,12 +25,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["parse_durations", "parse_timestamps"]
 
 _COMPACT = re.compile(r"^\d{8}T\d{6}")
 _HAS_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
-_DURATION = r"^(?:(\d+)[ .])?(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$"
+_DURATION_NAMED = r"^(?:(?P<d>\d+)[ .])?(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
 
 
 def parse_timestamps(values: pd.Series, tz: ZoneInfo) -> pd.Series:
@@ -39,7 +41,7 @@ def parse_timestamps(values: pd.Series, tz: ZoneInfo) -> pd.Series:
     ``values`` are strings. Values with an offset keep their instant; values without one
     are wall-clock time in ``tz``.
     """
-    s = values.astype("string").str.strip()
+    s = values.astype("string[pyarrow]").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
     if s.empty:
         return out
@@ -78,16 +80,16 @@ def parse_timestamps(values: pd.Series, tz: ZoneInfo) -> pd.Series:
 
 def parse_durations(values: pd.Series) -> pd.Series:
     """Parse durations into float seconds; NaN where a value does not parse."""
-    s = values.astype("string").str.strip()
-    secs = pd.to_numeric(s, errors="coerce").astype("float64")
-    todo = secs.isna() & s.notna() & (s != "")
-    if todo.any():
-        parts = s[todo].str.extract(_DURATION)
-        days = pd.to_numeric(parts[0], errors="coerce").fillna(0.0)
-        hms = (
-            pd.to_numeric(parts[1], errors="coerce") * 3600.0
-            + pd.to_numeric(parts[2], errors="coerce") * 60.0
-            + pd.to_numeric(parts[3], errors="coerce")
-        )
-        secs.loc[todo] = (days * 86400.0 + hms).astype("float64")
-    return secs
+    arr = pa.array(values.astype("string[pyarrow]").str.strip().to_numpy(dtype=object), type=pa.string())
+    plain = pc.match_substring_regex(arr, r"^\d+(?:\.\d+)?$")
+    number = pc.if_else(plain, arr, pa.scalar(None, pa.string()))
+    secs = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(pc.if_else(plain, pa.scalar("", pa.string()), arr), _DURATION_NAMED)
+    fields = {}
+    for name in ("d", "h", "m", "s"):
+        col = pc.struct_field(parts, name)
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        fields[name] = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    hms = np.nan_to_num(fields["d"], nan=0.0) * 86400.0 + fields["h"] * 3600.0 + fields["m"] * 60.0 + fields["s"]
+    out = np.where(np.isnan(secs), hms, secs)
+    return pd.Series(out, index=values.index, dtype="float64")

@@ -157,7 +157,8 @@ def import_site(
         if dup.any():
             d = raw[dup]
             for f, grp in d.groupby("source_file", sort=True):
-                rejects.add("duplicate log entry (same Id read from two files)", f, grp["source_line"].to_numpy())
+                rejects.add("duplicate log entry (same Id read from two files)", f,
+                            grp["source_line"].to_numpy(), expected=True)
             raw = raw[~dup]
         raw = raw.drop(columns=["entry_id"])
     proxy = proxy_sessions(pd.concat(events, ignore_index=True) if events else pd.DataFrame())
@@ -176,12 +177,12 @@ def import_site(
     state = license_state(qrs_files) if qrs_files else None
 
     total = len(trace) + rejects.total
-    if strict and rejects.total:
-        raise SourceError("import", f"{rejects.total:,} rows rejected (--strict): {rejects.first_example()}")
-    if total and rejects.total / total > max_rejected:
+    if strict and rejects.errors:
+        raise SourceError("import", f"{rejects.errors:,} rows rejected (--strict): {rejects.first_example()}")
+    if total and rejects.errors / total > max_rejected:
         raise SourceError(
             "import",
-            f"{rejects.total:,} of {total:,} rows rejected ({rejects.total / total:.1%}, more than the "
+            f"{rejects.errors:,} of {total:,} rows rejected ({rejects.errors / total:.1%}, more than the "
             f"{max_rejected:.1%} allowed by --max-rejected): {rejects.first_example()}",
         )
     if not len(trace) and not den.shape[0] and state is None:
