@@ -30,7 +30,9 @@ from sim.importers.synthetic import ENGINE_HEADER
 
 def _compact(ts: pd.DatetimeIndex) -> np.ndarray:
     """Qlik's compact timestamp form with a +0100 offset (the rows are in winter time)."""
-    return (ts.strftime("%Y%m%dT%H%M%S.") + (ts.microsecond // 1000).astype(str).str.zfill(3) + "+0100").to_numpy()
+    return (
+        ts.strftime("%Y%m%dT%H%M%S.") + (ts.microsecond // 1000).astype(str).str.zfill(3) + "+0100"
+    ).to_numpy()
 
 
 def write_rows(folder: Path, rows: int, files: int, seed: int = 1) -> None:
@@ -47,30 +49,56 @@ def write_rows(folder: Path, rows: int, files: int, seed: int = 1) -> None:
     hh, rem = np.divmod(h, 3_600_000)
     mm, rem = np.divmod(rem, 60_000)
     ss, ms = np.divmod(rem, 1000)
-    dur_txt = pd.Series(hh).astype(str).str.zfill(2) + ":" + pd.Series(mm).astype(str).str.zfill(2) + ":" \
-        + pd.Series(ss).astype(str).str.zfill(2) + "." + pd.Series(ms).astype(str).str.zfill(3)
+    dur_txt = (
+        pd.Series(hh).astype(str).str.zfill(2)
+        + ":"
+        + pd.Series(mm).astype(str).str.zfill(2)
+        + ":"
+        + pd.Series(ss).astype(str).str.zfill(2)
+        + "."
+        + pd.Series(ms).astype(str).str.zfill(3)
+    )
     ids = pd.Series(np.arange(rows)).map(lambda i: f"{i:08x}-0000-4000-8000-{i:012x}")
-    frame = pd.DataFrame({
-        "Sequence#": np.arange(1, rows + 1), "ProductVersion": "14.113.1",
-        "Timestamp": _compact(pd.DatetimeIndex(end)), "Severity": "INFO",
-        "Hostname": nodes[rng.integers(0, 3, rows)], "Id": ids, "Description": "Session ended",
-        "ProxySessionId": ids, "ProxyPackageId": "0", "RequestSequenceId": "0",
-        "ActiveUserDirectory": np.where(u % 5 == 0, "PARTNER", "CORP"),
-        "ActiveUserId": pd.Series(u).map(lambda i: f"u{i:05d}"), "ProcessId": "4812",
-        "EngineTimestamp": _compact(pd.DatetimeIndex(end)),
-        "Session Start": _compact(pd.DatetimeIndex(start)), "Session Duration": dur_txt,
-        "CPU Spent (s)": "0.412", "Bytes Received": "91000", "Bytes Sent": "520000", "Calls": "105",
-        "Selections": sel, "AppId": "6a1f6f2e-9c3b-4f57-8a64-0b6f0a7b1d11", "App Title": "Sales Overview",
-        "Exit Reason": "Socket closed by client", "Client Machine": "PC0001",
-    })[ENGINE_HEADER]
+    frame = pd.DataFrame(
+        {
+            "Sequence#": np.arange(1, rows + 1),
+            "ProductVersion": "14.113.1",
+            "Timestamp": _compact(pd.DatetimeIndex(end)),
+            "Severity": "INFO",
+            "Hostname": nodes[rng.integers(0, 3, rows)],
+            "Id": ids,
+            "Description": "Session ended",
+            "ProxySessionId": ids,
+            "ProxyPackageId": "0",
+            "RequestSequenceId": "0",
+            "ActiveUserDirectory": np.where(u % 5 == 0, "PARTNER", "CORP"),
+            "ActiveUserId": pd.Series(u).map(lambda i: f"u{i:05d}"),
+            "ProcessId": "4812",
+            "EngineTimestamp": _compact(pd.DatetimeIndex(end)),
+            "Session Start": _compact(pd.DatetimeIndex(start)),
+            "Session Duration": dur_txt,
+            "CPU Spent (s)": "0.412",
+            "Bytes Received": "91000",
+            "Bytes Sent": "520000",
+            "Calls": "105",
+            "Selections": sel,
+            "AppId": "6a1f6f2e-9c3b-4f57-8a64-0b6f0a7b1d11",
+            "App Title": "Sales Overview",
+            "Exit Reason": "Socket closed by client",
+            "Client Machine": "PC0001",
+        }
+    )[ENGINE_HEADER]
     folder.mkdir(parents=True, exist_ok=True)
     for i, part in enumerate(np.array_split(np.arange(rows), files)):
-        name = f"{nodes[i % 3]}_Session_Engine_2026-{1 + i // 10:02d}-{1 + i % 28:02d}T00.00.{i:02d}Z.log"
+        stamp = f"2026-{1 + i // 10:02d}-{1 + i % 28:02d}T00.00.{i:02d}"
+        name = f"{nodes[i % 3]}_Session_Engine_{stamp}Z.log"
         frame.iloc[part].to_csv(folder / name, sep="\t", index=False)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--files", type=int, default=12)
     ap.add_argument("--keep", type=Path, default=None, help="write the logs here and keep them")
@@ -81,10 +109,22 @@ def main() -> int:
         t0 = time.perf_counter()
         write_rows(logs, args.rows, args.files)
         size = sum(p.stat().st_size for p in logs.iterdir())
-        print(f"wrote {args.rows:,} rows, {size / 1e6:,.0f} MB in {args.files} files "
-              f"({time.perf_counter() - t0:.1f} s)")
-        cmd = [sys.executable, "-m", "sim", "import", str(logs), "--out", str(root / "out"),
-               "--timezone", "Europe/Berlin", "--force"]
+        print(
+            f"wrote {args.rows:,} rows, {size / 1e6:,.0f} MB in {args.files} files "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "sim",
+            "import",
+            str(logs),
+            "--out",
+            str(root / "out"),
+            "--timezone",
+            "Europe/Berlin",
+            "--force",
+        ]
         t0 = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
         wall = time.perf_counter() - t0

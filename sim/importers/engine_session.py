@@ -18,7 +18,8 @@ The file is tab-separated with a header row. Columns are matched by name (see
   ``Authenticated User``) and ``ActiveUserDirectory`` (else ``UserDirectory``) — the user
   fields of the Qlik Sense log format ("Audit log" additional fields,
   https://help.qlik.com/en-US/sense-admin/August2023/Subsystems/DeployAdministerQSE/Content/Sense_DeployAdminister/QSEoW/Deploy_QSEoW/Server-Logging-Tracing-Log-File-Format-Additional-Fields-Audit-Log.htm);
-* ``Session Start`` (required): a Qlik timestamp with its UTC offset (:mod:`sim.importers.qlik_time`);
+* ``Session Start`` (required): a Qlik timestamp with its UTC offset
+  (:mod:`sim.importers.qlik_time`);
 * ``Session Duration``; where a version lacks it, the row's ``Timestamp`` (the moment the
   ended session was logged) is taken as the end;
 * ``Hostname`` (else the machine name of the file name) as the server;
@@ -45,7 +46,9 @@ from sim.importers.tabular import read_header, resolve_columns, stream_blocks
 
 __all__ = ["COLUMNS", "NAME_PATTERN", "machine_from_name", "read_engine_sessions"]
 
-NAME_PATTERN = re.compile(r"^(?P<machine>.+?)_Session_Engine(?:_\d{4}-\d{2}-\d{2}T[\d.]+Z?)?\.(?:txt|log)$", re.I)
+NAME_PATTERN = re.compile(
+    r"^(?P<machine>.+?)_Session_Engine(?:_\d{4}-\d{2}-\d{2}T[\d.]+Z?)?\.(?:txt|log)$", re.I
+)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "user": ("ActiveUserId", "UserId"),
@@ -63,7 +66,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "device": ("Client Machine", "ClientMachine"),
     "entry_id": ("Id",),
 }
-REQUIRED: list[str | tuple[str, ...]] = [("user", "authenticated_user"), "start", ("duration", "timestamp")]
+REQUIRED: list[str | tuple[str, ...]] = [
+    ("user", "authenticated_user"),
+    "start",
+    ("duration", "timestamp"),
+]
 INTERNAL_DIRECTORY = "INTERNAL"
 
 
@@ -84,7 +91,7 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
         lines = block.lines
         ok = np.ones(len(f), dtype=bool)
 
-        def text(c: str) -> pd.Series:
+        def text(c: str, f: pd.DataFrame = f) -> pd.Series:
             return f[c].str.strip() if c in f else pd.Series("", index=f.index, dtype="string")
 
         user = text("user")
@@ -97,8 +104,14 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
             else:
                 user = user.where(user != "", auth[0])
 
-        def reject(mask: np.ndarray, reason: str, column: str | None = None,
-                   values: pd.Series | None = None, expected: bool = False) -> None:
+        def reject(
+            mask: np.ndarray,
+            reason: str,
+            column: str | None = None,
+            values: pd.Series | None = None,
+            expected: bool = False,
+            lines: np.ndarray = lines,
+        ) -> None:
             nonlocal ok
             hit = mask & ok
             if hit.any():
@@ -107,8 +120,11 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
                 ok &= ~hit
 
         reject((user == "").to_numpy(), "no user id", names["user"])
-        reject((directory.str.upper() == INTERNAL_DIRECTORY).to_numpy(),
-               "internal service account (user directory INTERNAL)", expected=True)
+        reject(
+            (directory.str.upper() == INTERNAL_DIRECTORY).to_numpy(),
+            "internal service account (user directory INTERNAL)",
+            expected=True,
+        )
         start = parse_timestamps(f["start"], tz)
         reject(start.isna().to_numpy(), "unparseable timestamp", names["start"], f["start"])
         if "duration" in f:
@@ -116,10 +132,19 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
             reject(dur.isna().to_numpy(), "unparseable duration", names["duration"], f["duration"])
         else:
             logged = parse_timestamps(f["timestamp"], tz)
-            reject(logged.isna().to_numpy(), "unparseable timestamp", names["timestamp"], f["timestamp"])
+            reject(
+                logged.isna().to_numpy(),
+                "unparseable timestamp",
+                names["timestamp"],
+                f["timestamp"],
+            )
             dur = (logged - start).dt.total_seconds()
-        reject((dur < 0).to_numpy(), "negative session duration", names["duration"],
-               f["duration"] if "duration" in f else None)
+        reject(
+            (dur < 0).to_numpy(),
+            "negative session duration",
+            names["duration"],
+            f.get("duration"),
+        )
         if "selections" in f:
             sel_txt = text("selections")
             sel = pd.to_numeric(sel_txt.where(sel_txt != ""), errors="coerce")
@@ -130,25 +155,27 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
             selections = pd.Series(pd.NA, index=f.index, dtype="Int64")
         server = text("server")
         server = server.where(server != "", machine_from_name(path))
-        out = pd.DataFrame({
-            "directory": directory,
-            "user": user,
-            "server": server,
-            "app_id": text("app_id"),
-            "app_title": text("app_title"),
-            "start": start,
-            "end": start + pd.to_timedelta(dur, unit="s"),
-            "duration_s": dur,
-            "selections": selections,
-            "exit_reason": text("exit_reason"),
-            "session_id": text("session_id"),
-            "virtual_proxy": "",
-            "device": text("device"),
-            "source": "engine_session",
-            "source_file": str(path),
-            "source_line": lines,
-            "entry_id": text("entry_id"),
-        })
+        out = pd.DataFrame(
+            {
+                "directory": directory,
+                "user": user,
+                "server": server,
+                "app_id": text("app_id"),
+                "app_title": text("app_title"),
+                "start": start,
+                "end": start + pd.to_timedelta(dur, unit="s"),
+                "duration_s": dur,
+                "selections": selections,
+                "exit_reason": text("exit_reason"),
+                "session_id": text("session_id"),
+                "virtual_proxy": "",
+                "device": text("device"),
+                "source": "engine_session",
+                "source_file": str(path),
+                "source_line": lines,
+                "entry_id": text("entry_id"),
+            }
+        )
         parts.append(out[ok])
     if not parts:
         return pd.DataFrame()

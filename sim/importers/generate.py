@@ -25,11 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timezone", default="Europe/Berlin")
     parser.add_argument("--no-malformed", action="store_true", help="write no damaged lines")
     args = parser.parse_args(argv)
-    truth = generate_site(args.out, seed=args.seed, users=args.users, start=args.start,
-                          days=args.days, timezone=args.timezone, malformed=not args.no_malformed)
+    truth = generate_site(
+        args.out,
+        seed=args.seed,
+        users=args.users,
+        start=args.start,
+        days=args.days,
+        timezone=args.timezone,
+        malformed=not args.no_malformed,
+    )
     (args.out / "expected.json").write_text(truth_json(truth))
-    print(f"wrote {truth.sessions:,} sessions of {truth.users} users in {truth.engine_files} engine "
-          f"log files → {args.out}")
+    print(
+        f"wrote {truth.sessions:,} sessions of {truth.users} users in {truth.engine_files} engine "
+        f"log files → {args.out}"
+    )
     return 0
 
 

@@ -71,17 +71,23 @@ def read_plain_csv(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
     cols = resolve_columns(path, header, COLUMNS, REQUIRED)
     names = {c: header[i] for c, i in cols.items()}
     parts = []
-    for block in stream_blocks(path, delimiter=delim, columns=cols, header=header,
-                               rejects=rejects, quoted=True):
+    for block in stream_blocks(
+        path, delimiter=delim, columns=cols, header=header, rejects=rejects, quoted=True
+    ):
         f = block.frame
         lines = block.lines
         ok = np.ones(len(f), dtype=bool)
 
-        def text(c: str) -> pd.Series:
+        def text(c: str, f: pd.DataFrame = f) -> pd.Series:
             return f[c].str.strip() if c in f else pd.Series("", index=f.index, dtype="string")
 
-        def reject(mask: np.ndarray, reason: str, column: str | None = None,
-                   values: pd.Series | None = None) -> None:
+        def reject(
+            mask: np.ndarray,
+            reason: str,
+            column: str | None = None,
+            values: pd.Series | None = None,
+            lines: np.ndarray = lines,
+        ) -> None:
             nonlocal ok
             hit = mask & ok
             if hit.any():
@@ -108,7 +114,9 @@ def read_plain_csv(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
         else:
             dur = parse_durations(f["duration"])
             reject(dur.isna().to_numpy(), "unparseable duration", names["duration"], f["duration"])
-            reject((dur < 0).to_numpy(), "negative session duration", names["duration"], f["duration"])
+            reject(
+                (dur < 0).to_numpy(), "negative session duration", names["duration"], f["duration"]
+            )
         if "selections" in f:
             sel_txt = text("selections")
             sel = pd.to_numeric(sel_txt.where(sel_txt != ""), errors="coerce")
@@ -117,24 +125,26 @@ def read_plain_csv(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
             selections = sel.astype("Float64").round().astype("Int64")
         else:
             selections = pd.Series(pd.NA, index=f.index, dtype="Int64")
-        out = pd.DataFrame({
-            "directory": directory,
-            "user": user,
-            "server": text("server"),
-            "app_id": text("app_id"),
-            "app_title": text("app_title"),
-            "start": start,
-            "end": start + pd.to_timedelta(dur, unit="s"),
-            "duration_s": dur,
-            "selections": selections,
-            "exit_reason": text("exit_reason"),
-            "session_id": "",
-            "virtual_proxy": "",
-            "device": text("device"),
-            "source": "csv",
-            "source_file": str(path),
-            "source_line": lines,
-        })
+        out = pd.DataFrame(
+            {
+                "directory": directory,
+                "user": user,
+                "server": text("server"),
+                "app_id": text("app_id"),
+                "app_title": text("app_title"),
+                "start": start,
+                "end": start + pd.to_timedelta(dur, unit="s"),
+                "duration_s": dur,
+                "selections": selections,
+                "exit_reason": text("exit_reason"),
+                "session_id": "",
+                "virtual_proxy": "",
+                "device": text("device"),
+                "source": "csv",
+                "source_file": str(path),
+                "source_line": lines,
+            }
+        )
         parts.append(out[ok])
     if not parts:
         return pd.DataFrame()

@@ -31,7 +31,9 @@ from sim.importers.tabular import read_header, resolve_columns, stream_blocks
 
 __all__ = ["NAME_PATTERN", "read_proxy_audit"]
 
-NAME_PATTERN = re.compile(r"^.+?_Audit(?:Activity)?_Proxy(?:_\d{4}-\d{2}-\d{2}T[\d.]+Z?)?\.(?:txt|log)$", re.I)
+NAME_PATTERN = re.compile(
+    r"^.+?_Audit(?:Activity)?_Proxy(?:_\d{4}-\d{2}-\d{2}T[\d.]+Z?)?\.(?:txt|log)$", re.I
+)
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "timestamp": ("Timestamp",),
@@ -65,25 +67,32 @@ def read_proxy_audit(path: Path, tz: ZoneInfo, rejects: Rejects) -> tuple[pd.Dat
         at = parse_timestamps(f["timestamp"], tz)
         bad = keep & at.isna().to_numpy()
         if bad.any():
-            rejects.add("unparseable timestamp", path, block.lines[bad], column="Timestamp",
-                        values=f["timestamp"][bad].head(3).tolist())
+            rejects.add(
+                "unparseable timestamp",
+                path,
+                block.lines[bad],
+                column="Timestamp",
+                values=f["timestamp"][bad].head(3).tolist(),
+            )
             keep &= ~bad
 
-        def text(c: str) -> pd.Series:
+        def text(c: str, f: pd.DataFrame = f) -> pd.Series:
             return f[c].str.strip() if c in f else pd.Series("", index=f.index, dtype="string")
 
-        part = pd.DataFrame({
-            "session_id": text("session_id"),
-            "event": np.where(is_start, "start", "stop"),
-            "at": at,
-            "directory": text("directory"),
-            "user": text("user"),
-            "proxy_node": text("proxy_node"),
-            "target_host": text("target_host"),
-            "virtual_proxy": text("virtual_proxy"),
-            "source_file": str(path),
-            "source_line": block.lines,
-        })[keep]
+        part = pd.DataFrame(
+            {
+                "session_id": text("session_id"),
+                "event": np.where(is_start, "start", "stop"),
+                "at": at,
+                "directory": text("directory"),
+                "user": text("user"),
+                "proxy_node": text("proxy_node"),
+                "target_host": text("target_host"),
+                "virtual_proxy": text("virtual_proxy"),
+                "source_file": str(path),
+                "source_line": block.lines,
+            }
+        )[keep]
         parts.append(part)
     events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return events, other
@@ -91,15 +100,31 @@ def read_proxy_audit(path: Path, tz: ZoneInfo, rejects: Rejects) -> tuple[pd.Dat
 
 def proxy_sessions(events: pd.DataFrame) -> pd.DataFrame:
     """One row per proxy session from start/stop records: first start, last stop, where."""
-    cols = ["session_id", "directory", "user", "proxy_node", "target_host", "virtual_proxy",
-            "started", "stopped"]
+    cols = [
+        "session_id",
+        "directory",
+        "user",
+        "proxy_node",
+        "target_host",
+        "virtual_proxy",
+        "started",
+        "stopped",
+    ]
     if events.empty:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
     ev = events[events["session_id"] != ""].sort_values("at", kind="stable")
-    starts = ev[ev["event"] == "start"].groupby("session_id", sort=True).agg(
-        directory=("directory", "first"), user=("user", "first"),
-        proxy_node=("proxy_node", "first"), target_host=("target_host", "first"),
-        virtual_proxy=("virtual_proxy", "first"), started=("at", "min"))
+    starts = (
+        ev[ev["event"] == "start"]
+        .groupby("session_id", sort=True)
+        .agg(
+            directory=("directory", "first"),
+            user=("user", "first"),
+            proxy_node=("proxy_node", "first"),
+            target_host=("target_host", "first"),
+            virtual_proxy=("virtual_proxy", "first"),
+            started=("at", "min"),
+        )
+    )
     stops = ev[ev["event"] == "stop"].groupby("session_id", sort=True).agg(stopped=("at", "max"))
     out = starts.join(stops, how="outer").reset_index()
     for c in ("directory", "user", "proxy_node", "target_host", "virtual_proxy"):

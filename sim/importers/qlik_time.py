@@ -65,22 +65,25 @@ def parse_timestamps(values: pd.Series, tz: ZoneInfo) -> pd.Series:
         local = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
         if is_compact.any():
             c = raw[is_compact]
-            local.loc[is_compact] = pd.to_datetime(
-                c, format="mixed", errors="coerce"
-            ).astype("datetime64[us]")
+            local.loc[is_compact] = pd.to_datetime(c, format="mixed", errors="coerce").astype(
+                "datetime64[us]"
+            )
         if (~is_compact).any():
             local.loc[~is_compact] = pd.to_datetime(
                 raw[~is_compact], format=fmt, errors="coerce"
             ).astype("datetime64[us]")
-        aware = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
-                                     nonexistent="shift_forward")
+        aware = local.dt.tz_localize(
+            tz, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward"
+        )
         out.loc[naive] = aware.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     return out
 
 
 def parse_durations(values: pd.Series) -> pd.Series:
     """Parse durations into float seconds; NaN where a value does not parse."""
-    arr = pa.array(values.astype("string[pyarrow]").str.strip().to_numpy(dtype=object), type=pa.string())
+    arr = pa.array(
+        values.astype("string[pyarrow]").str.strip().to_numpy(dtype=object), type=pa.string()
+    )
     plain = pc.match_substring_regex(arr, r"^\d+(?:\.\d+)?$")
     number = pc.if_else(plain, arr, pa.scalar(None, pa.string()))
     secs = pc.cast(number, pa.float64()).to_numpy(zero_copy_only=False)
@@ -90,6 +93,11 @@ def parse_durations(values: pd.Series) -> pd.Series:
         col = pc.struct_field(parts, name)
         col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
         fields[name] = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
-    hms = np.nan_to_num(fields["d"], nan=0.0) * 86400.0 + fields["h"] * 3600.0 + fields["m"] * 60.0 + fields["s"]
+    hms = (
+        np.nan_to_num(fields["d"], nan=0.0) * 86400.0
+        + fields["h"] * 3600.0
+        + fields["m"] * 60.0
+        + fields["s"]
+    )
     out = np.where(np.isnan(secs), hms, secs)
     return pd.Series(out, index=values.index, dtype="float64")

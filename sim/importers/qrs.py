@@ -58,7 +58,9 @@ class QrsFile:
 def _load(path: Path) -> Any:
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
-        raise SourceError(path, f"JSON file is {size:,} bytes, over the limit of {MAX_JSON_BYTES:,}")
+        raise SourceError(
+            path, f"JSON file is {size:,} bytes, over the limit of {MAX_JSON_BYTES:,}"
+        )
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -68,8 +70,9 @@ def _load(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise SourceError(path, f"not valid JSON: {err.msg} (character {err.colno})",
-                          line=err.lineno) from None
+        raise SourceError(
+            path, f"not valid JSON: {err.msg} (character {err.colno})", line=err.lineno
+        ) from None
 
 
 def _seat_kind(path: Path, items: list[Any]) -> str | None:
@@ -99,9 +102,13 @@ def sniff_qrs(path: Path) -> QrsFile | None:
         if all("user" in x or "deletedUserId" in x for x in content):
             kind = _seat_kind(path, content)
             if kind is None:
-                raise SourceError(path, "a list of access allocations, but neither its schemaPath "
-                                  "nor its file name says which access type (professional, analyzer, "
-                                  "useraccess)", line=1)
+                raise SourceError(
+                    path,
+                    "a list of access allocations, but neither its schemaPath "
+                    "nor its file name says which access type (professional, analyzer, "
+                    "useraccess)",
+                    line=1,
+                )
             return QrsFile(path, kind, content)
         if all("assignedTokens" in x for x in content):
             return QrsFile(path, "login_pass", content)
@@ -132,8 +139,12 @@ def read_qrs(files: list[QrsFile]) -> dict[str, Any]:
 
 def license_state(files: list[QrsFile]) -> dict[str, Any]:
     """The site's license state at export time, from every QRS file read."""
-    state: dict[str, Any] = {"sources": [str(f.path) for f in files], "overview": None,
-                             "seats": {}, "login_access_groups": []}
+    state: dict[str, Any] = {
+        "sources": [str(f.path) for f in files],
+        "overview": None,
+        "seats": {},
+        "login_access_groups": [],
+    }
     for f in files:
         if f.kind == "overview":
             c = f.content
@@ -143,11 +154,13 @@ def license_state(files: list[QrsFile]) -> dict[str, Any]:
                 "available_tokens": c.get("availableTokens"),
                 **{
                     out: {k: v for k, v in (c.get(key) or {}).items() if k != "schemaPath"}
-                    for key, out in (("professionalAccess", "professional"),
-                                     ("analyzerAccess", "analyzer"),
-                                     ("userAccess", "user_pass"),
-                                     ("loginAccess", "login_pass"),
-                                     ("analyzerTimeAccess", "capacity"))
+                    for key, out in (
+                        ("professionalAccess", "professional"),
+                        ("analyzerAccess", "analyzer"),
+                        ("userAccess", "user_pass"),
+                        ("loginAccess", "login_pass"),
+                        ("analyzerTimeAccess", "capacity"),
+                    )
                     if key in c
                 },
             }

@@ -49,8 +49,19 @@ _FIELD = {
     "session_count": re.compile(r"SessionCount:?\s*'(\d+)'"),
     "hostname": re.compile(r"Hostname:?\s*'([^']*)'"),
 }
-DENIAL_COLUMNS = ["at", "directory", "user", "reason", "session_count", "session_id",
-                  "access_id", "hostname", "message", "source_file", "source_line"]
+DENIAL_COLUMNS = [
+    "at",
+    "directory",
+    "user",
+    "reason",
+    "session_count",
+    "session_id",
+    "access_id",
+    "hostname",
+    "message",
+    "source_file",
+    "source_line",
+]
 
 
 def empty_denials() -> pd.DataFrame:
@@ -77,8 +88,9 @@ def read_denials(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
             try:
                 line = raw.decode("utf-8").rstrip("\r\n")
             except UnicodeDecodeError:
-                raise SourceError(path, "bytes that are not UTF-8: the file mixes encodings",
-                                  line=no) from None
+                raise SourceError(
+                    path, "bytes that are not UTF-8: the file mixes encodings", line=no
+                ) from None
             fields = line.split("\t")
             m = _USER.search(line)
             if m is None or ts_col >= len(fields):
@@ -102,13 +114,19 @@ def read_denials(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
     at = parse_timestamps(frame["timestamp"], tz)
     bad = at.isna().to_numpy()
     if bad.any():
-        rejects.add("unparseable timestamp", path, frame["source_line"][bad].to_numpy(),
-                    column="Timestamp", values=frame["timestamp"][bad].head(3).tolist())
+        rejects.add(
+            "unparseable timestamp",
+            path,
+            frame["source_line"][bad].to_numpy(),
+            column="Timestamp",
+            values=frame["timestamp"][bad].head(3).tolist(),
+        )
     frame["at"] = at
     count = pd.to_numeric(frame["session_count"].replace("", None), errors="coerce").astype("Int64")
     frame["session_count"] = count
     frame["reason"] = [
-        str(DenialReason.PARALLEL_LIMIT) if (c is not pd.NA and c >= PARALLEL_LIMIT)
+        str(DenialReason.PARALLEL_LIMIT)
+        if (c is not pd.NA and c >= PARALLEL_LIMIT)
         else str(DenialReason.NO_SEAT)
         for c in count
     ]

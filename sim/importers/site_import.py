@@ -73,7 +73,9 @@ class ImportResult:
         if len(t):
             users = t[["directory", "user"]].drop_duplicates()
             per_dir = users["directory"].replace("", "(none)").value_counts().sort_index()
-            out.append(f"users: {len(users):,} (" + ", ".join(f"{d} {n}" for d, n in per_dir.items()) + ")")
+            out.append(
+                f"users: {len(users):,} (" + ", ".join(f"{d} {n}" for d, n in per_dir.items()) + ")"
+            )
             out.append(f"servers: {', '.join(sorted(set(t['server'])))}")
             out.append(f"period: {t['start'].min().isoformat()} → {t['end'].max().isoformat()}")
             out.append(f"session hours: {t['duration_s'].sum() / 3600:,.1f}")
@@ -82,11 +84,21 @@ class ImportResult:
             out.append("observed denials: " + ", ".join(f"{n} {r}" for r, n in by.items()))
         if self.state is not None:
             counts = self.state.get("seat_counts", {})
-            out.append("license state (QRS): " + (", ".join(
-                f"{k} {v['listed']} allocations ({v['quarantined']} quarantined)" for k, v in counts.items())
-                or "totals only"))
+            out.append(
+                "license state (QRS): "
+                + (
+                    ", ".join(
+                        f"{k} {v['listed']} allocations ({v['quarantined']} quarantined)"
+                        for k, v in counts.items()
+                    )
+                    or "totals only"
+                )
+            )
         if self.other_proxy_records:
-            out.append(f"proxy audit records other than start/stop session: {self.other_proxy_records:,} (not needed)")
+            out.append(
+                "proxy audit records other than start/stop session: "
+                f"{self.other_proxy_records:,} (not needed)"
+            )
         return "\n".join(out)
 
 
@@ -94,7 +106,9 @@ def _zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SourceError("--timezone", f"unknown time zone {tz!r}; expected an IANA name such as Europe/Berlin") from None
+        raise SourceError(
+            "--timezone", f"unknown time zone {tz!r}; expected an IANA name such as Europe/Berlin"
+        ) from None
 
 
 def import_site(
@@ -144,21 +158,34 @@ def import_site(
                 qrs_files.append(q)
         files.setdefault(str(kind), []).append(str(path))
         if rows > MAX_TRACE_ROWS:
-            raise SourceError(path, f"the trace passed {MAX_TRACE_ROWS:,} sessions, the limit of one "
-                              "import; import a shorter period or fewer servers")
+            raise SourceError(
+                path,
+                f"the trace passed {MAX_TRACE_ROWS:,} sessions, the limit of one "
+                "import; import a shorter period or fewer servers",
+            )
         if not warned and rows > WARN_SHARE * MAX_TRACE_ROWS:
             warned = True
-            echo(f"warning: {rows:,} sessions read, near the limit of {MAX_TRACE_ROWS:,} per import")
+            echo(
+                f"warning: {rows:,} sessions read, near the limit of {MAX_TRACE_ROWS:,} per import"
+            )
 
-    raw = pd.concat([s for s in sessions if len(s)], ignore_index=True) if any(len(s) for s in sessions) else pd.DataFrame()
+    raw = (
+        pd.concat([s for s in sessions if len(s)], ignore_index=True)
+        if any(len(s) for s in sessions)
+        else pd.DataFrame()
+    )
     if len(raw) and "entry_id" in raw:
         ids = raw["entry_id"].fillna("")
         dup = (ids != "") & ids.duplicated(keep="first")
         if dup.any():
             d = raw[dup]
             for f, grp in d.groupby("source_file", sort=True):
-                rejects.add("duplicate log entry (same Id read from two files)", f,
-                            grp["source_line"].to_numpy(), expected=True)
+                rejects.add(
+                    "duplicate log entry (same Id read from two files)",
+                    f,
+                    grp["source_line"].to_numpy(),
+                    expected=True,
+                )
             raw = raw[~dup]
         raw = raw.drop(columns=["entry_id"])
     proxy = proxy_sessions(pd.concat(events, ignore_index=True) if events else pd.DataFrame())
@@ -170,28 +197,42 @@ def import_site(
         no_server = raw["server"].fillna("") == ""
         raw.loc[no_server, "server"] = sid[no_server].map(th).fillna("")
     trace = finish_trace([raw] if len(raw) else [], tz)
-    den = pd.concat([d for d in denials if len(d)], ignore_index=True) if any(len(d) for d in denials) else empty_denials()
+    den = (
+        pd.concat([d for d in denials if len(d)], ignore_index=True)
+        if any(len(d) for d in denials)
+        else empty_denials()
+    )
     if len(den):
         den["at"] = den["at"].dt.tz_convert(tz)
-        den = den.sort_values(["at", "source_file", "source_line"], kind="stable").reset_index(drop=True)
+        den = den.sort_values(["at", "source_file", "source_line"], kind="stable").reset_index(
+            drop=True
+        )
     state = license_state(qrs_files) if qrs_files else None
 
     total = len(trace) + rejects.total
     if strict and rejects.errors:
-        raise SourceError("import", f"{rejects.errors:,} rows rejected (--strict): {rejects.first_example()}")
+        raise SourceError(
+            "import", f"{rejects.errors:,} rows rejected (--strict): {rejects.first_example()}"
+        )
     if total and rejects.errors / total > max_rejected:
         raise SourceError(
             "import",
-            f"{rejects.errors:,} of {total:,} rows rejected ({rejects.errors / total:.1%}, more than the "
+            f"{rejects.errors:,} of {total:,} rows rejected ({rejects.errors / total:.1%}, "
+            "more than the "
             f"{max_rejected:.1%} allowed by --max-rejected): {rejects.first_example()}",
         )
     if not len(trace) and not den.shape[0] and state is None:
-        raise SourceError("import", "no sessions, denials or license state found in the sources "
-                          f"({sum(len(v) for v in files.values())} files looked at)")
+        raise SourceError(
+            "import",
+            "no sessions, denials or license state found in the sources "
+            f"({sum(len(v) for v in files.values())} files looked at)",
+        )
     return ImportResult(trace, den, proxy, state, files, rejects, other)
 
 
-def write_outputs(result: ImportResult, out: Path, *, tz: str, name: str, sources: list[str]) -> list[Path]:
+def write_outputs(
+    result: ImportResult, out: Path, *, tz: str, name: str, sources: list[str]
+) -> list[Path]:
     """Write the import's files into ``out`` (each one atomically) and validate the scenario."""
     from sim.scenario import load_scenario
 

@@ -45,26 +45,94 @@ __all__ = ["ENGINE_HEADER", "SiteTruth", "generate_site"]
 
 #: Engine session log columns written (tab-separated), in the Qlik Sense log format
 ENGINE_HEADER = [
-    "Sequence#", "ProductVersion", "Timestamp", "Severity", "Hostname", "Id", "Description",
-    "ProxySessionId", "ProxyPackageId", "RequestSequenceId", "ActiveUserDirectory",
-    "ActiveUserId", "ProcessId", "EngineTimestamp", "Session Start", "Session Duration",
-    "CPU Spent (s)", "Bytes Received", "Bytes Sent", "Calls", "Selections", "AppId",
-    "App Title", "Exit Reason", "Client Machine",
+    "Sequence#",
+    "ProductVersion",
+    "Timestamp",
+    "Severity",
+    "Hostname",
+    "Id",
+    "Description",
+    "ProxySessionId",
+    "ProxyPackageId",
+    "RequestSequenceId",
+    "ActiveUserDirectory",
+    "ActiveUserId",
+    "ProcessId",
+    "EngineTimestamp",
+    "Session Start",
+    "Session Duration",
+    "CPU Spent (s)",
+    "Bytes Received",
+    "Bytes Sent",
+    "Calls",
+    "Selections",
+    "AppId",
+    "App Title",
+    "Exit Reason",
+    "Client Machine",
 ]
 PROXY_HEADER = [
-    "Sequence#", "ProductVersion", "Timestamp", "Hostname", "Id", "Description",
-    "ProxySessionId", "ProxyPackageId", "RequestSequenceId", "ActiveUserDirectory",
-    "ActiveUserId", "TargetHost", "VirtualProxy", "IpAddress", "Command", "Result",
+    "Sequence#",
+    "ProductVersion",
+    "Timestamp",
+    "Hostname",
+    "Id",
+    "Description",
+    "ProxySessionId",
+    "ProxyPackageId",
+    "RequestSequenceId",
+    "ActiveUserDirectory",
+    "ActiveUserId",
+    "TargetHost",
+    "VirtualProxy",
+    "IpAddress",
+    "Command",
+    "Result",
 ]
 SECURITY_HEADER = [
-    "Sequence#", "ProductVersion", "Timestamp", "Hostname", "Id", "Description",
-    "ProxySessionId", "ProxyPackageId", "RequestSequenceId", "UserDirectory", "UserId",
+    "Sequence#",
+    "ProductVersion",
+    "Timestamp",
+    "Hostname",
+    "Id",
+    "Description",
+    "ProxySessionId",
+    "ProxyPackageId",
+    "RequestSequenceId",
+    "UserDirectory",
+    "UserId",
     "Message",
 ]
 VERSION = "14.113.1"
-APPS = [("Sales Overview", 5), ("Finance Month-End", 3), ("HR Headcount", 1),
-        ("Supply Chain", 2), ("Customer 360", 2), ("Executive KPIs", 1)]
+APPS = [
+    ("Sales Overview", 5),
+    ("Finance Month-End", 3),
+    ("HR Headcount", 1),
+    ("Supply Chain", 2),
+    ("Customer 360", 2),
+    ("Executive KPIs", 1),
+]
 EXIT_REASONS = [("Socket closed by client", 0.55), ("Session timeout", 0.3), ("Logged out", 0.15)]
+
+
+@dataclass
+class _Session:
+    """One generated session (the generator's own record, not licsim's)."""
+
+    user: int  # index into the users, -1 for the internal scheduler account
+    start: datetime
+    duration: float  # seconds
+    selections: int
+    node: str
+    app: str
+    exit: str
+    sid: str
+    id: str
+    device: str
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(seconds=self.duration)
 
 
 @dataclass
@@ -91,7 +159,7 @@ def _stamp(t: datetime) -> str:
 
 
 def _duration(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     s, ms = divmod(ms, 1000)
     m, s = divmod(s, 60)
     h, m = divmod(m, 60)
@@ -127,7 +195,7 @@ def generate_site(
     proxy_audit_days: int = 31,
     malformed: bool = True,
 ) -> SiteTruth:
-    """Write a site's logs under ``out/logs`` and QRS exports under ``out/qrs``; return the truth."""
+    """Write a site's logs under ``out/logs``, QRS exports under ``out/qrs``; return the truth."""
     rng = np.random.default_rng(seed)
     tz = ZoneInfo(timezone)
     truth = SiteTruth()
@@ -153,7 +221,7 @@ def generate_site(
     month_end = _month_end_days(period)
     holiday = set(holidays)
 
-    sessions: list[dict[str, object]] = []
+    sessions: list[_Session] = []
     for d in period:
         wd = d.weekday()
         if d in holiday:
@@ -178,56 +246,101 @@ def generate_site(
                 minutes = float(min(minutes, 600.0))
                 st = midnight + timedelta(seconds=float(begin))
                 st = st.astimezone(tz)  # normalise the offset across a DST change
-                sessions.append({
-                    "user": u, "start": st, "duration": minutes * 60.0,
-                    "selections": int(rng.poisson(minutes * sel_rate[u])),
-                    "node": nodes[int(rng.choice(len(nodes), p=np.array(node_weights) / sum(node_weights)))],
-                    "app": app_names[int(rng.choice(len(app_names), p=app_w))],
-                    "exit": exit_txt[int(rng.choice(len(exit_txt), p=exit_w))],
-                    "sid": _uuid(rng), "id": _uuid(rng), "device": f"PC{u + 1:04d}",
-                })
+                sessions.append(
+                    _Session(
+                        user=u,
+                        start=st,
+                        duration=minutes * 60.0,
+                        selections=int(rng.poisson(minutes * sel_rate[u])),
+                        node=nodes[
+                            int(
+                                rng.choice(len(nodes), p=np.array(node_weights) / sum(node_weights))
+                            )
+                        ],
+                        app=app_names[int(rng.choice(len(app_names), p=app_w))],
+                        exit=exit_txt[int(rng.choice(len(exit_txt), p=exit_w))],
+                        sid=_uuid(rng),
+                        id=_uuid(rng),
+                        device=f"PC{u + 1:04d}",
+                    )
+                )
     # internal service-account sessions: the scheduler reloading apps at 02:00 each night
-    internal = []
+    internal: list[_Session] = []
     for d in period:
         midnight = datetime(d.year, d.month, d.day, 2, 0, tzinfo=tz)
-        internal.append({"user": -1, "start": midnight, "duration": float(rng.uniform(60, 600)),
-                         "selections": 0, "node": nodes[0], "app": app_names[1], "exit": "Socket closed by client",
-                         "sid": "0", "id": _uuid(rng), "device": ""})
-    end_of_period = datetime(period[-1].year, period[-1].month, period[-1].day, tzinfo=tz) + timedelta(days=1)
+        internal.append(
+            _Session(
+                user=-1,
+                start=midnight,
+                duration=float(rng.uniform(60, 600)),
+                selections=0,
+                node=nodes[0],
+                app=app_names[1],
+                exit="Socket closed by client",
+                sid="0",
+                id=_uuid(rng),
+                device="",
+            )
+        )
+    end_of_period = datetime(
+        period[-1].year, period[-1].month, period[-1].day, tzinfo=tz
+    ) + timedelta(days=1)
     export_at = end_of_period
     # sessions still running at the export are not logged yet (a record is written at the end)
-    sessions = [s for s in sessions if s["start"] + timedelta(seconds=s["duration"]) < export_at]  # type: ignore[operator]
+    sessions = [s for s in sessions if s.start + timedelta(seconds=s.duration) < export_at]
 
     logs = out / "logs"
     qrs = out / "qrs"
     rejected: dict[str, int] = {}
 
-    def engine_row(seq: int, s: dict[str, object]) -> list[str]:
-        st: datetime = s["start"]  # type: ignore[assignment]
-        end = st + timedelta(seconds=float(s["duration"]))  # type: ignore[arg-type]
-        u = int(s["user"])  # type: ignore[call-overload]
+    def engine_row(seq: int, s: _Session) -> list[str]:
+        st: datetime = s.start
+        end = st + timedelta(seconds=float(s.duration))
+        u = int(s.user)
         udir, uid = ("INTERNAL", "sa_scheduler") if u < 0 else (directory[u], ids[u])
-        calls = int(s["selections"]) * 3 + 5  # type: ignore[call-overload]
+        calls = int(s.selections) * 3 + 5
         return [
-            str(seq), VERSION, _stamp(end), "INFO", str(s["node"]), str(s["id"]), "Session ended",
-            str(s["sid"]), "0", "0", udir, uid, "4812", _stamp(end), _stamp(st),
-            _duration(float(s["duration"])), f"{calls * 0.011:.3f}", str(calls * 900),  # type: ignore[arg-type]
-            str(calls * 5200), str(calls), str(s["selections"]), app_ids[str(s["app"])], str(s["app"]),
-            str(s["exit"]), str(s["device"]),
+            str(seq),
+            VERSION,
+            _stamp(end),
+            "INFO",
+            str(s.node),
+            str(s.id),
+            "Session ended",
+            str(s.sid),
+            "0",
+            "0",
+            udir,
+            uid,
+            "4812",
+            _stamp(end),
+            _stamp(st),
+            _duration(float(s.duration)),
+            f"{calls * 0.011:.3f}",
+            str(calls * 900),
+            str(calls * 5200),
+            str(calls),
+            str(s.selections),
+            app_ids[str(s.app)],
+            str(s.app),
+            str(s.exit),
+            str(s.device),
         ]
 
     all_rows = sessions + internal
     files_written = 0
     for node in nodes:
-        mine = sorted((s for s in all_rows if s["node"] == node),
-                      key=lambda s: s["start"] + timedelta(seconds=s["duration"]))  # type: ignore[operator]
+        mine = sorted(
+            (s for s in all_rows if s.node == node),
+            key=lambda s: s.start + timedelta(seconds=s.duration),
+        )
         # rotate: one archived file per `rotate_days`, the rest in the live .txt
         cut = datetime(start.year, start.month, start.day, tzinfo=tz)
-        chunks: list[tuple[datetime, list[dict[str, object]]]] = []
-        bucket: list[dict[str, object]] = []
+        chunks: list[tuple[datetime, list[_Session]]] = []
+        bucket: list[_Session] = []
         boundary = cut + timedelta(days=rotate_days)
         for s in mine:
-            e = s["start"] + timedelta(seconds=s["duration"])  # type: ignore[operator]
+            e = s.start + timedelta(seconds=s.duration)
             while e >= boundary and boundary < export_at:
                 chunks.append((boundary, bucket))
                 bucket = []
@@ -236,22 +349,33 @@ def generate_site(
         live = bucket
         seq = 0
         for closed, rows in chunks:
-            name = f"{node}_Session_Engine_{closed.astimezone(ZoneInfo('UTC')).strftime('%Y-%m-%dT%H.%M.%S')}Z.log"
+            closed_utc = closed.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H.%M.%S")
+            name = f"{node}_Session_Engine_{closed_utc}Z.log"
             path = logs / "ArchivedLogs" / node / "Engine" / "Trace" / name
             lines = []
             for s in rows:
                 seq += 1
                 lines.append("\t".join(engine_row(seq, s)))
-            if malformed and node == nodes[1] and closed == chunks[len(chunks) // 2][0] and len(lines) > 4:
+            if (
+                malformed
+                and node == nodes[1]
+                and closed == chunks[len(chunks) // 2][0]
+                and len(lines) > 4
+            ):
                 # a row whose fields were cut by a copy tool, and one with a garbled start time
                 lines[1] = "\t".join(lines[1].split("\t")[:9])
-                rejected["wrong number of fields (header has 25)"] = rejected.get("wrong number of fields (header has 25)", 0) + 1
+                rejected["wrong number of fields (header has 25)"] = (
+                    rejected.get("wrong number of fields (header has 25)", 0) + 1
+                )
                 f = lines[3].split("\t")
                 f[14] = "2026-13-45T25:61"
                 lines[3] = "\t".join(f)
                 rejected["unparseable timestamp"] = rejected.get("unparseable timestamp", 0) + 1
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("\t".join(ENGINE_HEADER) + "\n" + "".join(ln + "\n" for ln in lines), encoding="utf-8")
+            path.write_text(
+                "\t".join(ENGINE_HEADER) + "\n" + "".join(ln + "\n" for ln in lines),
+                encoding="utf-8",
+            )
             files_written += 1
         path = logs / node / "Engine" / "Trace" / f"{node}_Session_Engine.txt"
         lines = []
@@ -265,15 +389,18 @@ def generate_site(
             lines = lines[:-1]
             rejected["truncated last line (file cut while being written)"] = 1
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\t".join(ENGINE_HEADER) + "\n" + "".join(ln + "\n" for ln in lines) + tail,
-                        encoding="utf-8")
+        path.write_text(
+            "\t".join(ENGINE_HEADER) + "\n" + "".join(ln + "\n" for ln in lines) + tail,
+            encoding="utf-8",
+        )
         files_written += 1
 
     # which sessions an import must find: all user sessions minus the rows damaged above
     damaged = _damaged_ids(logs)
-    good = [s for s in sessions if s["id"] not in damaged]
+    good = [s for s in sessions if s.id not in damaged]
     rejected["internal service account (user directory INTERNAL)"] = sum(
-        1 for s in internal if s["id"] not in damaged)
+        1 for s in internal if s.id not in damaged
+    )
 
     # proxy audit: start and stop session records on the central node, last N days only
     audit_from = export_at - timedelta(days=proxy_audit_days)
@@ -281,30 +408,68 @@ def generate_site(
     seq = 0
     events = []
     for s in sessions:
-        st: datetime = s["start"]  # type: ignore[assignment]
+        st = s.start
         if st < audit_from:
             continue
-        end = st + timedelta(seconds=float(s["duration"]))  # type: ignore[arg-type]
+        end = st + timedelta(seconds=float(s.duration))
         events.append((st, "Start session", s))
         events.append((end, "Stop session", s))
     events.sort(key=lambda e: (e[0], e[1]))
     for at, cmd, s in events:
         seq += 1
-        u = int(s["user"])  # type: ignore[call-overload]
+        u = int(s.user)
         vp = "ext" if directory[u] == "PARTNER" else ""
-        prows.append("\t".join([
-            str(seq), VERSION, _stamp(at), nodes[0], _uuid(rng),
-            f"Command={cmd};Result=0;ResultText=Success", str(s["sid"]), "0", "0",
-            directory[u], ids[u], str(s["node"]), vp, f"10.1.{u // 250}.{u % 250 + 1}", cmd, "0",
-        ]))
+        prows.append(
+            "\t".join(
+                [
+                    str(seq),
+                    VERSION,
+                    _stamp(at),
+                    nodes[0],
+                    _uuid(rng),
+                    f"Command={cmd};Result=0;ResultText=Success",
+                    str(s.sid),
+                    "0",
+                    "0",
+                    directory[u],
+                    ids[u],
+                    str(s.node),
+                    vp,
+                    f"10.1.{u // 250}.{u % 250 + 1}",
+                    cmd,
+                    "0",
+                ]
+            )
+        )
         if seq % 40 == 0:  # other audit records are interleaved (a ticket, an app open)
             seq += 1
-            prows.append("\t".join([str(seq), VERSION, _stamp(at), nodes[0], _uuid(rng),
-                                    "Command=Get ticket;Result=0;ResultText=Success", "0", "0", "0",
-                                    directory[u], ids[u], "", "", "", "Get ticket", "0"]))
+            prows.append(
+                "\t".join(
+                    [
+                        str(seq),
+                        VERSION,
+                        _stamp(at),
+                        nodes[0],
+                        _uuid(rng),
+                        "Command=Get ticket;Result=0;ResultText=Success",
+                        "0",
+                        "0",
+                        "0",
+                        directory[u],
+                        ids[u],
+                        "",
+                        "",
+                        "",
+                        "Get ticket",
+                        "0",
+                    ]
+                )
+            )
     ppath = logs / nodes[0] / "Proxy" / "Audit" / f"{nodes[0]}_AuditActivity_Proxy.txt"
     ppath.parent.mkdir(parents=True, exist_ok=True)
-    ppath.write_text("\t".join(PROXY_HEADER) + "\n" + "".join(r + "\n" for r in prows), encoding="utf-8")
+    ppath.write_text(
+        "\t".join(PROXY_HEADER) + "\n" + "".join(r + "\n" for r in prows), encoding="utf-8"
+    )
 
     # repository security log: two users who open too many tabs hit the parallel limit
     srows = []
@@ -312,47 +477,97 @@ def generate_site(
     n_den = 0
     seq = 0
     for u in heavy_users:
-        mine = [s for s in good if s["user"] == u]
+        mine = [s for s in good if s.user == u]
         for s in mine[:: max(1, len(mine) // 4)][:4]:
-            at = s["start"] + timedelta(minutes=3)  # type: ignore[operator]
+            at = s.start + timedelta(minutes=3)
             seq += 1
             n_den += 1
-            msg = (f"Access was denied for User: '{directory[u]}\\{ids[u]}', with AccessID '{_uuid(rng)}', "
-                   f"SessionID: '{s['sid']}', SessionCount: '5', Hostname: '::1', OperationType: 'UsageDenied'")
-            srows.append("\t".join([str(seq), VERSION, _stamp(at), nodes[0], _uuid(rng), "Access denied",
-                                    str(s["sid"]), "0", "0", directory[u], ids[u], msg]))
+            msg = (
+                f"Access was denied for User: '{directory[u]}\\{ids[u]}', "
+                f"with AccessID '{_uuid(rng)}', "
+                f"SessionID: '{s.sid}', SessionCount: '5', Hostname: '::1', "
+                "OperationType: 'UsageDenied'"
+            )
+            srows.append(
+                "\t".join(
+                    [
+                        str(seq),
+                        VERSION,
+                        _stamp(at),
+                        nodes[0],
+                        _uuid(rng),
+                        "Access denied",
+                        str(s.sid),
+                        "0",
+                        "0",
+                        directory[u],
+                        ids[u],
+                        msg,
+                    ]
+                )
+            )
     spath = logs / nodes[0] / "Repository" / "Audit" / f"{nodes[0]}_AuditSecurity_Repository.txt"
     spath.parent.mkdir(parents=True, exist_ok=True)
-    spath.write_text("\t".join(SECURITY_HEADER) + "\n" + "".join(r + "\n" for r in sorted(srows, key=lambda r: r.split("\t")[2])),
-                     encoding="utf-8")
+    spath.write_text(
+        "\t".join(SECURITY_HEADER)
+        + "\n"
+        + "".join(r + "\n" for r in sorted(srows, key=lambda r: r.split("\t")[2])),
+        encoding="utf-8",
+    )
 
     # QRS exports at the end of the period: every heavy user holds Professional, the others Analyzer
     last_used: dict[int, datetime] = {}
     for s in good:
-        u = int(s["user"])  # type: ignore[call-overload]
-        st = s["start"]
-        if u not in last_used or st > last_used[u]:  # type: ignore[operator]
-            last_used[u] = st  # type: ignore[assignment]
+        u = int(s.user)
+        st = s.start
+        if u not in last_used or st > last_used[u]:
+            last_used[u] = st
 
-    def seat(u: int | None, quarantined: bool = False, who: tuple[str, str] | None = None) -> dict[str, object]:
-        udir, uid = who if who else (directory[u], ids[u])  # type: ignore[index]
+    def seat(
+        u: int | None, quarantined: bool = False, who: tuple[str, str] | None = None
+    ) -> dict[str, object]:
+        if who is not None:
+            udir, uid = who
+        else:
+            assert u is not None
+            udir, uid = directory[u], ids[u]
         lu = last_used.get(u) if u is not None else export_at - timedelta(days=3)
         return {
-            "id": _uuid(rng), "createdDate": "2025-06-01T08:00:00.000Z",
-            "modifiedDate": "2025-06-01T08:00:00.000Z", "modifiedByUserName": "INTERNAL\\sa_repository",
-            "user": {"id": _uuid(rng), "userId": uid, "userDirectory": udir, "name": uid, "privileges": None},
-            "lastUsed": (lu.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z") if lu else "1753-01-01T00:00:00.000Z"),
-            "excess": False, "quarantined": quarantined,
-            "quarantineEnd": ((export_at + timedelta(days=4)).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-                              if quarantined else "1753-01-01T00:00:00.000Z"),
-            "deletedUserId": "", "deletedUserDirectory": "", "privileges": None,
+            "id": _uuid(rng),
+            "createdDate": "2025-06-01T08:00:00.000Z",
+            "modifiedDate": "2025-06-01T08:00:00.000Z",
+            "modifiedByUserName": "INTERNAL\\sa_repository",
+            "user": {
+                "id": _uuid(rng),
+                "userId": uid,
+                "userDirectory": udir,
+                "name": uid,
+                "privileges": None,
+            },
+            "lastUsed": (
+                lu.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                if lu
+                else "1753-01-01T00:00:00.000Z"
+            ),
+            "excess": False,
+            "quarantined": quarantined,
+            "quarantineEnd": (
+                (export_at + timedelta(days=4))
+                .astimezone(ZoneInfo("UTC"))
+                .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                if quarantined
+                else "1753-01-01T00:00:00.000Z"
+            ),
+            "deletedUserId": "",
+            "deletedUserDirectory": "",
+            "privileges": None,
             "schemaPath": "License.ProfessionalAccessType",
         }
 
     pro = [seat(u) for u in range(users) if kinds[u] == "heavy"]
     ana = [seat(u) for u in range(users) if kinds[u] != "heavy"]
-    for s in ana:
-        s["schemaPath"] = "License.AnalyzerAccessType"
+    for entry in ana:
+        entry["schemaPath"] = "License.AnalyzerAccessType"
     # two people who left recently: their Analyzer seats are in quarantine
     for who in (("CORP", "left0001"), ("CORP", "left0002")):
         q = seat(None, quarantined=True, who=who)
@@ -361,17 +576,43 @@ def generate_site(
     pro_total = len(pro) + 5
     ana_total = len(ana) + 10
     overview = {
-        "totalTokens": 0, "availableTokens": 0, "tokensEnabled": False,
-        "userAccess": {"enabled": False, "tokenCost": 1.0, "allocatedTokens": 0, "usedTokens": 0,
-                       "quarantinedTokens": 0, "schemaPath": "AccessTypeOverview.UserAccessDetails"},
-        "loginAccess": {"enabled": False, "tokenCost": 0.1, "allocatedTokens": 0, "usedTokens": 0,
-                        "unavailableTokens": 0, "schemaPath": "AccessTypeOverview.LoginAccessDetails"},
-        "professionalAccess": {"enabled": True, "total": pro_total, "allocated": len(pro), "used": len(pro),
-                               "quarantined": 0, "available": pro_total - len(pro),
-                               "schemaPath": "AccessTypeOverview.Details"},
-        "analyzerAccess": {"enabled": True, "total": ana_total, "allocated": len(ana) - 2, "used": len(ana) - 2,
-                           "quarantined": 2, "available": ana_total - len(ana),
-                           "schemaPath": "AccessTypeOverview.Details"},
+        "totalTokens": 0,
+        "availableTokens": 0,
+        "tokensEnabled": False,
+        "userAccess": {
+            "enabled": False,
+            "tokenCost": 1.0,
+            "allocatedTokens": 0,
+            "usedTokens": 0,
+            "quarantinedTokens": 0,
+            "schemaPath": "AccessTypeOverview.UserAccessDetails",
+        },
+        "loginAccess": {
+            "enabled": False,
+            "tokenCost": 0.1,
+            "allocatedTokens": 0,
+            "usedTokens": 0,
+            "unavailableTokens": 0,
+            "schemaPath": "AccessTypeOverview.LoginAccessDetails",
+        },
+        "professionalAccess": {
+            "enabled": True,
+            "total": pro_total,
+            "allocated": len(pro),
+            "used": len(pro),
+            "quarantined": 0,
+            "available": pro_total - len(pro),
+            "schemaPath": "AccessTypeOverview.Details",
+        },
+        "analyzerAccess": {
+            "enabled": True,
+            "total": ana_total,
+            "allocated": len(ana) - 2,
+            "used": len(ana) - 2,
+            "quarantined": 2,
+            "available": ana_total - len(ana),
+            "schemaPath": "AccessTypeOverview.Details",
+        },
         "schemaPath": "AccessTypeOverview",
     }
     qrs.mkdir(parents=True, exist_ok=True)
@@ -379,18 +620,20 @@ def generate_site(
     (qrs / "professionalaccesstype_full.json").write_text(json.dumps(pro, indent=2))
     (qrs / "analyzeraccesstype_full.json").write_text(json.dumps(ana, indent=2))
 
-    seen_users = {int(s["user"]) for s in good}  # type: ignore[call-overload]
+    seen_users = {int(s.user) for s in good}
     truth.sessions = len(good)
     truth.users = len(seen_users)
-    truth.session_hours = round(sum(float(s["duration"]) for s in good) / 3600.0, 6)  # type: ignore[arg-type]
-    truth.users_by_directory = {d: sum(1 for u in seen_users if directory[u] == d) for d in sorted(set(directory))}
-    truth.sessions_by_server = {n: sum(1 for s in good if s["node"] == n) for n in nodes}
+    truth.session_hours = round(sum(float(s.duration) for s in good) / 3600.0, 6)
+    truth.users_by_directory = {
+        d: sum(1 for u in seen_users if directory[u] == d) for d in sorted(set(directory))
+    }
+    truth.sessions_by_server = {n: sum(1 for s in good if s.node == n) for n in nodes}
     truth.rejected = dict(sorted(rejected.items()))
     truth.denials = {"parallel_limit": n_den}
     truth.seats = {"professional": len(pro), "analyzer": len(ana) - 2}
     truth.seat_totals = {"professional": pro_total, "analyzer": ana_total}
-    truth.first_start = min(s["start"] for s in good).isoformat()  # type: ignore[type-var,union-attr]
-    truth.last_end = max(s["start"] + timedelta(seconds=s["duration"]) for s in good).isoformat()  # type: ignore[operator,type-var]
+    truth.first_start = min(s.start for s in good).isoformat()
+    truth.last_end = max(s.start + timedelta(seconds=s.duration) for s in good).isoformat()
     truth.engine_files = files_written
     return truth
 
@@ -409,9 +652,9 @@ def _damaged_ids(logs: Path) -> set[str]:
                 continue
             f = line.split("\t")
             last = i == len(body) - 1 and not ends_clean
-            if len(f) != len(ENGINE_HEADER) or f[start_col].startswith("2026-13") or last:
-                if len(f) > id_col:
-                    ids.add(f[id_col])
+            damaged = len(f) != len(ENGINE_HEADER) or f[start_col].startswith("2026-13") or last
+            if damaged and len(f) > id_col:
+                ids.add(f[id_col])
     return ids
 
 

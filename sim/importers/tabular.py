@@ -62,9 +62,13 @@ def read_header(path: Path, delimiter: str) -> list[str]:
     with open(path, "rb") as fh:
         first = fh.readline()
     if not first.strip():
-        raise SourceError(path, "file is empty or its first line is blank (a header row is expected)", line=1)
+        raise SourceError(
+            path, "file is empty or its first line is blank (a header row is expected)", line=1
+        )
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SourceError(path, "file is UTF-16 encoded; Qlik writes UTF-8 — save it as UTF-8", line=1)
+        raise SourceError(
+            path, "file is UTF-16 encoded; Qlik writes UTF-8 — save it as UTF-8", line=1
+        )
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -181,7 +185,9 @@ def stream_blocks(
             k = np.arange(seen, seen + n)
             lines = k + 2 + np.searchsorted(adj, k, side="right")
             seen += n
-            blank = (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.zeros(n, bool)
+            blank = (
+                (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.zeros(n, bool)
+            )
             if blank.any():
                 rejects.add("blank line", path, lines[blank])
                 frame = frame[~blank].reset_index(drop=True)
@@ -190,7 +196,9 @@ def stream_blocks(
     except pa.ArrowInvalid as err:
         if "UTF8" in str(err):
             raise _locate_bad_utf8(path, header, delimiter) from None
-        raise SourceError(path, f"cannot be parsed as {'CSV' if quoted else 'tab-separated'} text: {err}") from None
+        raise SourceError(
+            path, f"cannot be parsed as {'CSV' if quoted else 'tab-separated'} text: {err}"
+        ) from None
     last_line = None
     if invalid:
         with open(path, "rb") as fh:
@@ -200,6 +208,8 @@ def stream_blocks(
             rejects.add("truncated last line (file cut while being written)", path, number)
         else:
             rejects.add(
-                f"wrong number of fields (header has {ncols})", path, number,
+                f"wrong number of fields (header has {ncols})",
+                path,
+                number,
                 values=[f"{actual} fields"],
             )

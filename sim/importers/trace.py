@@ -35,13 +35,35 @@ import pandas as pd
 __all__ = ["TEXT_COLUMNS", "TRACE_COLUMNS", "empty_trace", "finish_trace"]
 
 TEXT_COLUMNS = (
-    "directory", "user", "server", "app_id", "app_title", "exit_reason",
-    "session_id", "virtual_proxy", "device", "source", "source_file",
+    "directory",
+    "user",
+    "server",
+    "app_id",
+    "app_title",
+    "exit_reason",
+    "session_id",
+    "virtual_proxy",
+    "device",
+    "source",
+    "source_file",
 )
 TRACE_COLUMNS = (
-    "directory", "user", "server", "app_id", "app_title", "start", "end", "duration_s",
-    "selections", "exit_reason", "session_id", "virtual_proxy", "device", "source",
-    "source_file", "source_line",
+    "directory",
+    "user",
+    "server",
+    "app_id",
+    "app_title",
+    "start",
+    "end",
+    "duration_s",
+    "selections",
+    "exit_reason",
+    "session_id",
+    "virtual_proxy",
+    "device",
+    "source",
+    "source_file",
+    "source_line",
 )
 
 
