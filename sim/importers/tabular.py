@@ -46,6 +46,10 @@ class Block:
     lines: np.ndarray
 
 
+def _arrow_text(t: pa.DataType) -> pd.StringDtype | None:
+    return pd.StringDtype("pyarrow") if pa.types.is_string(t) else None
+
+
 def _check_size(path: Path, limit: int = MAX_FILE_BYTES) -> None:
     size = path.stat().st_size
     if size > limit:
@@ -177,7 +181,11 @@ def stream_blocks(
         for batch in reader:
             n = batch.num_rows
             frame = pd.DataFrame(
-                {wanted[name]: batch.column(name).to_pandas() for name in batch.schema.names}
+                {
+                    # arrow-backed text: a tenth of the memory of Python strings
+                    wanted[name]: batch.column(name).to_pandas(types_mapper=_arrow_text)
+                    for name in batch.schema.names
+                }
             )
             inv = np.array(sorted(i for i, _, _ in invalid if i > 0), dtype=np.int64)
             # the k-th usable row sits after every invalid line that comes before it

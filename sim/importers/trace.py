@@ -69,7 +69,7 @@ TRACE_COLUMNS = (
 
 def empty_trace() -> pd.DataFrame:
     """A trace with no rows and the right column types."""
-    frame = pd.DataFrame({c: pd.Series(dtype="string") for c in TEXT_COLUMNS})
+    frame = pd.DataFrame({c: pd.Series(dtype="string[pyarrow]") for c in TEXT_COLUMNS})
     frame["start"] = pd.Series(dtype="datetime64[us, UTC]")
     frame["end"] = pd.Series(dtype="datetime64[us, UTC]")
     frame["duration_s"] = pd.Series(dtype="float64")
@@ -83,7 +83,7 @@ def finish_trace(parts: list[pd.DataFrame], tz: str) -> pd.DataFrame:
     frames = [p for p in parts if len(p)]
     trace = pd.concat([empty_trace(), *frames], ignore_index=True) if frames else empty_trace()
     for c in TEXT_COLUMNS:
-        trace[c] = trace[c].astype("string").fillna("")
+        trace[c] = trace[c].astype("string[pyarrow]").fillna("")
     trace["selections"] = trace["selections"].astype("Int64")
     trace["source_line"] = trace["source_line"].astype("int64")
     trace["duration_s"] = trace["duration_s"].astype("float64")
