@@ -498,7 +498,7 @@ def import_(sources: tuple[Path, ...], out: Path, tz: str, name: str,
 
     try:
         result = import_site(
-            list(sources), tz=tz, name=name, strict=strict,
+            list(sources), tz=tz, strict=strict,
             max_rejected=DEFAULT_MAX_REJECTED if max_rejected is None else max_rejected,
             echo=lambda msg: click.echo(msg, err=True),
         )

@@ -35,7 +35,7 @@ from typing import Any
 from sim.importers.errors import SourceError
 from sim.importers.limits import MAX_JSON_BYTES
 
-__all__ = ["QrsFile", "license_state", "read_qrs", "sniff_qrs"]
+__all__ = ["QrsFile", "license_state", "sniff_qrs"]
 
 #: access type of a seat list, from ``schemaPath`` or the file name
 _KINDS = {
@@ -130,11 +130,6 @@ def _seat(path: Path, i: int, item: dict[str, Any]) -> dict[str, Any]:
         "excess": bool(item.get("excess", False)),
         "deleted_user": deleted,
     }
-
-
-def read_qrs(files: list[QrsFile]) -> dict[str, Any]:
-    """Merge QRS exports into one license-state document."""
-    return license_state(files)
 
 
 def license_state(files: list[QrsFile]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,7 +54,6 @@ class ImportResult:
     files: dict[str, list[str]]
     rejects: Rejects
     other_proxy_records: int = 0
-    written: list[Path] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -115,7 +114,6 @@ def import_site(
     sources: Sequence[Path],
     *,
     tz: str = "UTC",
-    name: str = "site",
     max_rejected: float = DEFAULT_MAX_REJECTED,
     strict: bool = False,
     echo: Callable[[str], None] = lambda _msg: None,

@@ -24,7 +24,6 @@ What the files say is used as it is; what they do not say is a stated guess:
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -54,10 +53,10 @@ def _behaviour(
     if sessions.empty or count == 0:
         return {"sessions_per_day": 0}, "no sessions seen: sessions_per_day 0"
     local = sessions["start"]
-    weekday = local.dt.weekday
+    weekday = local.dt.day_of_week
     share = weekday.value_counts(normalize=True)
     days = [d for d in range(7) if share.get(d, 0.0) >= 0.02] or [int(share.idxmax())]
-    working = int(np.isin(period_days.weekday, days).sum()) or 1
+    working = int(np.isin(period_days.day_of_week, days).sum()) or 1
     per_day = len(sessions) / (count * working)
     first = (
         sessions.assign(
@@ -251,6 +250,3 @@ def build_scenario_yaml(
         ]
     return "\n".join(lines + lic + srv + usr) + "\n"
 
-
-def _finite(x: float) -> bool:
-    return not (math.isnan(x) or math.isinf(x))
