@@ -249,4 +249,3 @@ def build_scenario_yaml(
             "    behaviour: {" + ", ".join(f"{k}: {v}" for k, v in beh.items()) + "}",
         ]
     return "\n".join(lines + lic + srv + usr) + "\n"
-

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sim.importers.errors import Rejects, SourceError
@@ -158,6 +159,10 @@ def stream_blocks(
             fh.seek(size - 1)
             ends_with_newline = fh.read(1) in (b"\n", b"\r")
     wanted = {f"c{i}": canon for canon, i in columns.items()}
+    # Values are read as bytes and checked as UTF-8 here, in this thread: a conversion error
+    # raised inside pyarrow's reader would leave its background thread behind, and the
+    # interpreter aborts at exit.
+    reader = None
     try:
         reader = pacsv.open_csv(
             path,
@@ -171,7 +176,7 @@ def stream_blocks(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in wanted},
+                column_types={n: pa.binary() for n in wanted},
                 include_columns=list(wanted),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
@@ -183,7 +188,9 @@ def stream_blocks(
             frame = pd.DataFrame(
                 {
                     # arrow-backed text: a tenth of the memory of Python strings
-                    wanted[name]: batch.column(name).to_pandas(types_mapper=_arrow_text)
+                    wanted[name]: pc.cast(batch.column(name), pa.string()).to_pandas(
+                        types_mapper=_arrow_text
+                    )
                     for name in batch.schema.names
                 }
             )
@@ -202,11 +209,18 @@ def stream_blocks(
                 lines = lines[~blank]
             yield Block(frame, lines)
     except pa.ArrowInvalid as err:
-        if "UTF8" in str(err):
-            raise _locate_bad_utf8(path, header, delimiter) from None
-        raise SourceError(
-            path, f"cannot be parsed as {'CSV' if quoted else 'tab-separated'} text: {err}"
-        ) from None
+        failure = str(err)
+    else:
+        failure = ""
+    finally:
+        if reader is not None:
+            reader.close()
+        del reader
+    if failure:
+        if "utf8" in failure.lower() or "utf-8" in failure.lower():
+            raise _locate_bad_utf8(path, header, delimiter)
+        kind = "CSV" if quoted else "tab-separated"
+        raise SourceError(path, f"cannot be parsed as {kind} text: {failure}")
     last_line = None
     if invalid:
         with open(path, "rb") as fh:
