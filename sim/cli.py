@@ -27,10 +27,16 @@ def _prepare_out(out: Path, force: bool, kind: Kind) -> Path:
     """Claim ``out`` for a command of ``kind`` (:func:`sim.outfolder.claim`), removing what
     an earlier command left there, or exit 2 saying why not."""
     from sim.experiments.sweep import SWEEP_OUTPUTS
+    from sim.importers.site_import import IMPORT_OUTPUTS
     from sim.result import RUN_OUTPUTS
     from sim.whatif import WHATIF_OUTPUTS
 
-    outputs = {Kind.RUN: RUN_OUTPUTS, Kind.WHATIF: WHATIF_OUTPUTS, Kind.SWEEP: SWEEP_OUTPUTS}
+    outputs = {
+        Kind.RUN: RUN_OUTPUTS,
+        Kind.WHATIF: WHATIF_OUTPUTS,
+        Kind.SWEEP: SWEEP_OUTPUTS,
+        Kind.IMPORT: IMPORT_OUTPUTS,
+    }
     try:
         return claim(out, force, kind, outputs)
     except UnsafeOutput as err:
@@ -535,3 +541,36 @@ def check(folder: Path) -> None:
         f"ok: {len(CHECKS)} invariants hold over {rows} rows; "
         f"{files} files match the digests the run recorded"
     )
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml.")
+@click.option("--timezone", "tz", default="UTC", show_default=True,
+              help="The site's time zone: for timestamps without a UTC offset, and the scenario's.")
+@click.option("--name", default="site", show_default=True, help="The scenario's name.")
+@click.option("--max-rejected", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Share of rows that may be rejected before the import fails (default 0.01).")
+@click.option("--strict", is_flag=True, help="Fail on the first rejected row.")
+@click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
+def import_(sources: tuple[Path, ...], out: Path, tz: str, name: str,
+            max_rejected: float | None, strict: bool, force: bool) -> None:
+    """Read a site's Qlik logs, QRS exports or session CSVs into licsim's tables."""
+    from sim.importers import SourceError
+    from sim.importers.limits import DEFAULT_MAX_REJECTED
+    from sim.importers.site_import import import_site, write_outputs
+
+    try:
+        result = import_site(
+            list(sources), tz=tz, strict=strict,
+            max_rejected=DEFAULT_MAX_REJECTED if max_rejected is None else max_rejected,
+            echo=lambda msg: click.echo(msg, err=True),
+        )
+        _prepare_out(out, force, Kind.IMPORT)
+        written = write_outputs(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
+    except (SourceError, ScenarioError) as err:
+        click.echo(str(err), err=True)
+        sys.exit(2)
+    click.echo(result.summary())
+    click.echo("wrote: " + ", ".join(p.name for p in written) + f" → {out}")

@@ -11,11 +11,12 @@ and :func:`remove_tree` deletes a link, never what it points to. The output fold
 may be a link: that is the user's own choice, made on the command line.
 
 A folder licsim writes into is marked with a ``.licsim`` file naming the kind of output it
-holds (a run, a what-if study, a sweep), so that a second command of the same kind may
-replace its contents while a folder of another kind, or holding someone else's files, is
-refused. Before a command writes anything, every file that an earlier command of that kind
-left there is removed, so a folder never mixes two commands' outputs (charts of an old run
-beside the tables of a new one); each kind's completion marker is written last.
+holds (a run, a what-if study, a sweep, an imported site), so that a second command of the
+same kind may replace its contents while a folder of another kind, or holding someone
+else's files, is refused. Before a command writes anything, every file that an earlier
+command of that kind left there is removed, so a folder never mixes two commands' outputs
+(charts of an old run beside the tables of a new one); each kind's completion marker is
+written last.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Kind(StrEnum):
     RUN = "run"
     WHATIF = "whatif"
     SWEEP = "sweep"
+    IMPORT = "import"
 
 
 _MARK_PREFIX = "licsim "

@@ -1,0 +1,145 @@
+"""``licsim import`` through the command line: a hand-written site, malformed files, the example."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "tests" / "fixtures" / "site"
+EXAMPLE = ROOT / "examples" / "site"
+
+
+def licsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_hand_written_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    done = licsim(
+        "import",
+        SITE / "good" / "logs",
+        SITE / "good" / "qrs",
+        "--out",
+        out,
+        "--timezone",
+        "Europe/Berlin",
+    )
+    assert done.returncode == 0, done.stderr
+    trace = pd.read_parquet(out / "trace.parquet")
+    # alice twice (QS1, and QS2's archived log), bob, ext01; the INTERNAL row is left out
+    assert len(trace) == 4
+    assert sorted(zip(trace["directory"], trace["user"], strict=True)) == [
+        ("CORP", "alice"),
+        ("CORP", "alice"),
+        ("CORP", "bob"),
+        ("PARTNER", "ext01"),
+    ]
+    # 25 min 12 s + 60 min + 45 min + 30 min = 160.2 min
+    assert trace["duration_s"].sum() == pytest.approx(160.2 * 60)
+    assert str(trace["start"].dt.tz) == "Europe/Berlin"
+    assert trace["start"].iloc[0] == pd.Timestamp("2026-01-04 11:30", tz="Europe/Berlin")
+    # ext01's proxy session p3 ran through the virtual proxy "ext"
+    assert trace.set_index("user").loc["ext01", "virtual_proxy"] == "ext"
+    den = pd.read_parquet(out / "denials.parquet")
+    assert den["reason"].tolist() == ["parallel_limit", "no_seat"]
+    state = json.loads((out / "license_state.json").read_text())
+    assert state["overview"]["analyzer"]["total"] == 5
+    scen = yaml.safe_load((out / "scenario.yaml").read_text())
+    assert scen["licenses"][0]["professional"] == 2 and scen["licenses"][0]["analyzer"] == 5
+    assert [s["id"] for s in scen["servers"]] == ["QS1", "QS2"]
+    # groups: alice Professional; bob and ext01 Analyzer (carol is quarantined, not counted)
+    assert [(g["group"], g["count"], g["access"]) for g in scen["users"]] == [
+        ("professional", 1, "professional"),
+        ("analyzer", 2, "analyzer"),
+    ]
+    assert "sessions: 4 used, 1 rejected" in done.stdout
+    assert "users: 3 (CORP 2, PARTNER 1)" in done.stdout
+    val = licsim("validate", out / "scenario.yaml")
+    assert val.returncode == 0, val.stderr
+
+
+@pytest.mark.parametrize(
+    ("folder", "args", "place"),
+    [
+        ("missing_column", (), "QS1_Session_Engine.txt:1: column 'Session Start': missing column"),
+        (
+            "bad_timestamp",
+            ("--strict",),
+            "QS1_Session_Engine.txt:3 column 'Session Start' value '2026-13-45T25:61'",
+        ),
+        ("bad_timestamp", (), "1 of 2 rows rejected (50.0%"),
+        ("truncated", (), "QS1_Session_Engine.txt:4"),
+        (
+            "mixed_encoding",
+            (),
+            "QS1_Session_Engine.txt:3: column 'ActiveUserId': bytes that are not UTF-8",
+        ),
+        ("bad_json", (), "accesstypeoverview.json:3: not valid JSON"),
+    ],
+)
+def test_malformed_files_exit_2_naming_the_place(
+    tmp_path: Path, folder: str, args: tuple[str, ...], place: str
+) -> None:
+    done = licsim("import", SITE / "bad" / folder, "--out", tmp_path / "o", *args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert place in done.stderr, done.stderr
+    assert not (tmp_path / "o" / "trace.parquet").exists()
+
+
+def test_unknown_timezone_exits_2(tmp_path: Path) -> None:
+    done = licsim("import", SITE / "csv", "--out", tmp_path / "o", "--timezone", "Mars/Olympus")
+    assert done.returncode == 2 and "unknown time zone 'Mars/Olympus'" in done.stderr
+
+
+def test_timezone_applies_to_local_times_only(tmp_path: Path) -> None:
+    # the CSV's 09:00 is wall-clock time: 07:00 UTC in Berlin summer, 09:00 UTC with UTC;
+    # the engine log's 09:10+01:00 is the same instant under both
+    for tz, csv_utc in (("Europe/Berlin", "2026-07-01 07:00"), ("UTC", "2026-07-01 09:00")):
+        out = tmp_path / tz.replace("/", "_")
+        done = licsim(
+            "import",
+            SITE / "csv",
+            SITE / "good" / "logs" / "QS1" / "QS1_Session_Engine.txt",
+            "--out",
+            out,
+            "--timezone",
+            tz,
+        )
+        assert done.returncode == 0, done.stderr
+        t = pd.read_parquet(out / "trace.parquet").set_index("user")
+        assert t.loc["dana", "start"].tz_convert("UTC") == pd.Timestamp(csv_utc, tz="UTC")
+        assert t.loc["alice", "start"].tz_convert("UTC") == pd.Timestamp(
+            "2026-01-05 08:10", tz="UTC"
+        )
+        assert str(t["start"].dt.tz) == tz
+
+
+def test_example_site_reproduces_the_generators_totals(tmp_path: Path) -> None:
+    expected = json.loads((EXAMPLE / "expected.json").read_text())
+    out = tmp_path / "site"
+    done = licsim(
+        "import", EXAMPLE / "logs", EXAMPLE / "qrs", "--out", out, "--timezone", "Europe/Berlin"
+    )
+    assert done.returncode == 0, done.stderr
+    trace = pd.read_parquet(out / "trace.parquet")
+    assert len(trace) == expected["sessions"]
+    assert trace[["directory", "user"]].drop_duplicates().shape[0] == expected["users"]
+    assert trace["server"].value_counts().sort_index().to_dict() == expected["sessions_by_server"]
+    # the logs keep milliseconds, the generator's totals microseconds
+    assert trace["duration_s"].sum() / 3600 == pytest.approx(expected["session_hours"], abs=0.01)
+    report = json.loads((out / "import.json").read_text())
+    assert report["rows_rejected"] == expected["rejected"]
+    den = pd.read_parquet(out / "denials.parquet")
+    assert den["reason"].value_counts().to_dict() == expected["denials"]
+    scen = yaml.safe_load((out / "scenario.yaml").read_text())
+    assert {g["group"]: g["count"] for g in scen["users"]} == expected["seats"]
+    assert scen["licenses"][0]["professional"] == expected["seat_totals"]["professional"]
+    assert licsim("validate", out / "scenario.yaml").returncode == 0
