@@ -327,6 +327,11 @@ def _summary(
     for seat in ("professional", "analyzer"):
         a = allocations.loc[allocations["type"] == seat, "allocated"]
         rows.append((f"peak_allocated_{seat}", float(a.max()) if len(a) else 0.0, "seats"))
+    for seat in ("professional", "analyzer"):
+        # Seats held beyond the purchase: a shrunken license, a partition's reconciliation,
+        # or an over-deployed LEF/SLD (its license-wide rows).
+        x = allocations.loc[allocations["type"] == seat, "excess"]
+        rows.append((f"peak_excess_{seat}", float(x.max()) if len(x) else 0.0, "seats"))
     rows.append(
         (
             "capacity_minutes_consumed",

@@ -130,7 +130,14 @@ class Administration:
         if seat is None:
             return
         last = max(float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
-        until = p.pool.deallocate(user, t, last, self.quarantine[p.license])
+        # A user access pass is quarantined whatever the key (licensing-rules §5); seats
+        # follow the license's activation (§3).
+        period = (
+            e.world.scenario.rules.quarantine
+            if seat is SeatType.USER_PASS
+            else self.quarantine[p.license]
+        )
+        until = p.pool.deallocate(user, t, last, period)
         e.held[pi, user] = 0
         self._event(t, "deallocate", pi, user, f"{seat.value} ({why})")
         if until is not None:
