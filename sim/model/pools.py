@@ -165,7 +165,17 @@ class PoolKeeping:
         lic = w.licenses[li]
         c = over_deployed_counts([w.pools[pi].pool for pi in lic.copies], seat)
         self.rec.allocations.append(
-            (t, lic.id, lic.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
+            (
+                t,
+                lic.id,
+                lic.id,
+                seat.value,
+                c.total,
+                c.allocated,
+                c.quarantined,
+                c.available,
+                c.excess,
+            )
         )
         before = self.license_excess.get((li, seat), 0)
         self.license_excess[(li, seat)] = c.excess

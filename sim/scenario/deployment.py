@@ -131,10 +131,7 @@ def _shared_problems(
         problems.append(
             (
                 ("servers", i, "link_outages"),
-                [
-                    {"start": _fmt_time(o.start), "stop": _fmt_time(o.stop)}
-                    for o in srv.link_outages
-                ]
+                [{"start": _fmt_time(o.start), "stop": _fmt_time(o.stop)} for o in srv.link_outages]
                 or "none (the backend is down)",
                 f"license {lic.id} (delayed_sync) is applied to {len(indices)} servers "
                 f"({names}), and server {srv.id} cannot reach the backend before its "
@@ -144,4 +141,3 @@ def _shared_problems(
             )
         )
     return problems
-

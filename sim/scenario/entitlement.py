@@ -179,17 +179,16 @@ def violations(e: Entitlement) -> list[Violation]:
                 ("capacity_minutes", "overage"),
             )
         )
-    if e.tokens:
-        if e.seats:
-            found.append(
-                Violation(
-                    "tokens_alone",
-                    "tokens",
-                    "a license holds either tokens or Professional/Analyzer/capacity, "
-                    "never both (licensing-rules §5); split it into two licenses",
-                    ("professional", "analyzer", "capacity_minutes"),
-                )
+    if e.tokens and e.seats:
+        found.append(
+            Violation(
+                "tokens_alone",
+                "tokens",
+                "a license holds either tokens or Professional/Analyzer/capacity, "
+                "never both (licensing-rules §5); split it into two licenses",
+                ("professional", "analyzer", "capacity_minutes"),
             )
+        )
     if e.qlikview_cals:
         if e.activation != "lef":
             found.append(
@@ -257,7 +256,11 @@ def product_problem(e: Entitlement, product: str, unified: bool) -> str | None:
                 "capacity_minutes: 0 and overage: none"
             )
     if product == "nprinting" and e.activation in ("sld", "delayed_sync"):
-        how = "an offline SLD" if e.activation == "sld" else "a delayed-sync key, which starts offline"
+        how = (
+            "an offline SLD"
+            if e.activation == "sld"
+            else "a delayed-sync key, which starts offline"
+        )
         return (
             "NPrinting cannot be activated offline (licensing-rules §1, since May 2022) and "
             "stops whenever its licensing service does not answer, so it has no offline "

@@ -14,7 +14,6 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from .errors import Invalid
-from .versions import Release, parse_release, release_expected
 from .fields import (
     Identifier,
     NonNegativeFloat,
@@ -25,6 +24,7 @@ from .fields import (
     _span_problem,
     _span_stop,
 )
+from .versions import Release, parse_release, release_expected
 
 __all__ = ["Backend", "Desktop", "Launch", "Outage", "RandomOutages", "Server"]
 

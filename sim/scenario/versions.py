@@ -85,9 +85,7 @@ PRODUCT_NAMES = {"qlik_sense": "Qlik Sense", "qlikview": "QlikView", "nprinting"
 def release_expected(product: str) -> str:
     """What a ``version`` of ``product`` may look like, for error messages."""
     numbers = " or a version number such as 12.40 or 11.20" if product == "qlikview" else ""
-    return (
-        "expected a release name such as February 2019, Feb 2019 or 2019-02" + numbers
-    )
+    return "expected a release name such as February 2019, Feb 2019 or 2019-02" + numbers
 
 
 def parse_release(text: str, product: str) -> Release | None:
