@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.outfolder import digest
 from sim.recorder import EVENT_KINDS
-from sim.result import TABLES, Result, run_files, summary_table
+from sim.result import TABLES, Result, deployment_pools, run_files, summary_table
 from sim.rules.connectivity import LicenseState
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
@@ -639,7 +639,10 @@ def summary_peaks(r: Result) -> Violation | None:
         last = mine.drop_duplicates(["time", "pool"], keep="last")
         wide = last.pivot(index="time", columns="pool", values="allocated").sort_index()
         wide = wide.ffill().fillna(0.0)
-        expected = {f"peak_allocated_{seat}": float(wide.sum(axis=1).max()) if len(wide) else 0.0}
+        counted = wide[deployment_pools(wide.columns)]
+        expected = {
+            f"peak_allocated_{seat}": float(counted.sum(axis=1).max()) if len(wide) else 0.0
+        }
         expected |= {f"peak_allocated_{seat}[{p}]": float(wide[p].max()) for p in wide.columns}
         rows += [
             {"metric": m, "summary": stated.get(m, np.nan), "allocations": v}
@@ -985,6 +988,89 @@ def last_use_vs_sessions(r: Result) -> Violation | None:
     )
 
 
+def _held_by_distinct_users(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Marks (time, step) whose running sum is how many distinct users are in a session:
+    each user's overlapping sessions are merged first, so a user counts once."""
+    s = sessions.sort_values(["user", "start"], kind="stable")
+    user = s["user"].to_numpy()
+    start, end = s["start"].to_numpy(), s["end"].to_numpy()
+    # A new run of a user's sessions begins where they start after everything before ended.
+    reach = s.groupby("user", observed=True)["end"].cummax().shift().to_numpy()
+    fresh = np.ones(len(s), dtype=bool)
+    same = np.r_[False, user[1:] == user[:-1]]
+    fresh[same] = start[same] > reach[same]
+    run = np.cumsum(fresh)
+    spans = pd.DataFrame({"run": run, "start": start, "end": end}).groupby("run")
+    lo, hi = spans["start"].min(), spans["end"].max()
+    marks = pd.DataFrame(
+        {
+            "time": pd.concat([lo, hi], ignore_index=True),
+            # Ends sort before starts at one instant: a seat freed can be taken then.
+            "step": np.r_[np.ones(len(lo), int), -np.ones(len(hi), int)],
+        }
+    ).sort_values(["time", "step"], kind="stable")
+    marks["users"] = marks["step"].cumsum()
+    return marks[marks["step"] > 0]
+
+
+def _allowed(alloc: pd.DataFrame, local: pd.DataFrame) -> pd.DataFrame:
+    """By time: seats bought plus the excess reported (the largest total + excess over the
+    license's pools, each at its latest row) plus offline local allocations made so far,
+    which are reported as excess only when their server syncs."""
+    a = alloc.assign(pool=alloc["pool"].astype("object"), cap=alloc["total"] + alloc["excess"])
+    wide = a.pivot_table(index="time", columns="pool", values="cap", aggfunc="last").ffill()
+    cap = wide.max(axis=1).rename("cap").reset_index()
+    if len(local):
+        extra = local.groupby("time").size().cumsum().rename("local").reset_index()
+        cap = pd.merge_asof(cap, extra, on="time").fillna({"local": 0})
+        more = pd.merge_asof(extra, cap[["time", "cap"]], on="time")
+        cap = pd.concat([cap, more], ignore_index=True).sort_values("time", kind="stable")
+        cap["local"] = cap["local"].ffill().fillna(0)
+        cap["cap"] = cap["cap"].ffill()
+        cap["cap"] = cap["cap"] + cap["local"]
+    return cap[["time", "cap"]].dropna()
+
+
+def seats_within_purchase(r: Result) -> Violation | None:
+    """Across every server of one license, the distinct users holding a seat of a type at
+    any instant (users in a granted session with it) never exceed the seats bought, unless
+    the excess is reported: a LEF or SLD on several servers must be an over-deployment that
+    reports it, never a silent copy of the seats (licensing-rules §1)."""
+    s, a, e = r.sessions, r.allocations, r.events
+    license_of = {srv.id: srv.license for srv in r.scenario.servers}
+    held = s[s["access"].isin(SEAT_ACCESS) & (s["end"] > s["start"])]
+    if held.empty:
+        return None
+    held = held.assign(
+        license=held["server"].astype("object").map(license_of),
+        type=held["access"].astype("object"),
+        user=held["user"].astype("object"),
+    )
+    local = e[(e["kind"] == "allocate") & e["detail"].astype(str).str.endswith("(local)")]
+    local = local.assign(type=local["detail"].astype(str).str.split(" ").str[0])
+    bad: list[dict[str, object]] = []
+    for (lic, typ), group in held.groupby(["license", "type"]):
+        rows = a[(a["license"].astype("object") == lic) & (a["type"].astype("object") == typ)]
+        if rows.empty:
+            continue
+        mine = local[(local["license"].astype("object") == lic) & (local["type"] == typ)]
+        cap = _allowed(rows, mine)
+        marks = pd.merge_asof(_held_by_distinct_users(group), cap, on="time")
+        over = marks[marks["users"] > marks["cap"]]
+        for m in over.head(SAMPLE_ROWS).itertuples(index=False):
+            bad.append(
+                {"license": lic, "type": typ, "time": m.time, "users": m.users, "allowed": m.cap}
+            )
+    if not bad:
+        return None
+    return Violation(
+        "seats_within_purchase",
+        f"{len(bad)} instants at which more distinct users held a seat across a license's "
+        "servers than were bought, with no excess reported",
+        pd.DataFrame(bad),
+    )
+
+
 CHECKS: dict[str, Callable[[Result], Violation | None]] = {
     f.__name__: f
     for f in (
@@ -1008,6 +1094,7 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         capacity_needs_the_backend,
         desktop_unlocked_with_access,
         last_use_vs_sessions,
+        seats_within_purchase,
     )
 }
 """Every invariant by name; the names are what a violation reports."""

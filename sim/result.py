@@ -48,6 +48,7 @@ holds for a killed process, not for a machine losing power.)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -418,6 +419,11 @@ def _summary(
         total, per_pool = peak_allocated(allocations, seat)
         rows.append((f"peak_allocated_{seat}", total, "seats"))
         rows += [(f"peak_allocated_{seat}[{p}]", v, "seats") for p, v in per_pool.items()]
+    for seat in ("professional", "analyzer"):
+        # Seats held beyond the purchase: a shrunken license, a partition's reconciliation,
+        # or an over-deployed LEF/SLD (its license-wide rows).
+        x = allocations.loc[allocations["type"] == seat, "excess"]
+        rows.append((f"peak_excess_{seat}", float(x.max()) if len(x) else 0.0, "seats"))
     for metric, column, unit in (
         ("capacity_minutes_consumed", "consumed", "min"),
         ("capacity_overage_minutes", "overage", "min"),
@@ -461,7 +467,16 @@ def peak_allocated(allocations: pd.DataFrame, seat: str) -> tuple[float, dict[st
     # A pool keeps its level until its next change, and holds nothing before its first row.
     levels = levels.ffill().fillna(0.0)
     per_pool = {str(p): float(levels[p].max()) for p in sorted(levels.columns)}
-    return float(levels.sum(axis=1).max()), per_pool
+    return float(levels[deployment_pools(levels.columns)].sum(axis=1).max()), per_pool
+
+
+def deployment_pools(pools: Iterable[str]) -> list[str]:
+    """The pools whose sum is the deployment's holding: every pool, except that an
+    over-deployed LEF/SLD (one license copied onto several servers, pools ``L@server``)
+    counts once, by its license-wide row ``L`` (distinct users across its servers)."""
+    names = [str(p) for p in pools]
+    wide = set(names)
+    return [p for p in names if p.partition("@")[0] not in wide or "@" not in p]
 
 
 def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Path]:

@@ -461,3 +461,30 @@ def test_a_deleted_denied_session_is_named_even_with_forged_digests(tmp_path: Pa
     sessions.drop(index=first).to_parquet(folder / "sessions.parquet", index=False)
     reseal(folder)  # the summary is left as the run wrote it
     assert "summary_from_tables" in names(folder)
+
+
+def test_seats_copied_across_servers_without_reported_excess_are_named(tmp_path: Path) -> None:
+    # One SLD with analyzer: 1 on two plants (over_deployed): both users hold an Analyzer
+    # seat from 09:05 to 09:10, and the license-wide rows report excess 1. Without those
+    # rows (what the old engine wrote: two silent copies of the pool) two distinct users
+    # hold seats across the license's servers while one was bought and no excess is shown.
+    folder = written("over-deployed-sld", tmp_path)
+    assert names(folder) == set()
+    edit(folder, "allocations", lambda a: a[a["pool"] != "site"])
+    assert names(folder) == {"seats_within_purchase"}
+    done = CliRunner().invoke(main, ["check", str(folder)])
+    assert done.exit_code == 1
+    assert "seats_within_purchase: 1 instants at which more distinct users held" in done.output
+
+
+def test_a_second_seat_holder_on_one_pool_is_named() -> None:
+    # firewall-outage has 10 Professional seats on one shared SLK pool; eleven distinct
+    # users in Professional sessions at one instant is more than was bought.
+    r = simulate(load_scenario(ROOT / "scenarios" / "firewall-outage.yaml"))
+    s = r.sessions
+    pro = s[(s["access"] == "professional") & (s["end"] > s["start"])].iloc[[0]]
+    extra = pd.concat([pro] * 11, ignore_index=True)
+    extra["user"] = [f"ghost-{k}" for k in range(11)]
+    sessions = pd.concat([s, extra], ignore_index=True)
+    found = {v.invariant for v in check_result(replace(r, sessions=sessions))}
+    assert "seats_within_purchase" in found

@@ -197,11 +197,24 @@ def test_nprinting_cannot_use_an_sld() -> None:
     p = problem_at(nprinting("sld", valid_until="2027-01-01"), "servers[0].license")
     assert p.value == "corp"
     assert "NPrinting cannot be activated offline (licensing-rules §1" in p.expected
-    assert "license corp is an offline SLD" in p.expected
-    assert "expected a license with activation slk, delayed_sync or lef" in p.expected
+    assert "this license is an offline SLD: expected activation slk or lef" in p.expected
 
 
-@pytest.mark.parametrize("activation", ["slk", "delayed_sync", "lef"])
+def test_nprinting_cannot_use_a_delayed_sync_key() -> None:
+    # licensing-rules §1: NPrinting cannot be activated offline (May 2022) and stops when its
+    # licensing service does not answer, so a window that starts offline does not apply.
+    p = problem_at(nprinting("delayed_sync"), "servers[0].license")
+    assert p.value == "corp"
+    assert p.expected == (
+        "license corp (Professional/Analyzer, delayed_sync) cannot be applied to nprinting "
+        "server np: NPrinting cannot be activated offline (licensing-rules §1, since May 2022) "
+        "and stops whenever its licensing service does not answer, so it has no offline "
+        "window; this license is a delayed-sync key, which starts offline: expected "
+        "activation slk or lef"
+    )
+
+
+@pytest.mark.parametrize("activation", ["slk", "lef"])
 def test_nprinting_other_activations_are_fine(activation: str) -> None:
     fields = {"term": "perpetual"} if activation == "lef" else {}
     assert parse_scenario(nprinting(activation, **fields)).servers[0].product == "nprinting"

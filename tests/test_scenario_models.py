@@ -175,10 +175,12 @@ def test_tokens_never_with_seats(seat: str) -> None:
     assert "§5" in p.expected
 
 
-def test_tokens_are_lef_only() -> None:
-    p = problem_at(lic(tokens={"login_passes": 20}), "licenses[0].activation")
-    assert p.value == "slk"
-    assert "legacy LEF license" in p.expected
+def test_tokens_may_use_a_signed_key() -> None:
+    # licensing-rules §1 (seed): Qlik can provide an SLK for every license except QlikView
+    # CALs, so a token license on an SLK is accepted (and simulated, see the matrix test).
+    s = parse_scenario(lic(tokens={"login_passes": 20}))
+    assert s.licenses[0].activation == "slk"
+    assert s.licenses[0].tokens is not None
 
 
 def test_token_license_is_fine() -> None:
@@ -204,7 +206,9 @@ def test_qlikview_cals_alone(extra: dict[str, Any]) -> None:
 
 
 def test_qlikview_cal_license_is_fine() -> None:
-    s = parse_scenario(lic(activation="lef", qlikview_cals={"named": 10, "usage": 20}))
+    data = lic(activation="lef", qlikview_cals={"named": 10, "usage": 20})
+    data["servers"][0]["product"] = "qlikview"
+    s = parse_scenario(data)
     cals = s.licenses[0].qlikview_cals
     assert cals is not None and (cals.named, cals.document, cals.session, cals.usage) == (
         10,

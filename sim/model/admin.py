@@ -131,9 +131,16 @@ class Administration:
         if seat is None:
             return
         # Quarantine counts from the seat's last use; one not used within the period (or
-        # never) is released at once, however recently it was allocated.
+        # never) is released at once, however recently it was allocated. A user access pass
+        # is quarantined whatever the key (licensing-rules §5); seats follow the license's
+        # activation (§3).
         last = float(e.last_used[pi, user])
-        until = p.pool.deallocate(user, t, last, self.quarantine[p.license])
+        period = (
+            e.world.scenario.rules.quarantine
+            if seat is SeatType.USER_PASS
+            else self.quarantine[p.license]
+        )
+        until = p.pool.deallocate(user, t, last, period)
         e.held[pi, user] = 0
         self._event(t, "deallocate", pi, user, f"{seat.value} ({why})")
         if until is not None:

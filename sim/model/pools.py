@@ -16,7 +16,7 @@ from sim.model.admin import AdminItem
 from sim.model.world import PoolRuntime, World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState, StateSpan, next_success
-from sim.rules.pool import NEVER_USED, SeatType, SeatView
+from sim.rules.pool import NEVER_USED, SeatType, SeatView, over_deployed_counts
 from sim.rules.sync import AllocationLog, LocalView, reconcile
 
 SEAT_CODE = {
@@ -59,6 +59,7 @@ class PoolKeeping:
         self.local = {}
         self.reconciling = set()
         self.local_allocation = offline_allocation == "local"
+        self.license_excess: dict[tuple[int, SeatType], int] = {}
 
     def _allocation_possible(self, group: np.ndarray, pool: np.ndarray) -> np.ndarray:
         """Whether a user of each row's group could get a dynamic seat in each row's pool."""
@@ -159,6 +160,42 @@ class PoolKeeping:
         self.rec.allocations.append(
             (t, lic, p.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
         )
+        if self.world.licenses[p.license].copies:
+            self._over_deployed_row(t, p.license, seat)
+
+    def _over_deployed_row(self, t: float, li: int, seat: SeatType) -> None:
+        """An over-deployed license's seats across all its servers, as a pool row named
+        after the license, and an ``excess`` event whenever more users hold seats than
+        were bought."""
+        w = self.world
+        lic = w.licenses[li]
+        c = over_deployed_counts([w.pools[pi].pool for pi in lic.copies], seat)
+        self.rec.allocations.append(
+            (
+                t,
+                lic.id,
+                lic.id,
+                seat.value,
+                c.total,
+                c.allocated,
+                c.quarantined,
+                c.available,
+                c.excess,
+            )
+        )
+        before = self.license_excess.get((li, seat), 0)
+        self.license_excess[(li, seat)] = c.excess
+        if c.excess > before:
+            servers = ", ".join(w.servers[si].id for pi in lic.copies for si in w.pools[pi].servers)
+            self.rec.event(
+                t,
+                "excess",
+                lic.id,
+                None,
+                None,
+                f"{seat.value}: {c.allocated + c.quarantined} users hold seats of {c.total} "
+                f"bought, over-deployed on {servers}",
+            )
 
     def _manual_allocations(self) -> None:
         for pi, p in enumerate(self.world.pools):

@@ -6,7 +6,10 @@ quarantine and the idle reclaim, as for any seat (:mod:`sim.rules.pool`). A logi
 session takes its passes in time order with everything else (the first at login, then
 one every 60 minutes while the session lasts, including the 30 idle minutes before Qlik
 Sense closes a session the user did not log out of), and every pass taken goes back to the
-pool 28 days later.
+pool 28 days later. On a signed key a pass is taken through the license
+backend, like a new allocation: an online site that cannot reach it refuses the login, or
+cuts the session at its next pass (``backend_unreachable``); user passes already allocated
+keep working, as seats do during grace.
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ class TokenAccess:
                 t, s.end, float(self.pass_until[li, s.user]), rules.login_pass_period
             )
             if starts and starts[0] == t:
+                if not self._pass_reachable(t, srv):
+                    return self._deny(s, DenialReason.BACKEND_UNREACHABLE)
                 if not passes.take(t):
                     return self._deny(s, DenialReason.NO_LOGIN_PASS)
                 self._passed(t, s, li)
@@ -103,6 +108,12 @@ class TokenAccess:
             self._push(min(s.end, self.world.horizon), end_kind, s)
         return None
 
+    def _pass_reachable(self, t: float, srv: ServerRuntime) -> bool:
+        """Whether the server may take a login pass now: on an online signed key only
+        while the backend answers (a token license on an SLK, licensing-rules §1, §5)."""
+        span = srv.timeline.at(t)
+        return srv.abilities.pass_allowed(span.state, not srv.unreachable.contains(t))
+
     def _passed(self, t: float, s: Session, li: int) -> None:
         s.passes += 1
         self.pass_until[li, s.user] = t + self.world.scenario.rules.login_pass_period
@@ -117,6 +128,9 @@ class TokenAccess:
         passes = self.pass_pools[srv.license]
         assert passes is not None and s.units is not None
         s.next_unit += 1
+        if not self._pass_reachable(t, srv):
+            self.parallel.close(srv.pool, s.user, t)
+            return self._interrupt(t, s, DenialReason.BACKEND_UNREACHABLE)
         if not passes.take(t):
             self.parallel.close(srv.pool, s.user, t)
             return self._interrupt(t, s, DenialReason.NO_LOGIN_PASS)

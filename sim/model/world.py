@@ -44,6 +44,9 @@ class LicenseRuntime:
     activation: str
     meter: CapacityMeter
     has_capacity: bool
+    copies: tuple[int, ...] = ()
+    """The pools of an over-deployed LEF/SLD on several servers (each server's own copy of
+    the seats); empty otherwise."""
 
 
 @dataclass
@@ -303,6 +306,10 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                 lic.unified,
             )
         )
+    for li, lic in enumerate(scenario.licenses):
+        mine = tuple(pi for pi, p in enumerate(pools) if p.license == li)
+        if lic.over_deployed and len(mine) > 1:
+            licenses[li].copies = mine
     server_index = {s.id: i for i, s in enumerate(scenario.servers)}
 
     user_names: list[str] = []

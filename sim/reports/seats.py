@@ -1,12 +1,15 @@
 """Seats: how many of each access type were bought, allocated, used and free.
 
 The names follow Qlik's QMC ``accesstypeoverview`` so admins recognise them. Per pool (a
-license id, or ``license@server`` for the per-site pools of LEF and SLD licenses) and type
+license id, or ``license@server`` for the per-site pools of LEF and SLD licenses; an
+over-deployed LEF/SLD has both: each server's copy and a license-wide row counting distinct
+users against the seats bought) and type
 (professional, analyzer, user_pass, named_cal, …):
 
 * ``total``: seats purchased; ``allocated``: seats assigned to a user; ``quarantined``:
   seats released but not yet reusable; ``available``: seats that can be allocated now;
-  ``excess``: allocations above the total (after a license shrank);
+  ``excess``: allocations above the total (after a license shrank, a partition, or on an
+  over-deployed license's license-wide row);
 * ``used``: the License Monitor meaning, **allocated seats whose user logged in**: the
   distinct users who were granted a session with that access type in the period.
   ``used ≤ allocated`` for the named seats; the difference is shelfware.
@@ -131,8 +134,16 @@ def seats_by_period(result: Result, freq: str = "M") -> pd.DataFrame:
 def allocation_stack(result: Result) -> pd.DataFrame:
     """Allocated seats of every pool and type on one time grid (a column each, named
     ``"pool type"``), with ``total``: the seats purchased across them. Indexed by time,
-    closed by the end of the run; the data behind the allocation stackplot."""
+    closed by the end of the run; the data behind the allocation stackplot. An
+    over-deployed license is stacked once, by its license-wide row (distinct users against
+    the seats bought), not by each server's copy."""
     levels = seat_levels(result)
+    pools = {pool for pool, _ in levels}
+    levels = {
+        (pool, typ): df
+        for (pool, typ), df in levels.items()
+        if "@" not in pool or pool.split("@", 1)[0] not in pools
+    }
     if not levels:
         return pd.DataFrame(columns=["total"])
     grid = pd.DatetimeIndex(sorted({t for df in levels.values() for t in df["time"]}))

@@ -70,6 +70,15 @@ class Capabilities:
             return reachable or not self.backend_bound
         return state in (LicenseState.DELAYED_SYNC, LicenseState.OFFLINE_SLD)
 
+    def pass_allowed(self, state: LicenseState, reachable: bool) -> bool:
+        """Whether a login access pass may be taken now (licensing-rules §1, §5).
+
+        A pass used is recorded by the license service, as an assignment is: on an online
+        signed key it needs the backend right now, while LEF and SLD sites and a
+        delayed-sync window count passes locally. So it follows the allocation rule.
+        """
+        return self.allocation_allowed(state, reachable)
+
     def unit_allowed(self, state: LicenseState, reachable: bool) -> bool:
         """Whether a capacity unit may start in ``state`` (``reachable``: the backend and
         the server's link are up at that instant)."""

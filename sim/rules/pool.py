@@ -25,6 +25,7 @@ users are deallocated.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -194,3 +195,18 @@ class UserPool:
         self.holders[user] = seat
         self.counts[seat].allocated += 1
         return True
+
+
+def over_deployed_counts(copies: Sequence[UserPool], seat: SeatType) -> SeatCounts:
+    """The seats of one license deliberately applied to several LEF or SLD sites.
+
+    Each site holds its own copy of the seats bought (licensing-rules §1: assignments are
+    not shared between LEF sites, an SLD never syncs), so together they can hand out more
+    than was bought. Across the copies a licensed user is counted once: ``allocated`` is the
+    distinct users holding a seat of this type on any copy, ``quarantined`` the distinct
+    users whose seat is quarantined on some copy and who hold none, and ``total`` what was
+    bought (one copy's total). The ``excess`` is the over-deployment.
+    """
+    holders = {u for p in copies for u, s in p.holders.items() if s is seat}
+    held_back = {u for p in copies for u, q in p.quarantined.items() if q.seat is seat}
+    return SeatCounts(copies[0].counts[seat].total, len(holders), len(held_back - holders))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
-from .entitlement import OptionalOverage
+from .entitlement import LoginPasses, OptionalOverage
 from .errors import MISSING, Invalid, Loc
 from .fields import (
     Identifier,
@@ -120,9 +120,10 @@ class LicenseChange(_Model):
         "tokens between pass types (1 token = 1 user pass = 10 login passes). Applied at "
         "`at`. Default: unchanged (licensing-rules §5).",
     )
-    login_passes: NonNegativeInt | None = Field(
+    login_passes: LoginPasses | None = Field(
         None,
-        description="New number of login access passes of a token license. Applied at `at`. "
+        description="New number of login access passes of a token license, a multiple of 10 "
+        "(1 token = 10 passes). Applied at `at`. "
         "Default: unchanged (licensing-rules §5).",
     )
     key: str | None = Field(

@@ -12,9 +12,40 @@ a license and a change of license may set it.
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
-from pydantic import PlainValidator
+from pydantic import AfterValidator, PlainValidator
 
-__all__ = ["Entitlement", "OptionalOverage", "Overage", "Violation", "violations"]
+from .fields import NonNegativeInt
+
+__all__ = [
+    "LOGIN_PASSES_PER_TOKEN",
+    "Entitlement",
+    "LoginPasses",
+    "OptionalOverage",
+    "Overage",
+    "Violation",
+    "product_problem",
+    "violations",
+]
+
+LOGIN_PASSES_PER_TOKEN = 10
+"""One token buys ten login access passes (licensing-rules §5)."""
+
+
+def _whole_tokens(value: int) -> int:
+    if value % LOGIN_PASSES_PER_TOKEN:
+        tokens = value / LOGIN_PASSES_PER_TOKEN
+        below = value - value % LOGIN_PASSES_PER_TOKEN
+        raise ValueError(
+            f"expected a multiple of {LOGIN_PASSES_PER_TOKEN}: one token buys "
+            f"{LOGIN_PASSES_PER_TOKEN} login access passes (licensing-rules §5), and {value} "
+            f"passes would be {tokens:g} tokens; write {below} or "
+            f"{below + LOGIN_PASSES_PER_TOKEN}"
+        )
+    return value
+
+
+LoginPasses = Annotated[NonNegativeInt, AfterValidator(_whole_tokens)]
+"""A number of login access passes: whole tokens, so a multiple of 10."""
 
 OVERAGE_EXPECTED = (
     "expected none, unlimited, or a ceiling in minutes above the purchase (a whole number >= 0)"
@@ -148,26 +179,16 @@ def violations(e: Entitlement) -> list[Violation]:
                 ("capacity_minutes", "overage"),
             )
         )
-    if e.tokens:
-        if e.seats:
-            found.append(
-                Violation(
-                    "tokens_alone",
-                    "tokens",
-                    "a license holds either tokens or Professional/Analyzer/capacity, "
-                    "never both (licensing-rules §5); split it into two licenses",
-                    ("professional", "analyzer", "capacity_minutes"),
-                )
+    if e.tokens and e.seats:
+        found.append(
+            Violation(
+                "tokens_alone",
+                "tokens",
+                "a license holds either tokens or Professional/Analyzer/capacity, "
+                "never both (licensing-rules §5); split it into two licenses",
+                ("professional", "analyzer", "capacity_minutes"),
             )
-        if e.activation != "lef":
-            found.append(
-                Violation(
-                    "tokens_lef_only",
-                    "activation",
-                    "tokens are a legacy LEF license (licensing-rules §5); use activation: lef",
-                    ("activation",),
-                )
-            )
+        )
     if e.qlikview_cals:
         if e.activation != "lef":
             found.append(
@@ -190,3 +211,59 @@ def violations(e: Entitlement) -> list[Violation]:
                 )
             )
     return found
+
+
+def product_problem(e: Entitlement, product: str, unified: bool) -> str | None:
+    """Why a license holding ``e`` cannot be applied to a server of ``product``, if so.
+
+    Each product uses only the license kinds Qlik sells for it (licensing-rules §1, §5,
+    §6): QlikView CALs are QlikView's, tokens are Qlik Sense's, QlikView's
+    Professional/Analyzer access comes on a signed key and its Analyzer Capacity only
+    through a unified (AMP) key, and NPrinting is never activated offline.
+    """
+    if e.qlikview_cals and product != "qlikview":
+        what = (
+            "Qlik Sense has no concurrent license and cannot use them"
+            if product == "qlik_sense"
+            else "NPrinting cannot use them"
+        )
+        return (
+            "QlikView CALs (Named, Document, Session, Usage) license QlikView Server only "
+            f"(licensing-rules §6), and {what}; expected a qlikview server, or a license "
+            "with Professional/Analyzer seats or tokens for this one"
+        )
+    if e.tokens and product != "qlik_sense":
+        return (
+            "tokens (user and login access passes) are a Qlik Sense license "
+            f"(licensing-rules §5) that {product} cannot use; expected a qlik_sense server"
+            + (
+                ", or QlikView CALs or a signed Professional/Analyzer key for QlikView"
+                if product == "qlikview"
+                else ""
+            )
+        )
+    if product == "qlikview" and not e.qlikview_cals:
+        if e.activation == "lef":
+            return (
+                "QlikView Professional/Analyzer access needs a signed key (licensing-rules "
+                "§1: QlikView on an SLK from April 2019; §6: a QlikView LEF holds CALs); "
+                "expected activation slk, delayed_sync or sld, or qlikview_cals on the LEF"
+            )
+        if (e.capacity_minutes > 0 or e.overage not in ("none", 0)) and not unified:
+            return (
+                "QlikView uses Analyzer Capacity only through a unified (AMP) license "
+                "(licensing-rules §6); expected unified: true on the license, or "
+                "capacity_minutes: 0 and overage: none"
+            )
+    if product == "nprinting" and e.activation in ("sld", "delayed_sync"):
+        how = (
+            "an offline SLD"
+            if e.activation == "sld"
+            else "a delayed-sync key, which starts offline"
+        )
+        return (
+            "NPrinting cannot be activated offline (licensing-rules §1, since May 2022) and "
+            "stops whenever its licensing service does not answer, so it has no offline "
+            f"window; this license is {how}: expected activation slk or lef"
+        )
+    return None

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .admin import TOKEN_KEYS, AdminAction, LicenseChange, Reclaim, Renewal
-from .entitlement import Entitlement, Overage, violations
+from .entitlement import Entitlement, LoginPasses, Overage, violations
 from .errors import MISSING, Invalid, Loc
 from .fields import Identifier, NonNegativeInt, Timestamp, _elapsed, _fmt_time, _Model
 
@@ -42,8 +42,10 @@ class Tokens(_Model):
     user_passes: NonNegativeInt = Field(
         0, description="User access passes (1 token each). Default 0 (licensing-rules §5)."
     )
-    login_passes: NonNegativeInt = Field(
-        0, description="Login access passes (1 token = 10 passes). Default 0 (licensing-rules §5)."
+    login_passes: LoginPasses = Field(
+        0,
+        description="Login access passes, a multiple of 10 (1 token = 10 passes). Default 0 "
+        "(licensing-rules §5).",
     )
 
 
@@ -122,6 +124,13 @@ class License(_Model):
         description="A unified (AMP) key applied to Qlik Sense and QlikView servers alike: "
         "QlikView users may also consume its Analyzer Capacity. Default false: QlikView on "
         "a signed key shares Professional/Analyzer only (licensing-rules §6).",
+    )
+    over_deployed: bool = Field(
+        False,
+        description="Deliberately model a LEF or SLD applied to several servers: each server "
+        "holds its own copy of every seat, and the seats held beyond what was bought are "
+        "reported as excess. Default false: a LEF or SLD on more than one server is refused "
+        "(licensing-rules §1: only servers that connect and sync may share one license).",
     )
     activated: Timestamp | None = Field(
         None,
@@ -211,6 +220,7 @@ class License(_Model):
                 )
             )
         problems += self._check_used_at_start()
+        problems += self._check_over_deployment()
         problems += self._check_changes()
         if problems:
             raise Invalid(problems)
@@ -233,6 +243,45 @@ class License(_Model):
                 used,
                 f"expected at most {self.capacity_minutes + ceiling} minutes: a month cannot use "
                 f"more than its {allowance} (licensing-rules §4)",
+            )
+        ]
+
+    def _check_over_deployment(self) -> list[tuple[Loc, object, str]]:
+        """``over_deployed`` copies the named seats of a per-site license per server; the
+        engine reports their excess only, so consumable pools that would be copied silently
+        (login passes, Session, Document and Usage CALs) are refused with it."""
+        if not self.over_deployed:
+            return []
+        if self.activation not in ("lef", "sld"):
+            return [
+                (
+                    ("over_deployed",),
+                    True,
+                    "over_deployed models a LEF or SLD applied to several servers, each with "
+                    "its own copy of the seats (licensing-rules §1); a signed key online "
+                    f"shares one pool between its servers, and this license is {self.activation}:"
+                    " expected activation lef or sld, or over_deployed: false",
+                )
+            ]
+        copied = []
+        if self.tokens is not None and self.tokens.login_passes:
+            copied.append("tokens.login_passes")
+        if self.qlikview_cals is not None:
+            copied += [
+                f"qlikview_cals.{k}"
+                for k in ("document", "session", "usage")
+                if getattr(self.qlikview_cals, k)
+            ]
+        if not copied:
+            return []
+        return [
+            (
+                ("over_deployed",),
+                True,
+                "over_deployed reports the excess of named seats only (Professional, "
+                "Analyzer, user passes, Named CALs); this license also holds "
+                f"{_listing(copied)}, whose copies would not be reported (not simulated): "
+                "expected those at 0, or over_deployed: false",
             )
         ]
 

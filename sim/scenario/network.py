@@ -24,6 +24,7 @@ from .fields import (
     _span_problem,
     _span_stop,
 )
+from .versions import Release, parse_release, release_expected
 
 __all__ = ["Backend", "Desktop", "Launch", "Outage", "RandomOutages", "Server"]
 
@@ -120,6 +121,24 @@ class Server(_Model):
     random_outages: RandomOutages | None = Field(
         None, description="Random link outages. Default none (model choice)."
     )
+    version: str | None = Field(
+        None,
+        description="The product release the server runs: a release name (February 2019, "
+        "Feb 2019 or 2019-02), for QlikView also a version number (12.40). On a signed key "
+        "it must be one that supports the license service. Default: a recent release "
+        "(licensing-rules §1).",
+    )
+
+    @model_validator(mode="after")
+    def _known_version(self) -> "Server":
+        if self.version is not None and parse_release(self.version, self.product) is None:
+            raise Invalid([(("version",), self.version, release_expected(self.product))])
+        return self
+
+    @property
+    def release(self) -> Release | None:
+        """The parsed :attr:`version` (a :class:`~.versions.Release`), or None if not given."""
+        return None if self.version is None else parse_release(self.version, self.product)
 
 
 class Launch(_Model):

@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from .admin import check_admin_work
+from .deployment import deployment_problems
 from .durations import DAY, format_duration
 from .errors import (
     Invalid,
@@ -203,6 +204,7 @@ class Scenario(_Model):
         self._check_references(problems, period_ok)
         period = (self.start_at, self.end_at) if period_ok else None
         problems += check_admin_work(self.licenses, self.servers, self.users, period)
+        problems += deployment_problems(self)
         total = sum(group.count for group in self.users)
         if total > MAX_TOTAL_USERS:
             problems.append(
@@ -302,22 +304,10 @@ class Scenario(_Model):
         servers = {item.id: item for item in self.servers}
         server_ids = list(servers)
         groups = [item.group for item in self.users]
-        licenses = {item.id: item for item in self.licenses}
         for i, server in enumerate(self.servers):
             _check_reference(
                 problems, ("servers", i, "license"), server.license, license_ids, "license ids"
             )
-            used = licenses.get(server.license)
-            if server.product == "nprinting" and used is not None and used.activation == "sld":
-                problems.append(
-                    (
-                        ("servers", i, "license"),
-                        server.license,
-                        f"NPrinting cannot be activated offline (licensing-rules §1, since May "
-                        f"2022), and license {used.id} is an offline SLD; expected a license "
-                        "with activation slk, delayed_sync or lef",
-                    )
-                )
         for g, group in enumerate(self.users):
             for k, name in enumerate(group.servers):
                 _check_reference(
