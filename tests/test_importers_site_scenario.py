@@ -62,7 +62,7 @@ def test_without_qrs_one_observed_group_and_placeholder_seats(tmp_path: Path) ->
     assert b["day_start"] == {"mean": "09:30", "sd": "1470s"}
 
 
-def test_token_site_gets_passes_and_a_lef(tmp_path: Path) -> None:
+def test_token_site_gets_passes_and_a_key_its_nodes_share(tmp_path: Path) -> None:
     state = {
         "overview": {
             "tokens_enabled": True,
@@ -79,8 +79,15 @@ def test_token_site_gets_passes_and_a_lef(tmp_path: Path) -> None:
         tmp_path, build_scenario_yaml(_trace(TRACE), state, name="s", tz="UTC", sources=["x"])
     )
     lic = sc["licenses"][0]
-    # 40 tokens at 1 token a user pass; 5 tokens at 0.1 token a login pass = 50 passes
-    assert lic["activation"] == "lef" and lic["tokens"] == {"user_passes": 40, "login_passes": 50}
+    # 40 tokens at 1 token a user pass; 5 tokens at 0.1 token a login pass = 50 passes. The
+    # trace has two nodes, which share the site's passes: one signed key, not a LEF each.
+    assert len(sc["servers"]) == 2
+    assert lic["activation"] == "slk" and lic["tokens"] == {"user_passes": 40, "login_passes": 50}
+    one_node = _trace(TRACE)
+    one_node = one_node[one_node["server"] == one_node["server"].iloc[0]]
+    text = build_scenario_yaml(one_node, state, name="s", tz="UTC", sources=["x"])
+    single = _write(tmp_path, text)
+    assert single["licenses"][0]["activation"] == "lef"
     assert [(g["group"], g["count"], g["access"]) for g in sc["users"]] == [
         ("user_pass", 1, "user_pass"),
         ("no_seat_at_export", 1, "login_pass"),

@@ -42,7 +42,7 @@ import pandas as pd
 
 from sim.importers.errors import Rejects
 from sim.importers.qlik_time import parse_durations, parse_timestamps
-from sim.importers.tabular import read_header, resolve_columns, stream_blocks
+from sim.importers.tabular import read_header, resolve_columns, stream_blocks, whole_counts
 
 __all__ = ["COLUMNS", "NAME_PATTERN", "machine_from_name", "read_engine_sessions"]
 
@@ -147,10 +147,8 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
         )
         if "selections" in f:
             sel_txt = text("selections")
-            sel = pd.to_numeric(sel_txt.where(sel_txt != ""), errors="coerce")
-            bad = (sel_txt != "") & (sel.isna() | (sel < 0) | (sel % 1 != 0))
+            selections, bad = whole_counts(sel_txt)
             reject(bad.to_numpy(), "unparseable number", names["selections"], sel_txt)
-            selections = sel.astype("Float64").round().astype("Int64")
         else:
             selections = pd.Series(pd.NA, index=f.index, dtype="Int64")
         server = text("server")

@@ -5,7 +5,8 @@ What the files say is used as it is; what they do not say is a stated guess:
 * **License** — the seat totals of ``/qrs/license/accesstypeoverview`` (Professional and
   Analyzer ``total``; on a token site user and login passes from ``allocatedTokens`` and
   ``tokenCost``). The export does not say how the key was activated, so a user-based site is
-  written ``activation: slk`` and a token site ``lef`` (tokens need a LEF). Without a QRS
+  written ``activation: slk``, and a token site ``lef`` when one node uses it (several
+  nodes of one site share its passes, which licsim models as a signed key). Without a QRS
   export the license gets one Professional seat per user seen — a placeholder, so that the
   file validates and replays without denials.
 * **Servers** — one per engine node seen in the trace, all ``role: production`` (a log does
@@ -134,10 +135,19 @@ def build_scenario_yaml(
             # one login access pass costs tokenCost (0.1) tokens: 1 token buys 10 passes
             round((lp.get("allocatedTokens") or 0) / (lp.get("tokenCost") or 0.1)) if lp else 0
         )
+        nodes = {h for h in trace["server"] if h} if not trace.empty else set()
+        # The nodes of one Qlik Sense site share its license. licsim shares one pool across
+        # servers only on a signed key (one LEF per server is a LEF per site), so a token
+        # site seen on several nodes is written as a signed key, which tokens may use too.
+        activation = "slk" if len(nodes) > 1 else "lef"
         lic += [
-            "    # a token license needs a LEF; passes from accesstypeoverview"
-            " allocatedTokens / tokenCost (QRS)",
-            "    activation: lef",
+            "    # passes from accesstypeoverview allocatedTokens / tokenCost (QRS); "
+            + (
+                "several nodes share them: written as a signed key"
+                if activation == "slk"
+                else "a legacy token license: a LEF"
+            ),
+            f"    activation: {activation}",
             f"    tokens: {{user_passes: {user_passes}, login_passes: {login_passes}}}",
         ]
     elif overview:

@@ -235,3 +235,11 @@ def stream_blocks(
                 number,
                 values=[f"{actual} fields"],
             )
+
+
+def whole_counts(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A column of counts written as text (selections): the counts (``Int64``, missing where
+    empty) and the rows whose text is not a whole number from 0."""
+    number = pd.to_numeric(texts.where(texts != ""), errors="coerce")
+    bad = (texts != "") & (number.isna() | (number < 0) | (number % 1 != 0))
+    return number.astype("Float64").round().astype("Int64"), bad
