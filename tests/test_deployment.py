@@ -141,6 +141,12 @@ def test_combination_is_simulated_or_refused_with_its_rule(
             parse_scenario(data, source="t.yaml")
         assert any("licensing-rules §" in p.expected for p in info.value.problems), str(info.value)
         return
+    if (activation, kind) == ("sld", "capacity"):
+        # Capacity needs the backend by default (rules.capacity_on_sld: false, the 2019
+        # reading): simulated as refused units; the 2023 reading grants them.
+        r = simulate(parse_scenario(data, source="t.yaml"))
+        assert set(r.sessions["denied_reason"].astype(object)) == {"backend_unreachable"}
+        data = {**data, "rules": {"capacity_on_sld": True}}
     r = simulate(parse_scenario(data, source="t.yaml"))
     assert check_result(r) == []
     st = r.server_states
