@@ -236,3 +236,22 @@ def test_a_scheduler_dying_mid_sweep_is_one_line_and_keeps_the_pieces(tmp_path: 
     assert 1 <= stored < 40
     done = licsim("sweep", ENTERPRISE, "--out", out, "--reps", "40", timeout=600)
     assert done.returncode == 0 and f"{stored} already done" in done.stdout, done.stdout
+
+
+def test_ctrl_c_ends_a_sweep_on_a_local_dask_cluster_with_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(ENTERPRISE), "--out", str(out),
+         "--reps", "60", "--dask", "local", "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        if list(out.glob("runs/*/replication=*/piece.json")):
+            break
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=90)
+    text = err.decode()
+    assert process.returncode != 0
+    assert "Traceback" not in text and len(text.strip().splitlines()) <= 1, text
