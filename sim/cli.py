@@ -441,9 +441,12 @@ def sweep(
     executor: object = "processes" if workers and workers > 1 else "serial"
     if dask is not None:
         import logging
+        import os
 
         # Dask logs every lost connection with a traceback of its own; the sweep says what
-        # happened in one line (SchedulerUnreachable) and keeps what it stored.
+        # happened in one line (SchedulerUnreachable) and keeps what it stored. The variable
+        # reaches the local cluster's worker processes too.
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
         import distributed  # noqa: F401  (configures its loggers, which are then quietened)
 
         for name in [*logging.root.manager.loggerDict, "distributed"]:
