@@ -156,7 +156,10 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
     )
     finished = False
     try:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
+        # Submitting starts the workers; started with Ctrl-C ignored, a worker still
+        # importing when Ctrl-C comes does not print a traceback of its own.
+        with _sigint_ignored():
+            pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
