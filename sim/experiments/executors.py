@@ -113,17 +113,15 @@ def execute(
     elif executor == "dask-local":
         from dask.distributed import Client, LocalCluster
 
-        with _sigint_ignored():
-            # Workers started while Ctrl-C is ignored keep ignoring it (it survives exec):
-            # Ctrl-C is the parent's, which closes the cluster, instead of every worker
-            # printing a traceback of its own.
-            cluster = LocalCluster(
+        with (
+            LocalCluster(
                 processes=True,
                 n_workers=workers or 2,
                 threads_per_worker=1,
                 dashboard_address=None,
-            )
-        with cluster, Client(cluster) as client:
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield from _dask(client, tasks)
     elif isinstance(executor, str) and "://" in executor:
         from dask.distributed import Client
@@ -156,10 +154,7 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
     )
     finished = False
     try:
-        # Submitting starts the workers; started with Ctrl-C ignored, a worker still
-        # importing when Ctrl-C comes does not print a traceback of its own.
-        with _sigint_ignored():
-            pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
+        pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -173,19 +168,6 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
         pool.shutdown(wait=finished, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C while processes are started (only the main thread can change it)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _worker_start(parent: int) -> None:
