@@ -43,6 +43,7 @@ import pandas as pd
 from sim.importers.errors import Rejects
 from sim.importers.qlik_time import parse_durations, parse_timestamps
 from sim.importers.tabular import read_header, resolve_columns, stream_blocks, whole_counts
+from sim.importers.trace import session_rows
 
 __all__ = ["COLUMNS", "NAME_PATTERN", "machine_from_name", "read_engine_sessions"]
 
@@ -153,26 +154,22 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
             selections = pd.Series(pd.NA, index=f.index, dtype="Int64")
         server = text("server")
         server = server.where(server != "", machine_from_name(path))
-        out = pd.DataFrame(
-            {
-                "directory": directory,
-                "user": user,
-                "server": server,
-                "app_id": text("app_id"),
-                "app_title": text("app_title"),
-                "start": start,
-                "end": start + pd.to_timedelta(dur, unit="s"),
-                "duration_s": dur,
-                "selections": selections,
-                "exit_reason": text("exit_reason"),
-                "session_id": text("session_id"),
-                "virtual_proxy": "",
-                "device": text("device"),
-                "source": "engine_session",
-                "source_file": str(path),
-                "source_line": lines,
-                "entry_id": text("entry_id"),
-            }
+        out = session_rows(
+            start,
+            dur,
+            directory=directory,
+            user=user,
+            server=server,
+            app_id=text("app_id"),
+            app_title=text("app_title"),
+            selections=selections,
+            exit_reason=text("exit_reason"),
+            session_id=text("session_id"),
+            device=text("device"),
+            source="engine_session",
+            source_file=str(path),
+            source_line=lines,
+            entry_id=text("entry_id"),
         )
         parts.append(out[ok])
     if not parts:

@@ -37,6 +37,7 @@ import pandas as pd
 from sim.importers.errors import Rejects
 from sim.importers.qlik_time import parse_durations, parse_timestamps
 from sim.importers.tabular import read_header, resolve_columns, stream_blocks, whole_counts
+from sim.importers.trace import session_rows
 
 __all__ = ["COLUMNS", "read_plain_csv", "sniff_delimiter"]
 
@@ -123,25 +124,20 @@ def read_plain_csv(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
             reject(bad.to_numpy(), "unparseable number", names["selections"], sel_txt)
         else:
             selections = pd.Series(pd.NA, index=f.index, dtype="Int64")
-        out = pd.DataFrame(
-            {
-                "directory": directory,
-                "user": user,
-                "server": text("server"),
-                "app_id": text("app_id"),
-                "app_title": text("app_title"),
-                "start": start,
-                "end": start + pd.to_timedelta(dur, unit="s"),
-                "duration_s": dur,
-                "selections": selections,
-                "exit_reason": text("exit_reason"),
-                "session_id": "",
-                "virtual_proxy": "",
-                "device": text("device"),
-                "source": "csv",
-                "source_file": str(path),
-                "source_line": lines,
-            }
+        out = session_rows(
+            start,
+            dur,
+            directory=directory,
+            user=user,
+            server=text("server"),
+            app_id=text("app_id"),
+            app_title=text("app_title"),
+            selections=selections,
+            exit_reason=text("exit_reason"),
+            device=text("device"),
+            source="csv",
+            source_file=str(path),
+            source_line=lines,
         )
         parts.append(out[ok])
     if not parts:

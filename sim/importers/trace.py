@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["TEXT_COLUMNS", "TRACE_COLUMNS", "empty_trace", "finish_trace"]
+__all__ = ["TEXT_COLUMNS", "TRACE_COLUMNS", "empty_trace", "finish_trace", "session_rows"]
 
 TEXT_COLUMNS = (
     "directory",
@@ -65,6 +65,19 @@ TRACE_COLUMNS = (
     "source_file",
     "source_line",
 )
+
+
+def session_rows(start: pd.Series, duration_s: pd.Series, **columns: object) -> pd.DataFrame:
+    """A reader's sessions as trace rows: ``end`` is start plus duration, and a text column
+    the source has nothing for is empty. Columns beyond the trace's (a reader's own keys for
+    removing duplicates) follow them."""
+    rows: dict[str, object] = {
+        "start": start,
+        "end": start + pd.to_timedelta(duration_s, unit="s"),
+        "duration_s": duration_s,
+    }
+    data = {c: rows[c] if c in rows else columns.pop(c, "") for c in TRACE_COLUMNS}
+    return pd.DataFrame({**data, **columns})
 
 
 def empty_trace() -> pd.DataFrame:
