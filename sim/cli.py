@@ -548,17 +548,38 @@ def check(folder: Path) -> None:
 
 @main.command("import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml.")
-@click.option("--timezone", "tz", default="UTC", show_default=True,
-              help="The site's time zone: for timestamps without a UTC offset, and the scenario's.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml.",
+)
+@click.option(
+    "--timezone",
+    "tz",
+    default="UTC",
+    show_default=True,
+    help="The site's time zone: for timestamps without a UTC offset, and the scenario's.",
+)
 @click.option("--name", default="site", show_default=True, help="The scenario's name.")
-@click.option("--max-rejected", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Share of rows that may be rejected before the import fails (default 0.01).")
+@click.option(
+    "--max-rejected",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Share of rows that may be rejected before the import fails (default 0.01).",
+)
 @click.option("--strict", is_flag=True, help="Fail on the first rejected row.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
-def import_(sources: tuple[Path, ...], out: Path, tz: str, name: str,
-            max_rejected: float | None, strict: bool, force: bool) -> None:
+def import_(
+    sources: tuple[Path, ...],
+    out: Path,
+    tz: str,
+    name: str,
+    max_rejected: float | None,
+    strict: bool,
+    force: bool,
+) -> None:
     """Read a site's Qlik logs, QRS exports or session CSVs into licsim's tables."""
     from sim.importers import SourceError
     from sim.importers.limits import DEFAULT_MAX_REJECTED
@@ -566,7 +587,9 @@ def import_(sources: tuple[Path, ...], out: Path, tz: str, name: str,
 
     try:
         result = import_site(
-            list(sources), tz=tz, strict=strict,
+            list(sources),
+            tz=tz,
+            strict=strict,
             max_rejected=DEFAULT_MAX_REJECTED if max_rejected is None else max_rejected,
             echo=lambda msg: click.echo(msg, err=True),
         )

@@ -217,9 +217,7 @@ def build_result(
     launches = launches.sort_values(["time", "desktop", "user", "machine"], kind="stable")
     launches = stamp(launches.reset_index(drop=True), ("time",))
 
-    summary = stamp(
-        summary_table(sc, sessions, allocations, states, capacity, launches), ()
-    )
+    summary = stamp(summary_table(sc, sessions, allocations, states, capacity, launches), ())
     units = None
     if rec.units is not None:
         t, li, si, uid, dev = rec.unit_columns()

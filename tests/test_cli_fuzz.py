@@ -2,9 +2,10 @@
 
 Whatever the scenario's name, the flags and what was planted in the sandbox beforehand
 (links to a folder outside, a foreign folder, a dangling link), a command must end within
-its bounds with exit status 0, 1 or 2 and no traceback, and must create or change nothing
-outside the output folder it was told to use (or ``out/<safe name>`` when it was told
-none). The sandbox and a "victim" folder beside it are snapshotted before and after.
+its bounds of time and memory with exit status 0, 1 or 2 and no traceback, and must
+create or change nothing outside the output folder it was told to use (or
+``out/<safe name>`` when it was told none). The sandbox and a "victim" folder beside it
+are snapshotted before and after.
 
 The default example count keeps this file at well under a minute;
 ``LICSIM_FUZZ_EXAMPLES=N`` (the long fuzz mode of tests/test_scenario_fuzz.py) runs N.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -30,15 +32,29 @@ GOOD = (ROOT / "tests" / "scenarios" / "capacity-reset.yaml").read_text()
 LONG = int(os.environ.get("LICSIM_FUZZ_EXAMPLES", "0"))
 SECONDS = 60
 """The longest any one command may take here (every case is a 10-day, one-user run)."""
+PEAK_BYTES = 1536 * 2**20
+"""The most memory a command may take this test's process (or a worker it waited for) up
+to: the interpreter with pandas, matplotlib and Dask loaded holds about 400 MB, so a
+command that ran away would cross it."""
 
 NAMES = ["capacity-reset", "../../escaped", "/tmp/absolute", "..", ".hidden", "a\\b", "Ünï",
          "=HYPERLINK(1)", "x" * 120, "con", "a/b/c"]  # fmt: skip
 GROUPS = ["field", "=cmd|' /C calc'!A0", "+1", "@SUM(1)", "-2", "field two"]
 OUTS = [None, "o1", "o1/sub", "../o2", "planted", "dangling", "a-file/below", "victim-link/x"]
 SEEDS = st.one_of(st.integers(-5, 5), st.sampled_from([2**63 - 1, 2**63, 2**64, -(2**63)]))
-SETS = ["licenses.0.capacity_minutes=6,12", "licenses.corp.capacity_minutes=6",
-        "rules.grace=1h,1h", "seed=1,2", "name=A,a", "nosuch=1", "licenses.0=1",
-        "rules.grace=", "=1", "licenses.0.capacity_minutes=" + "9" * 30, "users.0.count=1,2"]
+SETS = [
+    "licenses.0.capacity_minutes=6,12",
+    "licenses.corp.capacity_minutes=6",
+    "rules.grace=1h,1h",
+    "seed=1,2",
+    "name=A,a",
+    "nosuch=1",
+    "licenses.0=1",
+    "rules.grace=",
+    "=1",
+    "licenses.0.capacity_minutes=" + "9" * 30,
+    "users.0.count=1,2",
+]
 DURATIONS = ["1h", "1h,2h", "0s", "-1h", "1h,1h", "", "7d", "abc", "1e308s"]
 ATS = [None, "2026-01-27T08:00", "0001-01-01T00:00", "9999-12-31T00:00", "not a time"]
 TARGETS = ["prod", "backend", "nosuch", ""]
@@ -81,6 +97,13 @@ def invocations(draw: st.DrawFn) -> tuple[str, str, list[str], str | None]:
         args += ["--dask", dask] if dask is not None else []
         out = out or "o1"  # a sweep needs --out
     return command, text, args, out
+
+
+WHO = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+
+
+def _peak(who: int) -> int:
+    return resource.getrusage(who).ru_maxrss * 1024  # kilobytes on Linux
 
 
 def snapshot(top: Path, skip: set[Path]) -> dict[str, str]:
@@ -147,6 +170,7 @@ def test_no_command_writes_outside_its_output_folder(
     if out == "victim-link/x":  # a link the user names on the command line is their choice
         allowed.add(sandbox / "victim" / "x")
     before = snapshot(sandbox, allowed)
+    peaks = [_peak(who) for who in WHO]
     cwd = Path.cwd()
     began = time.monotonic()
     try:
@@ -162,6 +186,10 @@ def test_no_command_writes_outside_its_output_folder(
     )
     assert "Traceback" not in result.output
     assert elapsed < SECONDS, (argv, elapsed)
+    for who, earlier in zip(WHO, peaks, strict=True):
+        # The peak of a process only grows: one this command did not raise is not its own.
+        peak = _peak(who)
+        assert peak == earlier or peak < PEAK_BYTES, (argv, f"peak RSS {peak / 2**20:.0f} MiB")
     assert snapshot(sandbox, allowed) == before, argv
     if out is None and (work / "out").exists():
         # out/<safe name>: one folder, directly under out/, named as safe_name makes names.

@@ -89,9 +89,7 @@ def test_safe_name_keeps_names_that_clean_alike_apart() -> None:
 
 @pytest.mark.parametrize("command", ["run", "whatif"])
 @pytest.mark.parametrize("name", ["../../escaped", "/tmp/licsim-absolute-name-test"])
-def test_the_default_output_folder_stays_under_out(
-    tmp_path: Path, command: str, name: str
-) -> None:
+def test_the_default_output_folder_stays_under_out(tmp_path: Path, command: str, name: str) -> None:
     work = tmp_path / "a" / "b" / "work"
     work.mkdir(parents=True)
     scenario = scenario_named(tmp_path / "a", name)

@@ -130,6 +130,13 @@ def _children(parent: int) -> list[int]:
     return found
 
 
+def _descendants(parent: int) -> list[int]:
+    found = _children(parent)
+    for child in list(found):
+        found += _descendants(child)
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -239,3 +246,49 @@ def test_a_scheduler_dying_mid_sweep_is_one_line_and_keeps_the_pieces(tmp_path: 
     done = licsim("sweep", ENTERPRISE, "--out", out, "--reps", "40", timeout=600)
     assert done.returncode == 0 and f"{stored} already done" in done.stdout, done.stdout
 
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_ends_a_sweep_on_a_local_dask_cluster_with_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(ENTERPRISE), "--out", str(out),
+         "--reps", "60", "--dask", "local", "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if list(out.glob("runs/*/replication=*/piece.json")):
+            break
+        time.sleep(0.1)
+    cluster = _descendants(process.pid)
+    assert len(cluster) >= 3, "expected the cluster and its two workers"
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    _, err = process.communicate(timeout=90)
+    text = err.decode()
+    assert process.returncode != 0
+    assert "Traceback" not in text and len(text.strip().splitlines()) <= 1, text
+    deadline = time.monotonic() + 20
+    while any(map(_alive, cluster)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in cluster if _alive(pid)], "the cluster outlived its sweep"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_local_dask_cluster_ends_when_its_sweep_is_killed(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(ENTERPRISE), "--out", str(out),
+         "--reps", "60", "--dask", "local", "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("runs/*/replication=*/piece.json")):
+        time.sleep(0.1)
+    cluster = _descendants(process.pid)
+    assert len(cluster) >= 3, "expected the cluster and its two workers"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(map(_alive, cluster)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in cluster if _alive(pid)], "the cluster outlived its sweep"

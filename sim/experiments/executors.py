@@ -11,8 +11,9 @@ depend on the executor, the number of workers or the order of completion.
   workers import :mod:`sim.experiments.worker` afresh, so this works from a notebook and on
   every platform, without relying on ``fork``.
 - a :class:`dask.distributed.Client`, a scheduler address (``"tcp://host:8786"``) or
-  ``"dask-local"`` (a ``LocalCluster(processes=True, n_workers=workers or 2,
-  threads_per_worker=1)`` started and closed around the sweep).
+  ``"dask-local"`` (a ``LocalCluster`` of ``workers or 2`` single-threaded processes,
+  started in a session of its own and closed around the sweep: see
+  :mod:`~sim.experiments.local_cluster`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ CONNECT_SECONDS = 5
 
 class SchedulerUnreachable(Exception):
     """No Dask scheduler answered at the address, or it went away during the sweep."""
+
 
 WORKER_BYTES = 256 * 2**20
 """Memory a local worker process needs at least (an idle one takes about 140 MB)."""
@@ -111,17 +113,11 @@ def execute(
     elif executor == "processes":
         yield from _processes(tasks, workers)
     elif executor == "dask-local":
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
-        with (
-            LocalCluster(
-                processes=True,
-                n_workers=workers or 2,
-                threads_per_worker=1,
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+        from .local_cluster import local_cluster
+
+        with local_cluster(workers or 2) as address, Client(address) as client:
             yield from _dask(client, tasks)
     elif isinstance(executor, str) and "://" in executor:
         from dask.distributed import Client

@@ -33,6 +33,7 @@ __all__ = [
 BASE = "base"
 """The name of the only variant of a sweep without parameters."""
 
+
 @dataclass(frozen=True)
 class Variant:
     """One point of the grid: its name and the values it sets at dotted paths."""

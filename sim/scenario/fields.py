@@ -60,6 +60,7 @@ PositiveDuration = Annotated[
     float, BeforeValidator(_positive_duration, json_schema_input_type=str | float)
 ]
 
+
 def duration_between(low: float, high: float, note: str = "") -> AfterValidator:
     """Bounds of a rule's duration, from ``low`` to ``high`` seconds, inclusive.
 

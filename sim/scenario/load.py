@@ -192,7 +192,9 @@ class _StrictLoader(Composer, SafeConstructor, Resolver, _Events):  # type: igno
         if node.tag in _REFUSED_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise ConstructorError(
-                None, None, f"the tag {tag} is not accepted: {_REFUSED_TAGS[node.tag]}",
+                None,
+                None,
+                f"the tag {tag} is not accepted: {_REFUSED_TAGS[node.tag]}",
                 node.start_mark,
             )
         try:

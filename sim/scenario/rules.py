@@ -90,13 +90,13 @@ class Rules(_Model):
         description="When a used login access pass returns to the pool. Default 28d "
         "(licensing-rules §5).",
     )
-    session_cal_minimum: Annotated[
-        Duration, duration_between(0.0, DAY, "Qlik charges 15min")
-    ] = Field(
-        900.0,
-        description="Least time a QlikView Session CAL is charged; a reopen on the same "
-        "client within it reuses the CAL. Default 15min (licensing-rules §6; older sources "
-        "say 30 min).",
+    session_cal_minimum: Annotated[Duration, duration_between(0.0, DAY, "Qlik charges 15min")] = (
+        Field(
+            900.0,
+            description="Least time a QlikView Session CAL is charged; a reopen on the same "
+            "client within it reuses the CAL. Default 15min (licensing-rules §6; older sources "
+            "say 30 min).",
+        )
     )
     qlikview_idle_timeout: Annotated[
         Duration, duration_between(60.0, DAY, "QlikView's default is 1800s")

@@ -70,6 +70,7 @@ MAX_TOTAL_USERS = 1_000_000
 # A run keeps every session as a table row until it is written: measured at about 450 bytes
 # and 50 µs of writing per session, ten million sessions need some 4.5 GB and ten minutes.
 
+
 def _check_reference(
     problems: list[tuple[Loc, object, str]], loc: Loc, name: str, known: list[str], what: str
 ) -> None:
