@@ -582,8 +582,15 @@ def import_(
 ) -> None:
     """Read a site's Qlik logs, QRS exports or session CSVs into licsim's tables."""
     from sim.importers import SourceError
+    from sim.scenario.fields import plain_text
+
+    try:
+        name = plain_text(name, "scenario name")
+    except ValueError as err:
+        click.echo(f"--name: {name!r}: {err}", err=True)
+        sys.exit(2)
     from sim.importers.limits import DEFAULT_MAX_REJECTED
-    from sim.importers.site_import import import_site, write_outputs
+    from sim.importers.site_import import import_site, site_scenario_text, write_outputs
 
     try:
         result = import_site(
@@ -593,8 +600,9 @@ def import_(
             max_rejected=DEFAULT_MAX_REJECTED if max_rejected is None else max_rejected,
             echo=lambda msg: click.echo(msg, err=True),
         )
+        text = site_scenario_text(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
         _prepare_out(out, force, Kind.IMPORT)
-        written = write_outputs(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
+        written = write_outputs(result, out, tz=tz, scenario_text=text)
     except (SourceError, ScenarioError) as err:
         click.echo(str(err), err=True)
         sys.exit(2)

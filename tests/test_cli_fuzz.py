@@ -58,6 +58,10 @@ SETS = [
 DURATIONS = ["1h", "1h,2h", "0s", "-1h", "1h,1h", "", "7d", "abc", "1e308s"]
 ATS = [None, "2026-01-27T08:00", "0001-01-01T00:00", "9999-12-31T00:00", "not a time"]
 TARGETS = ["prod", "backend", "nosuch", ""]
+FIXTURES = ROOT / "tests" / "fixtures" / "site"
+SOURCES = ["sessions.csv", "good-logs", "bad", "planted", "victim-link", "nowhere.csv", ""]
+ZONES = ["UTC", "Europe/Berlin", "localtime", "Mars/Olympus", "", "+01:00"]
+CSV_USERS = ["CORP\\dana", "=cmd|' /C calc'!A0", "@SUM(1)", "", "x" * 300, "a\tb"]
 
 
 def scenario_text(name: str, group: str) -> str:
@@ -68,7 +72,7 @@ def scenario_text(name: str, group: str) -> str:
 
 @st.composite
 def invocations(draw: st.DrawFn) -> tuple[str, str, list[str], str | None]:
-    command = draw(st.sampled_from(["validate", "run", "whatif", "sweep", "check"]))
+    command = draw(st.sampled_from(["validate", "run", "whatif", "sweep", "check", "import"]))
     text = scenario_text(draw(st.sampled_from(NAMES)), draw(st.sampled_from(GROUPS)))
     out = draw(st.sampled_from(OUTS))
     args: list[str] = []
@@ -96,6 +100,19 @@ def invocations(draw: st.DrawFn) -> tuple[str, str, list[str], str | None]:
         dask = draw(st.sampled_from([None, "foo://x", "tcp://", "nowhere"]))
         args += ["--dask", dask] if dask is not None else []
         out = out or "o1"  # a sweep needs --out
+    elif command == "import":
+        args += draw(st.lists(st.sampled_from(SOURCES), min_size=1, max_size=3))
+        args += ["--timezone", draw(st.sampled_from(ZONES))]
+        args += ["--name", draw(st.sampled_from(NAMES))] if draw(st.booleans()) else []
+        if draw(st.booleans()):
+            args += ["--max-rejected", draw(st.sampled_from(["0", "0.5", "1", "2", "-1", "nan"]))]
+        args += ["--strict"] if draw(st.booleans()) else []
+        args += ["--force"] if draw(st.booleans()) else []
+        text = "user,start,end\n" + "".join(
+            f"{user},2026-07-01T09:00,2026-07-01T09:{minute:02d}\n"
+            for minute, user in enumerate(draw(st.lists(st.sampled_from(CSV_USERS), max_size=4)))
+        )
+        out = out or "o1"  # an import needs --out
     return command, text, args, out
 
 
@@ -154,10 +171,18 @@ def test_no_command_writes_outside_its_output_folder(
     command, text, args, out = case
     sandbox = tmp_path_factory.mktemp("sandbox")
     work = plant(sandbox)
-    scenario = work / "s.yaml"
-    scenario.write_text(text)
-    argv = [command, str(scenario if command != "check" else (out or "o1")), *args]
-    if out is not None and command in ("run", "whatif", "sweep"):
+    if command == "import":
+        # The "scenario" text is a session CSV; the sources are among the planted things.
+        scenario = work / "sessions.csv"
+        scenario.write_text(text)
+        shutil.copytree(FIXTURES / "good" / "logs", work / "good-logs")
+        shutil.copytree(FIXTURES / "bad", work / "bad")
+        argv = [command, *args]
+    else:
+        scenario = work / "s.yaml"
+        scenario.write_text(text)
+        argv = [command, str(scenario if command != "check" else (out or "o1")), *args]
+    if out is not None and command in ("run", "whatif", "sweep", "import"):
         argv += ["--out", out]
     allowed: set[Path] = {scenario}
     if out is not None:

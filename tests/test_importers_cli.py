@@ -99,6 +99,25 @@ def test_unknown_timezone_exits_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and "unknown time zone 'Mars/Olympus'" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--timezone", "localtime"), "'localtime' depends on the machine"),
+        (("--name", "bad\x07name"), "--name: 'bad\\x07name': expected a scenario name without"),
+        (("--name", "x" * 300), "expected a scenario name of at most 100 characters"),
+    ],
+)
+def test_a_failed_import_keeps_the_import_already_in_the_folder(
+    tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
+    out = tmp_path / "o"
+    assert licsim("import", SITE / "csv", "--out", out).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    done = licsim("import", SITE / "csv", "--out", out, *args)
+    assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_timezone_applies_to_local_times_only(tmp_path: Path) -> None:
     # the CSV's 09:00 is wall-clock time: 07:00 UTC in Berlin summer, 09:00 UTC with UTC;
     # the engine log's 09:10+01:00 is the same instant under both

@@ -102,6 +102,14 @@ class ImportResult:
 
 
 def _zone(tz: str) -> ZoneInfo:
+    from sim.scenario.scenario import HOST_ZONES
+
+    if tz in HOST_ZONES:
+        raise SourceError(
+            "--timezone",
+            f"{tz!r} depends on the machine that reads the scenario; expected the site's "
+            "IANA time zone name, such as Europe/Berlin",
+        )
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -240,12 +248,23 @@ IMPORT_OUTPUTS = (
 import without denials leaves no earlier import's denials behind."""
 
 
-def write_outputs(
+def site_scenario_text(
     result: ImportResult, out: Path, *, tz: str, name: str, sources: list[str]
-) -> list[Path]:
-    """Write the import's files into ``out`` (each one atomically) and validate the scenario."""
-    from sim.scenario import load_scenario
+) -> str:
+    """The scenario of the import, validated: raise ScenarioError if licsim could not run it.
 
+    Called before the output folder is claimed, so that a scenario licsim cannot run is an
+    error of the import and the folder keeps what it held.
+    """
+    from sim.scenario import parse_scenario
+
+    text = build_scenario_yaml(result.trace, result.state, name=name, tz=tz, sources=sources)
+    parse_scenario(text, str(out / "scenario.yaml"))
+    return text
+
+
+def write_outputs(result: ImportResult, out: Path, *, tz: str, scenario_text: str) -> list[Path]:
+    """Write the import's files into ``out``, each one atomically, ``import.json`` last."""
     written: list[Path] = []
 
     def parquet(frame: pd.DataFrame, fname: str) -> None:
@@ -259,10 +278,7 @@ def write_outputs(
     if result.state is not None:
         text = json.dumps(result.state, indent=2, default=str)
         written.append(atomic_text(out / "license_state.json", text))
-    yaml_text = build_scenario_yaml(result.trace, result.state, name=name, tz=tz, sources=sources)
-    scen = out / "scenario.yaml"
-    written.append(atomic_text(scen, yaml_text))
-    load_scenario(scen)
+    written.append(atomic_text(out / "scenario.yaml", scenario_text))
     report = {
         "files": result.files,
         "sessions_used": len(result.trace),
