@@ -15,7 +15,7 @@ from typing import NoReturn
 import click
 
 from sim.outfolder import Kind, UnsafeOutput, claim, safe_name, subfolder
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 
 def _fail(err: ScenarioError) -> NoReturn:
@@ -47,6 +47,51 @@ def _prepare_out(out: Path, force: bool, kind: Kind) -> Path:
 def _default_out(name: str, suffix: str = "") -> Path:
     """``out/<name><suffix>`` with the scenario's name made safe: a name is never a path."""
     return Path("out") / safe_name(name + suffix)
+
+
+def _overrides(sets: tuple[str, ...]) -> dict[str, object]:
+    """Each ``--set PATH=VALUE`` as path → value (the sweep's syntax, one value per path);
+    exit 2 naming the option on any problem."""
+    from sim.experiments import parse_assignment
+
+    overrides: dict[str, object] = {}
+    for text in sets:
+        try:
+            path, values = parse_assignment(text)
+        except ValueError as err:
+            click.echo(f"--set: {err}", err=True)
+            sys.exit(2)
+        if len(values) != 1:
+            click.echo(
+                f"--set: {text!r}: expected one value (a run is one variant; "
+                "`licsim sweep` runs several)",
+                err=True,
+            )
+            sys.exit(2)
+        if path in overrides:
+            click.echo(f"--set: {path!r} is given twice", err=True)
+            sys.exit(2)
+        overrides[path] = values[0]
+    return overrides
+
+
+def _overridden(sc: Scenario, overrides: dict[str, object]) -> Scenario:
+    """``sc`` with ``overrides`` applied and validated as a whole, or exit 2."""
+    from sim.experiments.sweep import check_paths
+
+    if not overrides:
+        return sc
+    try:
+        check_paths(sc, list(overrides), "--set")
+        return sc.with_overrides(overrides, source="--set")
+    except ScenarioError as err:
+        _fail(err)
+
+
+SET_HELP = (
+    "Replace a value at a dotted path before running (the sweep's syntax: list items by "
+    "index or id, as in licenses.corp.analyzer=120); repeat for several paths."
+)
 
 
 @contextmanager
@@ -109,11 +154,13 @@ def validate(file: Path) -> None:
     show_default=True,
     help="Rows per sheet of report.xlsx, header included (the CSV and Parquet files have all).",
 )
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def run(
     file: Path,
     out: Path | None,
     seed: int | None,
+    sets: tuple[str, ...],
     charts: bool,
     report: bool,
     xlsx_rows: int,
@@ -124,11 +171,14 @@ def run(
     from sim.run import simulate
 
     try:
-        sc = load_scenario(file)
+        overrides = _overrides(sets)
+        sc = _overridden(load_scenario(file), overrides)
         out = out or _default_out(sc.name)
         # From here until mark_complete the folder holds no finished result (sim.result).
         _prepare_out(out, force, Kind.RUN)
         result = simulate(sc, seed=seed)
+        if overrides:
+            result.metadata["overrides"] = overrides
     except ScenarioError as err:
         _fail(err)
     with _writing(out):
@@ -227,6 +277,7 @@ def _format_summary(summary: object) -> str:
     "instead of adding the what-if outage to them.",
 )
 @click.option("--charts/--no-charts", default=True, help="Draw OUT/whatif.png.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def whatif(
     file: Path,
@@ -238,6 +289,7 @@ def whatif(
     seed: int | None,
     replace: bool,
     charts: bool,
+    sets: tuple[str, ...],
     force: bool,
 ) -> None:
     """Compare outages of one target lasting each of --durations with no outage.
@@ -282,6 +334,7 @@ def whatif(
         sc = load_scenario(file)
     except ScenarioError as err:
         _fail(err)
+    sc = _overridden(sc, _overrides(sets))
     valid = ["backend", *(s.id for s in sc.servers)]
     if target not in valid:
         bad(

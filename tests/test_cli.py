@@ -140,3 +140,67 @@ def test_malformed_scenarios_exit_2_with_a_clear_message(
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     done = licsim("validate", tmp_path / "nope.yaml")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+ENTERPRISE = ROOT / "scenarios" / "enterprise.yaml"
+
+
+def test_run_set_gives_the_tables_of_the_edited_file(tmp_path: Path) -> None:
+    # The same change made by hand in a copy of the file is the independent reference.
+    edited = tmp_path / "edited.yaml"
+    text = ENTERPRISE.read_text()
+    assert text.count("analyzer: 160") == 1
+    edited.write_text(text.replace("analyzer: 160", "analyzer: 120"))
+    by_hand = licsim("run", edited, "--out", tmp_path / "hand", "--no-charts", "--no-report")
+    by_set = licsim(
+        "run", ENTERPRISE, "--out", tmp_path / "set", "--no-charts", "--no-report",
+        "--set", "licenses.corp.analyzer=120",
+    )  # fmt: skip
+    assert by_hand.returncode == 0 and by_set.returncode == 0, by_set.stderr
+    for table in ("sessions", "allocations", "summary"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / "hand" / f"{table}.parquet"),
+            pd.read_parquet(tmp_path / "set" / f"{table}.parquet"),
+        )
+    summary = pd.read_csv(tmp_path / "set" / "summary.csv").set_index("metric")["value"]
+    assert summary["denied_no_seat"] > 0  # 120 seats are too few for this site
+    import json
+
+    meta = json.loads((tmp_path / "set" / "metadata.json").read_text())
+    assert meta["overrides"] == {"licenses.corp.analyzer": 120}
+    assert licsim("check", tmp_path / "set").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("sets", "words"),
+    [
+        (["licenses.corp.analyzer=1,2"], "expected one value"),
+        (["licenses.corp.analyzr=1"], "has no key 'analyzr'"),
+        (["licenses.corp.analyzer=-4"], "licenses[0].analyzer: -4 — expected at least 0"),
+        (["licenses.corp.analyzer=4", "licenses.0.analyzer=5"], "the same field as"),
+        (["licenses.corp.analyzer=4", "licenses.corp.analyzer=5"], "is given twice"),
+        (["analyzer"], "expected PATH=V1,V2"),
+    ],
+)
+def test_run_set_refuses_bad_overrides_before_writing(
+    tmp_path: Path, sets: list[str], words: str
+) -> None:
+    args = [a for s in sets for a in ("--set", s)]
+    done = licsim("run", ENTERPRISE, "--out", tmp_path / "o", *args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("--set: ") and words in done.stderr, done.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_whatif_set_applies_before_the_study(tmp_path: Path) -> None:
+    # A 4-hour backend outage is inside the default 72 h grace, so no session is denied for
+    # an expired grace; with --set rules.grace=1h the last 3 hours are past it.
+    extra = {}
+    for name, sets in (("default", []), ("short", ["--set", "rules.grace=1h"])):
+        done = licsim(
+            "whatif", ENTERPRISE, "--outage", "backend", "--durations", "4h", "--no-charts",
+            "--out", tmp_path / name, *sets,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        extra[name] = pd.read_csv(tmp_path / name / "whatif.csv")["extra_denied_grace_expired"][0]
+    assert extra["default"] == 0 and extra["short"] > 0

@@ -85,6 +85,8 @@ def invocations(draw: st.DrawFn) -> tuple[str, str, list[str], str | None]:
         args += ["--no-report"] if draw(st.integers(0, 3)) else []
         if draw(st.booleans()):
             args += ["--xlsx-rows", str(draw(st.integers(-1, 5)))]
+        for _ in range(draw(st.integers(0, 2))):
+            args += ["--set", draw(st.sampled_from(SETS))]
     elif command == "whatif":
         args += ["--outage", draw(st.sampled_from(TARGETS)), "--no-charts"]
         args += ["--durations", draw(st.sampled_from(DURATIONS))]
