@@ -330,8 +330,10 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
     gid = world.user_group[uid]
     sc = world.scenario
     reasons = ["", *DENIAL_REASONS]
-    dirs = sorted({g.directory for g in sc.users if g.directory is not None})
-    dir_code = np.array([-1 if g.directory is None else dirs.index(g.directory) for g in sc.users])
+    dirs = sorted({d for d in world.user_directories if d is not None})
+    dir_code = np.array(
+        [-1 if d is None else dirs.index(d) for d in world.user_directories], dtype=np.int64
+    )
 
     def coded(name: str, categories: list[str]) -> pd.Categorical:
         codes = cols[name].take(order).astype(np.int8) - 1  # 0 means none
@@ -345,7 +347,7 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "user": _categorical(uid, world.user_names),
             "group": _categorical(gid, [g.group for g in sc.users]),
             "directory": _categorical(
-                dir_code[gid] if len(gid) else np.zeros(0, dtype=np.int64), dirs
+                dir_code[uid] if len(uid) else np.zeros(0, dtype=np.int64), dirs
             ),
             "server": _categorical(sid, [x.id for x in world.servers]),
             "product": _labels(sid, [x.product for x in world.servers]),

@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from sim.scenario import load_scenario
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "tests" / "fixtures" / "site"
 EXAMPLE = ROOT / "examples" / "site"
@@ -55,10 +57,12 @@ def test_hand_written_site(tmp_path: Path) -> None:
     assert scen["licenses"][0]["professional"] == 2 and scen["licenses"][0]["analyzer"] == 5
     assert [s["id"] for s in scen["servers"]] == ["QS1", "QS2"]
     # groups: alice Professional; bob and ext01 Analyzer (carol is quarantined, not counted)
-    assert [(g["group"], g["count"], g["access"]) for g in scen["users"]] == [
-        ("professional", 1, "professional"),
-        ("analyzer", 2, "analyzer"),
+    assert [(g["group"], g["access"]) for g in scen["users"]] == [
+        ("professional", "professional"),
+        ("analyzer", "analyzer"),
     ]
+    groups = load_scenario(out / "scenario.yaml").users
+    assert [g.user_names() for g in groups] == [["CORP\\alice"], ["CORP\\bob", "PARTNER\\ext01"]]
     assert "sessions: 4 used, 1 rejected" in done.stdout
     assert "users: 3 (CORP 2, PARTNER 1)" in done.stdout
     val = licsim("validate", out / "scenario.yaml")
@@ -158,7 +162,36 @@ def test_example_site_reproduces_the_generators_totals(tmp_path: Path) -> None:
     assert report["rows_rejected"] == expected["rejected"]
     den = pd.read_parquet(out / "denials.parquet")
     assert den["reason"].value_counts().to_dict() == expected["denials"]
-    scen = yaml.safe_load((out / "scenario.yaml").read_text())
-    assert {g["group"]: g["count"] for g in scen["users"]} == expected["seats"]
-    assert scen["licenses"][0]["professional"] == expected["seat_totals"]["professional"]
+    scen = load_scenario(out / "scenario.yaml")
+    assert {g.group: g.count for g in scen.users} == expected["seats"]
+    assert scen.licenses[0].professional == expected["seat_totals"]["professional"]
     assert licsim("validate", out / "scenario.yaml").returncode == 0
+
+
+def test_the_example_site_replays_its_history_and_fewer_seats_deny_more(tmp_path: Path) -> None:
+    # The generator's own totals (expected.json) are the reference, not the trace.
+    expected = json.loads((EXAMPLE / "expected.json").read_text())
+    site = tmp_path / "site"
+    done = licsim("import", EXAMPLE / "logs", EXAMPLE / "qrs", "--out", site, "--timezone",
+                  "Europe/Berlin")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    runs = {}
+    for name, sets in (("own", []), ("fewer", ["--set", "licenses.site.analyzer=120"])):
+        out = tmp_path / name
+        done = licsim("run", site / "scenario.yaml", "--out", out, "--no-charts", "--no-report",
+                      *sets)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        summary = pd.read_csv(out / "summary.csv").set_index("metric")["value"]
+        runs[name] = (summary, pd.read_parquet(out / "sessions.parquet"))
+    own, s_own = runs["own"]
+    assert own["sessions_attempted"] == own["sessions_granted"] == expected["sessions"]
+    assert own["users"] == expected["users"]
+    assert own["session_hours"] == pytest.approx(expected["session_hours"], abs=0.01)
+    fewer, s_fewer = runs["fewer"]
+    assert fewer["denied_no_seat"] > 0
+    # The same sessions in the same order (common random numbers): every session refused
+    # under the site's own 147 Analyzer seats is refused under 120 too.
+    assert (s_own["start"].to_numpy() == s_fewer["start"].to_numpy()).all()
+    refused_own = set(s_own.index[s_own["denied_reason"].notna()])
+    refused_fewer = set(s_fewer.index[s_fewer["denied_reason"] == "no_seat"])
+    assert refused_own <= refused_fewer and len(refused_fewer) == fewer["denied_no_seat"]

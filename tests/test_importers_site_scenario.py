@@ -7,7 +7,7 @@ import yaml
 
 from sim.importers.site_scenario import build_scenario_yaml, server_id
 from sim.importers.trace import finish_trace
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 
 
 def _trace(rows: list[tuple[str, str, str, str, float, int]]) -> pd.DataFrame:
@@ -31,11 +31,11 @@ TRACE = [
 ]
 
 
-def _write(tmp_path: Path, text: str) -> dict:
+def _write(tmp_path: Path, text: str, trace: pd.DataFrame) -> tuple[dict, Scenario]:
+    trace.to_parquet(tmp_path / "trace.parquet", index=False)
     p = tmp_path / "scenario.yaml"
     p.write_text(text)
-    load_scenario(p)  # must validate
-    return yaml.safe_load(text)
+    return yaml.safe_load(text), load_scenario(p)  # it must validate
 
 
 def test_server_ids_have_no_dots() -> None:
@@ -43,23 +43,19 @@ def test_server_ids_have_no_dots() -> None:
 
 
 def test_without_qrs_one_observed_group_and_placeholder_seats(tmp_path: Path) -> None:
-    sc = _write(
-        tmp_path, build_scenario_yaml(_trace(TRACE), None, name="s", tz="UTC", sources=["x"])
+    trace = _trace(TRACE)
+    sc, scenario = _write(
+        tmp_path, build_scenario_yaml(trace, None, name="s", tz="UTC", sources=["x"]), trace
     )
     assert sc["licenses"][0]["professional"] == 2  # ann and ben
     assert [s["id"] for s in sc["servers"]] == ["qs1_corp_local", "qs2"]
     (g,) = sc["users"]
-    assert (g["group"], g["count"], g["access"]) == ("observed", 2, "professional")
-    # 3 sessions, 2 users, Mon–Wed carry them all (days = [mon, tue, wed]); the period is
-    # 2 March to 5 March, so 3 working days: 3 / (2 × 3) = 0.5 sessions a day;
-    # mean selections 20, mean duration 1200 s → click gap 60 s
-    b = g["behaviour"]
-    assert b["days"] == ["mon", "tue", "wed"]
-    assert b["sessions_per_day"] == 0.5
-    assert b["clicks_per_session"] == 20.0
-    assert b["click_gap"] == "60.0s"
-    # first starts of the day 09:00, 09:30, 10:00 → mean 09:30, sd 24.5 min = 1470 s
-    assert b["day_start"] == {"mean": "09:30", "sd": "1470s"}
+    assert (g["group"], g["access"]) == ("observed", "professional")
+    assert g["replay"] == {"trace": "trace.parquet", "users": ["CORP\\ANN", "CORP\\BEN"]}
+    # The group's users are the two recorded people, named as the trace spells them.
+    (group,) = scenario.users
+    assert group.count == 2 and group.user_names() == ["CORP\\ann", "CORP\\ben"]
+    assert group.servers == ["qs1_corp_local", "qs2"]
 
 
 def test_token_site_gets_passes_and_a_key_its_nodes_share(tmp_path: Path) -> None:
@@ -75,8 +71,9 @@ def test_token_site_gets_passes_and_a_key_its_nodes_share(tmp_path: Path) -> Non
             ]
         },
     }
-    sc = _write(
-        tmp_path, build_scenario_yaml(_trace(TRACE), state, name="s", tz="UTC", sources=["x"])
+    trace = _trace(TRACE)
+    sc, scenario = _write(
+        tmp_path, build_scenario_yaml(trace, state, name="s", tz="UTC", sources=["x"]), trace
     )
     lic = sc["licenses"][0]
     # 40 tokens at 1 token a user pass; 5 tokens at 0.1 token a login pass = 50 passes. The
@@ -86,9 +83,31 @@ def test_token_site_gets_passes_and_a_key_its_nodes_share(tmp_path: Path) -> Non
     one_node = _trace(TRACE)
     one_node = one_node[one_node["server"] == one_node["server"].iloc[0]]
     text = build_scenario_yaml(one_node, state, name="s", tz="UTC", sources=["x"])
-    single = _write(tmp_path, text)
+    (tmp_path / "one").mkdir()
+    single, _ = _write(tmp_path / "one", text, one_node)
     assert single["licenses"][0]["activation"] == "lef"
-    assert [(g["group"], g["count"], g["access"]) for g in sc["users"]] == [
+    assert [(g.group, g.count, g.access) for g in scenario.users] == [
         ("user_pass", 1, "user_pass"),
         ("no_seat_at_export", 1, "login_pass"),
     ]
+
+
+def test_seat_holders_without_sessions_keep_their_seats(tmp_path: Path) -> None:
+    state = {
+        "overview": {"professional": {"enabled": True, "total": 3}},
+        "seats": {
+            "professional": [
+                {"directory": "CORP", "user": u, "quarantined": False, "deleted_user": False}
+                for u in ("ann", "ben", "cem")  # cem holds a seat and never logs in
+            ]
+        },
+    }
+    trace = _trace(TRACE)
+    _, scenario = _write(
+        tmp_path, build_scenario_yaml(trace, state, name="s", tz="UTC", sources=["x"]), trace
+    )
+    assert [(g.group, g.count, g.replay is not None) for g in scenario.users] == [
+        ("professional", 2, True),
+        ("professional_idle", 1, False),
+    ]
+    assert scenario.users[1].behaviour.sessions_per_day == 0

@@ -20,6 +20,7 @@ with ``strict`` and any rejected row, the import fails with the first place name
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,7 +260,11 @@ def site_scenario_text(
     from sim.scenario import parse_scenario
 
     text = build_scenario_yaml(result.trace, result.state, name=name, tz=tz, sources=sources)
-    parse_scenario(text, str(out / "scenario.yaml"))
+    # The scenario replays trace.parquet beside it: validate it against a copy in a folder
+    # of its own, since out/ is not to be touched yet.
+    with tempfile.TemporaryDirectory(prefix="licsim-import-") as scratch:
+        result.trace.to_parquet(Path(scratch) / "trace.parquet", index=False)
+        parse_scenario(text, str(out / "scenario.yaml"), base=scratch)
     return text
 
 

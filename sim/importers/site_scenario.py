@@ -12,80 +12,29 @@ What the files say is used as it is; what they do not say is a stated guess:
 * **Servers** — one per engine node seen in the trace, all ``role: production`` (a log does
   not say whether a node serves a test site).
 * **Users** — one group per access type of the QRS seat lists (``professional``,
-  ``analyzer``, ``user_pass``): ``count`` is the number of allocations at export time, so it
-  includes holders who were not seen in the logs. Users seen in the trace but holding no
-  seat at export time form the group ``no_seat_at_export`` (access: the user-based type the
-  site has, given dynamically). Without QRS, all users seen form one group ``observed``.
-* **Behaviour** — until a trace can be replayed and calibrated (later steps of issue #12),
-  each group gets the existing behaviour keys estimated simply from its sessions: the
-  weekdays carrying at least 2 % of them, the mean and spread of each user's first start of
-  the day, sessions per user per working day, mean selections as clicks, and mean duration
-  divided by clicks as the click gap. These are rough estimates and the file says so.
+  ``analyzer``, ``user_pass``), replaying from ``trace.parquet`` the sessions of the holders
+  seen in the trace (``replay: {users: [...]}``, :mod:`sim.scenario.replay`); holders with
+  no session in the trace form ``<type>_idle``, which holds their seats and opens no
+  session. Users seen in the trace but holding no seat at export time form the group
+  ``no_seat_at_export`` (access: the user-based type the site has, given dynamically).
+  Without QRS, all users seen form one group ``observed``. Every group may use every
+  server: a replayed session runs on the server it was recorded on.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from sim.scenario.replay import server_id
+
 __all__ = ["build_scenario_yaml", "server_id"]
-
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def server_id(host: str) -> str:
-    """A scenario id for a host name (no dots: ids are sweep-path segments)."""
-    sid = re.sub(r"[^A-Za-z0-9_-]", "_", host.strip()) or "server"
-    return sid
 
 
 def _q(text: str) -> str:
     """A YAML double-quoted string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _behaviour(
-    sessions: pd.DataFrame, count: int, period_days: pd.DatetimeIndex
-) -> tuple[dict[str, Any], str]:
-    """Rough behaviour keys for a group from its sessions, and a comment saying how."""
-    if sessions.empty or count == 0:
-        return {"sessions_per_day": 0}, "no sessions seen: sessions_per_day 0"
-    local = sessions["start"]
-    weekday = local.dt.day_of_week
-    share = weekday.value_counts(normalize=True)
-    days = [d for d in range(7) if share.get(d, 0.0) >= 0.02] or [int(share.idxmax())]
-    working = int(np.isin(period_days.day_of_week, days).sum()) or 1
-    per_day = len(sessions) / (count * working)
-    first = (
-        sessions.assign(
-            day=local.dt.normalize(), sec=(local - local.dt.normalize()).dt.total_seconds()
-        )
-        .groupby(["directory", "user", "day"])["sec"]
-        .min()
-    )
-    mean_s = float(first.mean())
-    sd_s = float(first.std(ddof=0)) if len(first) > 1 else 0.0
-    sel = sessions["selections"].astype("Float64")
-    clicks = float(sel.mean()) if sel.notna().any() else 0.0
-    mean_dur = float(sessions["duration_s"].mean())
-    gap = max(1.0, mean_dur / max(clicks, 1.0))
-    hh, mm = divmod(round(mean_s / 60.0) % (24 * 60), 60)
-    beh = {
-        "days": "[" + ", ".join(_DAYS[d] for d in days) + "]",
-        "day_start": "{mean: " + _q(f"{hh:02d}:{mm:02d}") + f", sd: {max(60, round(sd_s))}s}}",
-        "sessions_per_day": round(min(per_day, 100.0), 4),
-        "clicks_per_session": round(min(clicks, 10_000.0), 2),
-        "click_gap": f"{round(gap, 1)}s",
-    }
-    how = (
-        f"{len(sessions):,} sessions of "
-        f"{sessions[['directory', 'user']].drop_duplicates().shape[0]:,} "
-        f"users over {working} working days; mean duration {mean_dur / 60:.1f} min"
-    )
-    return beh, how
 
 
 def build_scenario_yaml(
@@ -98,11 +47,10 @@ def build_scenario_yaml(
 ) -> str:
     """The text of ``scenario.yaml`` (see the module docstring for where each value comes from)."""
     lines: list[str] = [
-        "# The site as found by `licsim import` (issue #12, step 1: no replay yet).",
+        "# The site as found by `licsim import`: its license (QRS) and, replayed from",
+        "# trace.parquet, every recorded session under it.",
         "# Read from: "
         + (", ".join(sources[:6]) + (f" and {len(sources) - 6} more" if len(sources) > 6 else "")),
-        "# Values marked 'estimate' are rough, computed simply from the trace; replay and",
-        "# calibration will replace them.",
         f"name: {_q(name)}",
         "seed: 0",
     ]
@@ -238,24 +186,38 @@ def build_scenario_yaml(
             "  # users without a seat must have got one dynamically"
         )
 
-    period_days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
     usr = ["users:"] if groups else ["users: []"]
+    all_servers = "    servers: [" + ", ".join(sids[h] for h in hosts) + "]"
+    recorded = set(key)
     for gname, access, ks, count, comment in groups:
-        mine = trace[key.isin(set(ks))] if not trace.empty else trace
-        directory = (
-            mine["directory"].mode().iloc[0]
-            if len(mine) and (mine["directory"] != "").any()
-            else ""
-        )
-        gsrv = sorted({sids[h] for h in set(mine["server"]) if h in sids}) or [sids[hosts[0]]]
-        beh, how = _behaviour(mine, count, period_days)
-        usr += [f"  # {comment}", f"  - group: {gname}", f"    count: {count}"]
-        if directory:
-            usr.append(f"    directory: {_q(directory)}")
-        usr += [
-            f"    access: {access}",
-            "    servers: [" + ", ".join(gsrv) + "]",
-            f"    # behaviour: estimate from {how}",
-            "    behaviour: {" + ", ".join(f"{k}: {v}" for k, v in beh.items()) + "}",
-        ]
+        active = [k for k in ks if k in recorded]
+        mine = trace[key.isin(set(active))] if not trace.empty else trace
+        directories = sorted({d for d in mine["directory"] if d})
+        usr.append(f"  # {comment}")
+        if active:
+            hours = mine["duration_s"].sum() / 3600.0
+            usr += [
+                f"  # replayed: {len(mine):,} sessions of {len(active)} users, {hours:,.1f} h",
+                f"  - group: {gname}",
+            ]
+            if len(directories) == 1:
+                usr.append(f"    directory: {_q(directories[0])}")
+            usr += [
+                f"    access: {access}",
+                all_servers,
+                "    replay:",
+                "      trace: trace.parquet",
+                "      users: [" + ", ".join(_q(k) for k in active) + "]",
+            ]
+        idle = count - len(active)
+        if idle > 0:
+            # Holders with no session in the trace still hold their seats.
+            usr += [
+                f"  # {idle} of them hold a seat but have no session in the trace",
+                f"  - group: {gname}_idle",
+                f"    count: {idle}",
+                f"    access: {access}",
+                all_servers,
+                "    behaviour: {sessions_per_day: 0}",
+            ]
     return "\n".join(lines + lic + srv + usr) + "\n"

@@ -34,6 +34,7 @@ from sim.model.fastpath import (
     reason_code,
 )
 from sim.model.pools import SEAT_CODE, PoolKeeping
+from sim.model.replay import replay_schedule
 from sim.model.routing import Routing
 from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, UNIT, Session
 from sim.model.tokens import LOGIN_PASS, TokenAccess
@@ -115,13 +116,26 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 ),
             )
             for gi, g in enumerate(sc.users)
-            if g.sessions is None
+            if g.generated
+        ]
+        self.replays = [
+            replay_schedule(
+                sc,
+                gi,
+                g,
+                rows,
+                world.group_first_user[gi],
+                world.group_servers[gi],
+                world.streams,
+            )
+            for gi, g in enumerate(sc.users)
+            if (rows := g.replayed) is not None
         ]
         self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
         # Users of a group with as many devices as the parallel limit may reach it.
         self.group_exact = np.array(
             [
-                g.sessions is not None
+                not g.generated
                 or g.behaviour.devices >= self.limit
                 or bool(set(g.access_types) & LEGACY_ACCESS)
                 for g in sc.users
@@ -178,6 +192,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             if self.reclaiming:
                 self._resolve(max(day.midnight, 0.0))
                 self.admin.reclaim(max(day.midnight, 0.0))
+            self._push_replayed(until)
             plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day, k))]
             if plans:
                 self._dispatch(Batch(plans, k), day, until)
@@ -238,6 +253,29 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 s.document = w.documents.index(ss.document) if ss.document else -1
                 if 0.0 <= at < w.horizon:
                     self._push(at, START, s)
+
+    def _push_replayed(self, until: float) -> None:
+        """Hand the engine the replayed sessions that start before ``until``."""
+        h = self.world.horizon
+        for r in self.replays:
+            for i in r.due(min(until, h)):
+                start = float(r.start[i])
+                if start < 0.0:
+                    continue
+                s = Session(
+                    int(r.user[i]),
+                    0,
+                    int(r.server[i]),
+                    start,
+                    float(r.end[i]),
+                    int(r.clicks[i]),
+                    i,
+                    (-1, i),
+                    activity=r.activity(i),
+                )
+                # The recorded end is the session's close: no inactivity timeout is added.
+                s.closed = True
+                self._push(start, START, s)
 
     def _resolve(self, until: float) -> None:
         heap = self.heap

@@ -104,6 +104,8 @@ class World:
     backend_down: Intervals
     schedule: ContactSchedule
     user_names: list[str]
+    user_directories: list[str | None]
+    """Each user's user directory (None: not stated)."""
     user_group: np.ndarray
     documents: list[str]
     """Every QlikView document named in the scenario; sessions refer to them by index."""
@@ -313,13 +315,14 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
     server_index = {s.id: i for i, s in enumerate(scenario.servers)}
 
     user_names: list[str] = []
+    user_directories: list[str | None] = []
     user_group: list[int] = []
     group_first_user: list[int] = []
     group_servers: list[list[int]] = []
     for gi, g in enumerate(scenario.users):
         group_first_user.append(len(user_names))
-        width = len(str(g.count))
-        user_names.extend(f"{g.group}-{k + 1:0{width}d}" for k in range(g.count))
+        user_names.extend(g.user_names())
+        user_directories.extend(g.user_directories())
         user_group.extend([gi] * g.count)
         group_servers.append([server_index[s] for s in g.servers])
 
@@ -336,6 +339,7 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
         backend_down=backend_down,
         schedule=schedule,
         user_names=user_names,
+        user_directories=user_directories,
         documents=sorted(
             {d for g in scenario.users for d in g.behaviour.documents}
             | {ss.document for g in scenario.users for ss in (g.sessions or []) if ss.document}

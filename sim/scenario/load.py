@@ -398,7 +398,7 @@ def _locator(root: Node | None) -> Any:
     return locate
 
 
-def _validate(data: object, source: str, root: Node | None) -> Scenario:
+def _validate(data: object, source: str, root: Node | None, base: str | None) -> Scenario:
     if data is None:
         raise ScenarioError(source, EMPTY_MESSAGE)
     if not isinstance(data, dict):
@@ -411,7 +411,8 @@ def _validate(data: object, source: str, root: Node | None) -> Scenario:
     if not data:
         raise ScenarioError(source, EMPTY_MESSAGE)
     try:
-        return Scenario.model_validate(data, context={"tz": zone_of(data)})
+        # base: the folder that paths in the file (a replay's trace) are relative to.
+        return Scenario.model_validate(data, context={"tz": zone_of(data), "base": base})
     except ValidationError as exc:
         problems = problems_from_validation_error(
             exc, Scenario, locate=_locator(root), limit=MAX_PROBLEMS
@@ -438,10 +439,14 @@ def _too_big(size: int) -> str:
     )
 
 
-def parse_scenario(data: str | bytes | dict[str, Any], source: str = "<string>") -> Scenario:
+def parse_scenario(
+    data: str | bytes | dict[str, Any], source: str = "<string>", base: str | None = None
+) -> Scenario:
     """Validate a scenario given as YAML text (``str`` or UTF-8 ``bytes``) or as a dict.
 
-    ``source`` names where it came from in error messages. Raises :class:`ScenarioError`.
+    ``source`` names where it came from in error messages; relative paths in it (a
+    replay's trace) are relative to ``base``, by default the working folder. Raises
+    :class:`ScenarioError`.
     """
     if not isinstance(data, str | bytes | bytearray | dict):
         raise TypeError(
@@ -458,7 +463,7 @@ def parse_scenario(data: str | bytes | dict[str, Any], source: str = "<string>")
             if len(data) > MAX_FILE_BYTES or len(data.encode("utf-8", "replace")) > MAX_FILE_BYTES:
                 raise ScenarioError(source, _too_big(len(data)))
             data, root = _read_yaml(data, source)
-        return _validate(data, source, root)
+        return _validate(data, source, root, base)
     except ScenarioError:
         raise
     except RecursionError:
@@ -507,4 +512,4 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         raise ScenarioError(source, f"cannot read the file: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(source, _too_big(len(raw)))
-    return parse_scenario(raw, source)
+    return parse_scenario(raw, source, base=str(file.resolve().parent))

@@ -299,6 +299,23 @@ class Scenario(_Model):
                     )
                 else:
                     first[value] = i
+        # A person recorded in the trace is one user: two replays may not both take them.
+        taken: dict[str, int] = {}
+        for i, group in enumerate(self.users):
+            if group.replay is None:
+                continue
+            for name in group.user_names():
+                if name in taken:
+                    problems.append(
+                        (
+                            ("users", i, "replay"),
+                            name,
+                            f"expected each recorded user in one group; {name} is also "
+                            f"replayed by {format_path(('users', taken[name]))}",
+                        )
+                    )
+                    break
+                taken[name] = i
 
     def _check_references(self, problems: list[tuple[Loc, object, str]], period_ok: bool) -> None:
         license_ids = [item.id for item in self.licenses]

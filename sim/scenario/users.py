@@ -1,15 +1,17 @@
 """Users: the people who log in, and when and how they work.
 
 A user group is ``count`` similar people with one access type (or several, tried in
-order) and the servers they use. Their sessions come either from a random behaviour
-(working days, a normally distributed start of the day, Poisson sessions and clicks,
-exponential gaps) or from hand-written scripted sessions that say exactly when each one
-opens and when its user interacts; a group has one or the other, never both.
+order) and the servers they use. Their sessions come from a random behaviour (working
+days, a normally distributed start of the day, Poisson sessions and clicks, exponential
+gaps), from hand-written scripted sessions that say exactly when each one opens and when
+its user interacts, or from a site's recorded history (``replay``, :mod:`.replay`); a
+group has one of them.
 
 Users are anonymous in the simulation but have names where a person must point at one (an
 admin allocating a seat to a named user): ``<group>-<n>``, with n counted from 1 and
 zero-padded to the width of the group's count, so group ``readers`` of 12 is
-``readers-01`` … ``readers-12``.
+``readers-01`` … ``readers-12``. A replayed group's users keep the names the site gave
+them, ``DIRECTORY\\user``.
 """
 
 import re
@@ -17,7 +19,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .durations import format_duration
 from .errors import Invalid, Loc
@@ -32,6 +41,7 @@ from .fields import (
     _Model,
     _not_bool,
 )
+from .replay import Replay, ReplayRows, replayed_rows
 
 __all__ = [
     "ACCESS_TYPES",
@@ -285,6 +295,12 @@ class UserGroup(_Model):
         None,
         description="Hand-written sessions replacing behaviour. Default none (model choice).",
     )
+    replay: Replay | None = Field(
+        None,
+        description="Take the users and their sessions from a site's trace (`licsim import`) "
+        "instead of behaviour; `count` is then the number of users the replay selects and "
+        "may be left out. Default none (model choice).",
+    )
 
     @field_validator("access", mode="before")
     @classmethod
@@ -307,6 +323,21 @@ class UserGroup(_Model):
         if problems:
             raise Invalid(problems)
         return list(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replayed_count(cls, data: Any, info: ValidationInfo) -> Any:
+        # A replayed group's count is the trace's; it is filled in here so that the
+        # effective scenario says it. A replay that cannot be read leaves a placeholder:
+        # its own error is then the one reported.
+        if not isinstance(data, Mapping) or data.get("replay") is None or "count" in data:
+            return data
+        try:
+            replay = Replay.model_validate(data["replay"], context=info.context)
+            count = len(replayed_rows(replay).identities)
+        except (ValidationError, ValueError):
+            count = 1
+        return {**data, "count": max(count, 1)}
 
     @model_validator(mode="before")
     @classmethod
@@ -348,6 +379,8 @@ class UserGroup(_Model):
                     "replace the random behaviour)",
                 )
             )
+        if self.replay is not None:
+            problems += self._replay_problems(self.replay)
         for i, server in enumerate(self.servers):
             if server in self.servers[:i]:
                 problems.append(
@@ -375,6 +408,37 @@ class UserGroup(_Model):
             raise Invalid(problems)
         return self
 
+    def _replay_problems(self, replay: Replay) -> list[tuple[Loc, object, str]]:
+        if self.sessions is not None:
+            return [(("replay",), replay.trace, "expected replay or sessions, not both")]
+        try:
+            rows = replayed_rows(replay)
+        except ValueError as err:
+            return [(("replay", "trace"), replay.trace, str(err))]
+        if not len(rows):
+            return [(("replay",), replay.trace, "expected a replay that selects some sessions")]
+        if self.count != len(rows.identities):
+            return [
+                (
+                    ("count",),
+                    self.count,
+                    f"expected {len(rows.identities)}: the replay selects that many users "
+                    "(leave count out to take it from the trace)",
+                )
+            ]
+        return []
+
+    @property
+    def generated(self) -> bool:
+        """Whether the group's sessions are drawn from its behaviour (not scripted, not
+        replayed)."""
+        return self.sessions is None and self.replay is None
+
+    @property
+    def replayed(self) -> ReplayRows | None:
+        """The sessions a replayed group takes from its trace, or None."""
+        return None if self.replay is None else replayed_rows(self.replay)
+
     @property
     def access_types(self) -> tuple[str, ...]:
         """The access types as a tuple, whether one or several were given."""
@@ -388,13 +452,32 @@ class UserGroup(_Model):
         return len(str(self.count))
 
     def user_name(self, k: int) -> str:
-        """The name of user ``k`` (0-based, as in scripted sessions): ``readers-01``."""
+        """The name of user ``k`` (0-based, as in scripted sessions): ``readers-01``, or
+        the recorded ``DIRECTORY\\user`` of a replayed group."""
         if not 0 <= k < self.count:
             raise IndexError(f"user {k} of group {self.group!r}: expected 0 to {self.count - 1}")
+        if self.replay is not None:
+            return replayed_rows(self.replay).identities[k]
         return f"{self.group}-{k + 1:0{self.name_width}d}"
+
+    def user_names(self) -> list[str]:
+        """Every user's name, in user order."""
+        if self.replay is not None:
+            return list(replayed_rows(self.replay).identities)
+        return [f"{self.group}-{k + 1:0{self.name_width}d}" for k in range(self.count)]
+
+    def user_directories(self) -> list[str | None]:
+        """Every user's user directory, in user order: the group's, or for a replayed
+        group each user's recorded one."""
+        if self.replay is not None:
+            rows = replayed_rows(self.replay)
+            return [d or self.directory for d in rows.directories]
+        return [self.directory] * self.count
 
     def user_number(self, name: str) -> int | None:
         """Which user (0-based) ``name`` is in this group, or None if it is not one of them."""
+        if self.replay is not None:
+            return replayed_rows(self.replay).number(name)
         prefix = self.group + "-"
         if not name.startswith(prefix):
             return None

@@ -83,9 +83,13 @@ def estimate(scenario: Scenario) -> list[Load]:
     counts = {g.group: g.count for g in scenario.users}
     for group in scenario.users:
         access = group.access if isinstance(group.access, list) else [group.access]
+        replayed = group.replayed
         if group.sessions is not None:
             sessions = float(len(group.sessions))
             length = 0.0
+        elif replayed is not None:
+            sessions = float(len(replayed))
+            length = float(replayed.duration.mean()) if len(replayed) else 0.0
         else:
             b = group.behaviour
             totals["user-days"] += group.count * b.devices * days
@@ -113,6 +117,6 @@ def long_sessions(scenario: Scenario) -> list[tuple[int, float]]:
     return [
         (i, g.behaviour.clicks_per_session * g.behaviour.click_gap)
         for i, g in enumerate(scenario.users)
-        if g.sessions is None
+        if g.generated
         and g.behaviour.clicks_per_session * g.behaviour.click_gap > MAX_SESSION_LENGTH
     ]
