@@ -215,3 +215,12 @@ def test_anonymous_sessions_never_carry_a_unit_on_the_fast_path() -> None:
     granted = kiosk[kiosk["access"] == "capacity"]
     assert len(granted) > 100 and (granted["capacity_minutes"] >= 6.0).all()
     assert fast_rows > 0.5 * len(kiosk)  # most kiosk sessions took the fast path
+
+
+def test_an_admin_action_on_an_anonymous_user_is_refused() -> None:
+    data = anonymous("capacity")
+    data["licenses"][0]["actions"] = [
+        {"at": "2026-02-02T09:00", "action": "allocate", "user": "guests-1", "type": "analyzer"}
+    ]
+    p = problem_at(data, "licenses[0].actions[0].user")
+    assert "anonymous" in p.expected
