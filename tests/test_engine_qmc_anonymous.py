@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from scenario_problems import problem_at
 
 from sim import load_scenario, parse_scenario, simulate
@@ -162,13 +163,13 @@ def admins_by_behaviour() -> dict[str, Any]:
         "seed": 3,
         "start": "2026-02-02T00:00",
         "duration": "14d",
-        "licenses": [{"id": "key", "professional": 2, "analyzer": 4, "capacity_minutes": 5000}],
+        "licenses": [{"id": "key", "professional": 2, "analyzer": 1, "capacity_minutes": 5000}],
         "servers": [{"id": "sense", "license": "key"}],
         "users": [
             {
                 "group": "admins",
-                "count": 3,
-                "access": ["professional", "capacity"],
+                "count": 4,
+                "access": ["professional", "analyzer"],
                 "servers": ["sense"],
                 "qmc": {"sessions_per_day": 2, "root_admin": True},
             },
@@ -198,10 +199,17 @@ def test_behaviour_draws_qmc_sessions_and_both_paths_agree() -> None:
     s = fast.sessions
     qmc = s[s["client"] != "hub"]
     assert len(qmc) > 0 and set(qmc["group"]) == {"admins"}
-    # Two admins hold the Professional seats (full QMC); the third is a root admin with
-    # capacity, applied automatically by the capacity rule (limited QMC).
+    # Admins 1 and 2 hold the Professional seats (full QMC), admin 3 the Analyzer seat
+    # (limited QMC); admin 4 is a root admin no rule covers: the RootAdmin role alone.
     assert set(qmc["client"]) == {"qmc", "qmc_limited"}
-    assert set(qmc.loc[qmc["client"] == "qmc_limited", "access"]) == {"capacity"}
+    by_user = qmc.groupby(qmc["user"].astype(str))["access"].agg(lambda a: set(a.astype(str)))
+    assert by_user.to_dict() == {
+        "admins-1": {"professional"},
+        "admins-2": {"professional"},
+        "admins-3": {"analyzer"},
+        "admins-4": {"root_admin"},
+    }
+    assert set(qmc.loc[qmc["client"] == "qmc_limited", "user"]) == {"admins-3"}
     assert check_result(fast) == []
 
 
@@ -224,3 +232,39 @@ def test_an_admin_action_on_an_anonymous_user_is_refused() -> None:
     ]
     p = problem_at(data, "licenses[0].actions[0].user")
     assert "anonymous" in p.expected
+
+
+@pytest.mark.parametrize("minutes", [600, 1500, 2400, 5550])
+def test_qmc_capacity_use_is_seen_by_routing_when_the_allowance_runs_out(minutes: int) -> None:
+    # Root admins burn capacity in the QMC while anonymous kiosk users take the fast path:
+    # on the day the allowance runs out, routing must know of the QMC sessions' units.
+    data = {
+        "name": "admins",
+        "seed": 3,
+        "start": "2026-02-02T00:00",
+        "duration": "10d",
+        "licenses": [{"id": "key", "professional": 1, "capacity_minutes": minutes}],
+        "servers": [{"id": "sense", "license": "key"}],
+        "users": [
+            {
+                "group": "admins",
+                "count": 3,
+                "access": ["capacity"],
+                "servers": ["sense"],
+                "qmc": {"sessions_per_day": 3, "root_admin": True, "duration": "40min"},
+            },
+            {
+                "group": "kiosk",
+                "count": 20,
+                "anonymous": True,
+                "access": "capacity",
+                "servers": ["sense"],
+                "behaviour": {"sessions_per_day": 2, "clicks_per_session": 5},
+            },
+        ],
+    }
+    sc = parse_scenario(data)
+    fast = build_result(*run_engine(sc, fast=True))
+    exact = build_result(*run_engine(sc, fast=False))
+    for name, table in fast.tables().items():
+        pd.testing.assert_frame_equal(table, exact.tables()[name], obj=name)

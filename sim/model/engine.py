@@ -203,12 +203,13 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             if self.reclaiming:
                 self._resolve(max(day.midnight, 0.0))
                 self.admin.reclaim(max(day.midnight, 0.0))
-            plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day, k))]
-            if plans:
-                self._dispatch(Batch(plans, k), day, until)
+            # QMC sessions first: routing must see their capacity work pending on the heap.
             for gi, qmc_planner in self.qmc_planners:
                 if (q := qmc_planner.plan(day, k)) is not None:
                     self._push_qmc(gi, q, k)
+            plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day, k))]
+            if plans:
+                self._dispatch(Batch(plans, k), day, until)
             self._resolve(until)
         self._flush()
 
@@ -238,6 +239,19 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             s.units = b.units[b.unit_lo[i] : b.unit_hi[i]]
             s.unit_ready = float(b.unit_ready[i])
         self._push(s.start, START, s)
+
+    def _eligible(self, s: Session) -> tuple[str, ...]:
+        """The access rules that cover session ``s``: its group's, as a QMC session covers
+        them for an admin (:func:`sim.rules.qmc.qmc_eligible`)."""
+        g = self.world.scenario.users[int(self.world.user_group[s.user])]
+        eligible = self.eligible[int(self.world.user_group[s.user])]
+        if s.client is Client.QMC and g.qmc is not None:
+            return qmc_eligible(eligible, g.qmc.exclude_from_capacity_rule)
+        return eligible
+
+    def may_charge(self, s: Session) -> bool:
+        """Whether session ``s`` could start a capacity unit once it starts."""
+        return CAPACITY in self._eligible(s)
 
     def _push_qmc(self, gi: int, q: QmcDay, day: int) -> None:
         """A day's QMC sessions of an admin group, on the device after its hub devices."""
@@ -340,12 +354,9 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         running = carried(float(self.running[srv.license, slot]), self.group_anonymous[gi])
         view, can_allocate = self._view(t, s.server, span, reachable)
         qmc = w.scenario.users[gi].qmc if s.client is Client.QMC else None
-        eligible = self.eligible[gi]
-        if qmc is not None:
-            eligible = qmc_eligible(eligible, qmc.exclude_from_capacity_rule)
         decision = decide_access(
             user=s.user,
-            eligible=eligible,
+            eligible=self._eligible(s),
             pool=view,
             can_allocate=can_allocate,
             can_start_unit=srv.abilities.unit_allowed(span.state, reachable),
