@@ -268,3 +268,14 @@ def test_qmc_capacity_use_is_seen_by_routing_when_the_allowance_runs_out(minutes
     exact = build_result(*run_engine(sc, fast=False))
     for name, table in fast.tables().items():
         pd.testing.assert_frame_equal(table, exact.tables()[name], obj=name)
+
+
+def test_each_anonymous_session_takes_its_own_login_pass() -> None:
+    r = run("anonymous-login-pass.yaml")
+    # Identified: the pass of 10:00 runs to 11:00 and covers the login at 10:20: 1 + 0.
+    assert rows(r, "visitor")["login_passes"].tolist() == [1, 0]
+    # Anonymous: no pass carries between sessions: 1 + 1.
+    assert rows(r, "guest")["login_passes"].tolist() == [1, 1]
+    passes = r.events[r.events["kind"] == "login_pass"]
+    assert len(passes) == 3
+    assert check_result(r) == []

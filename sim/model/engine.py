@@ -9,9 +9,9 @@ the day's session plans for every group and resolves them.
 Sessions that cannot influence one another go to the fast path (:mod:`sim.model.fastpath`)
 and are resolved as arrays. The rest (a dynamic allocation while seats remain, a day on
 which a capacity allowance may run out, users who can reach the parallel-session limit,
-scripted sessions, administrators' groups with their QMC sessions) are resolved here in exact
-time order from one small heap of session
-starts, capacity unit starts and session ends. There is no SimPy event per click or per
+scripted sessions, administrators' groups with their QMC sessions) are resolved here in
+exact time order from one small heap of session starts, capacity unit starts and session
+ends. There is no SimPy event per click or per
 session and no polling: a server's license state is a timeline known ahead.
 """
 
@@ -243,11 +243,11 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
     def _eligible(self, s: Session) -> tuple[str, ...]:
         """The access rules that cover session ``s``: its group's, as a QMC session covers
         them for an admin (:func:`sim.rules.qmc.qmc_eligible`)."""
-        g = self.world.scenario.users[int(self.world.user_group[s.user])]
-        eligible = self.eligible[int(self.world.user_group[s.user])]
-        if s.client is Client.QMC and g.qmc is not None:
-            return qmc_eligible(eligible, g.qmc.exclude_from_capacity_rule)
-        return eligible
+        gi = int(self.world.user_group[s.user])
+        qmc = self.world.scenario.users[gi].qmc
+        if s.client is Client.QMC and qmc is not None:
+            return qmc_eligible(self.eligible[gi], qmc.exclude_from_capacity_rule)
+        return self.eligible[gi]
 
     def may_charge(self, s: Session) -> bool:
         """Whether session ``s`` could start a capacity unit once it starts."""

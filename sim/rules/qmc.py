@@ -71,9 +71,11 @@ def qmc_eligible(eligible: tuple[str, ...], excluded_from_capacity: bool) -> tup
 
 
 def qmc_decision(decision: AccessDecision, root_admin: bool) -> AccessDecision:
-    """A QMC session's access: the license access the order found, else (no rule covers
-    the admin at all) the RootAdmin role alone for a root admin. A rule that covers them
-    but cannot serve now (the backend is unreachable, the capacity is spent) still denies."""
+    """A QMC session's access: the license access the order found, else, for a root admin
+    no seat rule can serve (none covers them, or a dynamic rule's pool is empty), the
+    RootAdmin role alone. A rule that covers them but cannot serve now (the backend is
+    unreachable, the capacity is spent) still denies: the legacy capacity rule takes
+    precedence over the role until the admins are excluded from it."""
     if decision.access is None and root_admin and decision.reason is DenialReason.NO_SEAT:
         return AccessDecision(ROOT_ADMIN)
     return decision
