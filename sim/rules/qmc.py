@@ -26,6 +26,7 @@ from enum import StrEnum
 import numpy as np
 
 from sim.rules.access import ANALYZER, CAPACITY, AccessDecision
+from sim.rules.parallel import PARALLEL_ACCESS
 from sim.rules.reasons import DenialReason
 
 ROOT_ADMIN = "root_admin"
@@ -39,10 +40,6 @@ counts against the parallel-session limit there (licensing-rules §3)."""
 LIMITED_ACCESS = frozenset({ANALYZER, CAPACITY})
 """Access under which the QMC opens with limited rights (licensing-rules §3; the capacity
 case is the legacy-rule side effect of licensing-research §4.1)."""
-
-
-PARALLEL_ACCESS = ("professional", "analyzer", "user_pass", "login_pass")
-"""Access types under the parallel-session limit (licensing-rules §3, §5)."""
 
 
 class Client(StrEnum):
