@@ -25,15 +25,14 @@ import pandas as pd
 from sim.outfolder import digest
 from sim.recorder import EVENT_KINDS
 from sim.result import TABLES, Result, deployment_pools, run_files, summary_table
+from sim.rules.anonymous import needs_identity
 from sim.rules.connectivity import LicenseState
+from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
 
 SAMPLE_ROWS = 5
 """Offending rows kept per violation: enough to find them, little enough to print."""
-
-PARALLEL_ACCESS = ("professional", "analyzer", "user_pass", "login_pass")
-"""Access types under the parallel-session limit (licensing-rules §3, §5)."""
 
 PER_SITE = ("lef", "sld")
 """Activations whose seats are not shared between servers: one pool per server (§1)."""
@@ -319,10 +318,23 @@ def _pool_of(sc: Scenario) -> dict[str, str]:
 
 def parallel_limit(r: Result) -> Violation | None:
     """No user ever holds more parallel user-based sessions in one pool (license site)
-    than the rules allow."""
+    than the rules allow; a QMC session is one of them on a signed key (§3)."""
     s = r.sessions
-    limit = r.scenario.rules.max_parallel_sessions
-    held = s[s["access"].isin(PARALLEL_ACCESS) & (s["end"] > s["start"])]
+    sc = r.scenario
+    limit = sc.rules.max_parallel_sessions
+    signed = (
+        s["server"]
+        .astype("object")
+        .map(
+            {srv.id: sc.license(srv.license).activation in SIGNED_ACTIVATIONS for srv in sc.servers}
+        )
+    )
+    slot = holds_parallel_slot(
+        s["access"].astype("object").to_numpy(),
+        (s["client"] != Client.HUB).to_numpy(),
+        signed.to_numpy(dtype=bool),
+    )
+    held = s[np.asarray(slot, dtype=bool) & (s["end"] > s["start"])]
     if held.empty:
         return None
     pool = held["server"].astype("object").map(_pool_of(r.scenario))
@@ -345,6 +357,31 @@ def parallel_limit(r: Result) -> Violation | None:
         f"{len(users)} users above {limit} parallel sessions in one pool "
         f"(max {int(over['open'].max())}: {', '.join(users[:SAMPLE_ROWS])})",
         held[pd.Series(who, index=held.index).isin(users[:SAMPLE_ROWS])].head(SAMPLE_ROWS),
+    )
+
+
+SEAT_EVENTS = ("allocate", "reconcile", "deallocate", "quarantine", "document_cal", "usage_cal")
+"""Event kinds that name the user a seat or CAL is (or was) allocated to."""
+
+
+def anonymous_without_seats(r: Result) -> Violation | None:
+    """An anonymous user never holds a seat: no pool event names one, and none of their
+    sessions is granted an access that needs an identity (licensing-rules §4-§6)."""
+    anonymous = [g for g in r.scenario.users if g.anonymous]
+    if not anonymous:
+        return None
+    names = {g.user_name(k) for g in anonymous for k in range(g.count)}
+    e = r.events
+    bad_events = e["kind"].isin(SEAT_EVENTS) & e["user"].isin(names)
+    if bad_events.any():
+        return _violation(
+            "anonymous_without_seats", bad_events, e, "seat events of anonymous users"
+        )
+    s = r.sessions
+    identified = needs_identity(tuple(str(a) for a in s["access"].dropna().unique()))
+    bad = s["group"].isin([g.group for g in anonymous]) & s["access"].isin(identified)
+    return _violation(
+        "anonymous_without_seats", bad, s, "sessions of anonymous users on a seat or named CAL"
     )
 
 
@@ -1081,6 +1118,7 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         session_times,
         denial_reasons,
         parallel_limit,
+        anonymous_without_seats,
         whole_capacity_units,
         capacity_within_allowance,
         capacity_accounted,

@@ -9,7 +9,7 @@ table              one row per        columns
 ``sessions``       session attempt    user, group, directory, server, product, role, device,
                                       start, end, planned_end, access, denied_reason,
                                       interrupted, clicks, capacity_minutes, login_passes,
-                                      document
+                                      document, client
 ``events``         license event      time, kind, license, server, user, detail
 ``allocations``    change of a pool   time, license, pool, type, total, allocated, quarantined,
                                       available, excess
@@ -22,7 +22,9 @@ table              one row per        columns
 ``summary``        KPI                metric, value, unit
 =================  =================  =====================================================
 
-``access`` is the access granted (professional, analyzer, capacity) or empty when denied;
+``access`` is the access granted (professional, analyzer, capacity, …, root_admin: the
+RootAdmin role alone in the QMC) or empty when denied; ``client`` says which console the
+session opened, from :class:`sim.rules.qmc.Client` (hub, qmc, qmc_limited);
 ``denied_reason`` and ``interrupted`` take values from :class:`sim.rules.DenialReason`;
 ``events.kind`` from :class:`sim.recorder.EventKind`, and a time in an event's ``detail`` is
 written as a timestamp in the scenario's timezone. ``capacity_use`` splits the capacity
@@ -70,6 +72,7 @@ from sim.recorder import (
     At,
     Recorder,
 )
+from sim.rules.qmc import CLIENTS, Client
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
 from sim.spreadsheet import write_csv
@@ -365,6 +368,7 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "document": _categorical(
                 cols.pop("document").take(order).astype(np.int64), world.documents
             ),
+            "client": _categorical(cols.pop("client").take(order).astype(np.int64), CLIENTS),
         }
     )
 
@@ -415,6 +419,13 @@ def _summary(
     rows += [(f"denied_{r}", float(counts.get(r, 0)), "sessions") for r in DENIAL_REASONS]
     for access in ACCESS_CODES[1:]:
         rows.append((f"sessions_{access}", float((sessions["access"] == access).sum()), "sessions"))
+    qmc = sessions["client"] != Client.HUB
+    limited = sessions["client"] == Client.QMC_LIMITED
+    rows += [
+        ("sessions_qmc", float(qmc.sum()), "sessions"),
+        ("sessions_qmc_granted", float((qmc & granted).sum()), "sessions"),
+        ("sessions_qmc_limited", float(limited.sum()), "sessions"),
+    ]
     for seat in ("professional", "analyzer"):
         total, per_pool = peak_allocated(allocations, seat)
         rows.append((f"peak_allocated_{seat}", total, "seats"))

@@ -45,8 +45,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 unique=True,
             )
         )
+        # Anonymous users (capacity only) and administrators in the QMC, now and then.
+        extra: dict[str, Any] = {}
+        if access == ["capacity"] and draw(st.booleans()):
+            extra["anonymous"] = True
+        elif draw(st.integers(0, 3)) == 0:
+            extra["qmc"] = {
+                "sessions_per_day": draw(st.sampled_from([1, 3])),
+                "duration": draw(st.sampled_from(["5min", "40min"])),
+                "root_admin": draw(st.booleans()),
+                "exclude_from_capacity_rule": draw(st.booleans()),
+            }
         groups.append(
             {
+                **extra,
                 "group": f"g{g}",
                 "count": draw(st.integers(1, 8)),
                 "access": access,

@@ -488,3 +488,64 @@ def test_a_second_seat_holder_on_one_pool_is_named() -> None:
     sessions = pd.concat([s, extra], ignore_index=True)
     found = {v.invariant for v in check_result(replace(r, sessions=sessions))}
     assert "seats_within_purchase" in found
+
+
+# -- QMC sessions and anonymous users (licensing-rules §3-§6) ---------------------------------
+
+
+def test_a_qmc_session_counts_in_the_parallel_check_on_a_signed_key_only(tmp_path: Path) -> None:
+    folder = written("qmc-sessions", tmp_path)
+    # On the LEF day six sessions overlap (4 hub, the QMC, 1 hub), but the QMC holds no slot.
+    assert names(folder) == set()
+
+    def sixth_granted_on_the_slk(s: pd.DataFrame) -> pd.DataFrame:
+        # The hub session refused at 10:05 on the SLK made granted: with the QMC, 6 slots.
+        i = _first(s, s["denied_reason"] == "parallel_limit")
+        s.loc[i, "access"] = "professional"
+        s.loc[i, "denied_reason"] = None
+        s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(hours=1)
+        return s
+
+    edit(folder, "sessions", sixth_granted_on_the_slk)
+    assert names(folder) == {"parallel_limit"}
+
+
+def test_a_lef_qmc_session_relabelled_hub_breaks_the_parallel_check(tmp_path: Path) -> None:
+    folder = written("qmc-sessions", tmp_path)
+
+    def lef_qmc_as_hub(s: pd.DataFrame) -> pd.DataFrame:
+        s["client"] = s["client"].astype("object")
+        s.loc[_first(s, (s["server"] == "old") & (s["client"] == "qmc")), "client"] = "hub"
+        return s
+
+    edit(folder, "sessions", lef_qmc_as_hub)
+    assert names(folder) == {"parallel_limit"}
+
+
+def test_an_anonymous_user_holding_a_seat_is_named(tmp_path: Path) -> None:
+    folder = written("anonymous-capacity", tmp_path)
+    assert names(folder) == set()
+
+    def guest_allocated(e: pd.DataFrame) -> pd.DataFrame:
+        row = {c: None for c in e.columns}
+        row.update(e.iloc[0].to_dict() if len(e) else {})
+        row.update(kind="allocate", user="guests-1", detail="analyzer (dynamic)", license="key")
+        row["time"] = pd.Timestamp("2026-02-02T10:00", tz="UTC")
+        return pd.concat([e, pd.DataFrame([row])], ignore_index=True)
+
+    edit(folder, "events", guest_allocated)
+    assert "anonymous_without_seats" in names(folder)
+
+
+def test_an_anonymous_session_on_a_seat_is_named(tmp_path: Path) -> None:
+    folder = written("anonymous-capacity", tmp_path)
+
+    def guest_on_analyzer(s: pd.DataFrame) -> pd.DataFrame:
+        i = _first(s, (s["group"] == "guests") & (s["capacity_minutes"] > 0))
+        s["access"] = s["access"].astype("object")
+        s.loc[i, "access"] = "analyzer"
+        s.loc[i, "capacity_minutes"] = 0.0
+        return s
+
+    edit(folder, "sessions", guest_on_analyzer)
+    assert "anonymous_without_seats" in names(folder)

@@ -17,7 +17,14 @@ assumes every unit is granted; the engine falls back to :func:`replan_activity` 
 case where a denial changed which unit was running when a session began.
 
 A device runs one session at a time: a day's first session waits for the device's last
-session of the day before if that one is still running. Behaviour is exogenous: a denial or
+session of the day before if that one is still running. An anonymous group's sessions are
+each their own user and device: no unit carries from one to the next
+(:func:`sim.rules.anonymous.carried`).
+
+An administrators' group also opens the QMC (:class:`QmcPlanner`): Poisson openings per
+admin and working day, each starting uniformly within the working hours after the mean day
+start and lasting an exponential time; QMC sessions come from a stream of their own, so
+adding QMC use leaves the hub sessions as they were. Behaviour is exogenous: a denial or
 an interrupted session does not move the user's later sessions, so every what-if variant
 faces the same demand (common random numbers).
 """
@@ -30,6 +37,7 @@ import numpy as np
 
 from sim.model.calendar import LocalDay
 from sim.model.streams import Streams
+from sim.rules.anonymous import carried
 from sim.scenario import UserGroup
 
 
@@ -111,6 +119,8 @@ class GroupPlanner:
             dev = np.flatnonzero(count > j)
             start = next_start[dev]
             clicks = rng.poisson(b.clicks_per_session, dev.size)
+            if self.group.anonymous:
+                self.running_until[dev] = carried(self.running_until[dev], True)
             if self.with_units:
                 ready = self.running_until[dev]
                 end, u_sess, u_time = self._units(rng, dev, start, clicks)
@@ -185,6 +195,47 @@ class GroupPlanner:
             active = go[left[go] > 0]
         self.running_until[dev] = window_end
         return end, np.concatenate(u_sess), np.concatenate(u_time)
+
+
+@dataclass
+class QmcDay:
+    """The QMC sessions an admin group opens on one day, as parallel arrays."""
+
+    user: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    order: np.ndarray
+    """Session ``order[i]`` of its admin's QMC sessions that day (0, 1, …), by start."""
+
+
+class QmcPlanner:
+    """Draws the daily QMC openings of an administrators' group (``UserGroup.qmc``)."""
+
+    def __init__(self, group: UserGroup, first_user: int, streams: Streams) -> None:
+        assert group.qmc is not None
+        self.group = group
+        self.q = group.qmc
+        self.first_user = first_user
+        self.streams = streams
+        self.weekdays = frozenset(group.behaviour.weekday_numbers)
+
+    def plan(self, day: LocalDay, index: int) -> QmcDay | None:
+        """The QMC sessions of the run's ``index``-th local day (None if there are none)."""
+        if day.weekday not in self.weekdays or self.q.sessions_per_day <= 0:
+            return None
+        rng = self.streams.generator("qmc", self.group.group, index)
+        count = rng.poisson(self.q.sessions_per_day, self.group.count)
+        total = int(count.sum())
+        if total == 0:
+            return None
+        user = np.repeat(np.arange(self.group.count), count)
+        wall = self.group.behaviour.day_start.mean_seconds + rng.uniform(0.0, self.q.hours, total)
+        start = day.wall_clock(wall)
+        end = start + rng.exponential(self.q.duration, total)
+        by = np.lexsort((start, user))
+        user, start, end = user[by], start[by], end[by]
+        first = np.searchsorted(user, user)
+        return QmcDay(self.first_user + user, start, end, np.arange(total) - first)
 
 
 def replan_activity(rng: np.random.Generator, start: float, end: float, clicks: int) -> np.ndarray:

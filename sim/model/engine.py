@@ -9,8 +9,9 @@ the day's session plans for every group and resolves them.
 Sessions that cannot influence one another go to the fast path (:mod:`sim.model.fastpath`)
 and are resolved as arrays. The rest (a dynamic allocation while seats remain, a day on
 which a capacity allowance may run out, users who can reach the parallel-session limit,
-scripted sessions) are resolved here in exact time order from one small heap of session
-starts, capacity unit starts and session ends. There is no SimPy event per click or per
+scripted sessions, administrators' groups with their QMC sessions) are resolved here in
+exact time order from one small heap of session starts, capacity unit starts and session
+ends. There is no SimPy event per click or per
 session and no polling: a server's license state is a timeline known ahead.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 import simpy
 
 from sim.model.admin import Administration, AdminItem
-from sim.model.behaviour import Batch, GroupPlanner, replan_activity
+from sim.model.behaviour import Batch, GroupPlanner, QmcDay, QmcPlanner, replan_activity
 from sim.model.cals import CAL_ACCESS, CalAccess
 from sim.model.desktops import DesktopFleets
 from sim.model.fastpath import (
@@ -41,10 +42,22 @@ from sim.model.tokens import LOGIN_PASS, TokenAccess
 from sim.model.world import ServerRuntime, World, build_world
 from sim.recorder import At, Recorder
 from sim.rules.access import CAPACITY, decide_access
+from sim.rules.anonymous import carried
 from sim.rules.capacity import unit_starts
 from sim.rules.connectivity import LicenseState
 from sim.rules.parallel import ParallelSessions
 from sim.rules.pool import record_use
+from sim.rules.qmc import (
+    CLIENTS,
+    ROOT_ADMIN,
+    SIGNED_ACTIVATIONS,
+    Client,
+    holds_parallel_slot,
+    qmc_activity,
+    qmc_client,
+    qmc_decision,
+    qmc_eligible,
+)
 from sim.rules.reasons import DenialReason
 from sim.rules.sync import LocalView
 from sim.scenario import Scenario
@@ -53,6 +66,7 @@ from sim.scenario import Scenario
 LEGACY_ACCESS = frozenset({"user_pass", "login_pass"}) | CAL_ACCESS
 
 ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
+CLIENT_CODE = {name: code for code, name in enumerate(CLIENTS)}
 
 
 class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
@@ -72,9 +86,11 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         self.heap: list[tuple[float, int, int, Any]] = []
         self.seq = 0
         n_users = len(world.user_names)
+        # An admin's QMC sessions from behaviour run on a device of their own, after the
+        # hub devices.
         self.devices = max(
             [1]
-            + [g.behaviour.devices for g in sc.users]
+            + [g.behaviour.devices + (g.qmc is not None) for g in sc.users]
             + [ss.device + 1 for g in sc.users for ss in (g.sessions or [])]
         )
         n_lic = len(world.licenses)
@@ -131,11 +147,20 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             for gi, g in enumerate(sc.users)
             if (rows := g.replayed) is not None
         ]
+        self.qmc_planners = [
+            (gi, QmcPlanner(g, world.group_first_user[gi], world.streams))
+            for gi, g in enumerate(sc.users)
+            if g.qmc is not None and g.sessions is None
+        ]
         self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
-        # Users of a group with as many devices as the parallel limit may reach it.
+        self.group_anonymous = np.array([g.anonymous for g in sc.users], dtype=bool)
+        self.signed = [lic.activation in SIGNED_ACTIVATIONS for lic in sc.licenses]
+        # Users of a group with as many devices as the parallel limit may reach it; an
+        # admin's QMC sessions share the exact path with their hub sessions.
         self.group_exact = np.array(
             [
                 not g.generated
+                or g.qmc is not None
                 or g.behaviour.devices >= self.limit
                 or bool(set(g.access_types) & LEGACY_ACCESS)
                 for g in sc.users
@@ -192,7 +217,12 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             if self.reclaiming:
                 self._resolve(max(day.midnight, 0.0))
                 self.admin.reclaim(max(day.midnight, 0.0))
+            # Replayed and QMC sessions first: routing must see their capacity work pending
+            # on the heap.
             self._push_replayed(until)
+            for gi, qmc_planner in self.qmc_planners:
+                if (q := qmc_planner.plan(day, k)) is not None:
+                    self._push_qmc(gi, q, k)
             plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day, k))]
             if plans:
                 self._dispatch(Batch(plans, k), day, until)
@@ -226,6 +256,42 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             s.unit_ready = float(b.unit_ready[i])
         self._push(s.start, START, s)
 
+    def _eligible(self, s: Session) -> tuple[str, ...]:
+        """The access rules that cover session ``s``: its group's, as a QMC session covers
+        them for an admin (:func:`sim.rules.qmc.qmc_eligible`)."""
+        gi = int(self.world.user_group[s.user])
+        qmc = self.world.scenario.users[gi].qmc
+        if s.client is Client.QMC and qmc is not None:
+            return qmc_eligible(self.eligible[gi], qmc.exclude_from_capacity_rule)
+        return self.eligible[gi]
+
+    def may_charge(self, s: Session) -> bool:
+        """Whether session ``s`` could start a capacity unit once it starts."""
+        return CAPACITY in self._eligible(s)
+
+    def _push_qmc(self, gi: int, q: QmcDay, day: int) -> None:
+        """A day's QMC sessions of an admin group, on the device after its hub devices."""
+        w = self.world
+        g = w.scenario.users[gi]
+        server = w.group_servers[gi][g.servers.index(g.qmc_server)]
+        for i in range(q.start.size):
+            start, end = float(q.start[i]), float(q.end[i])
+            if not 0.0 <= start < w.horizon:
+                continue
+            s = Session(
+                int(q.user[i]),
+                g.behaviour.devices,
+                server,
+                start,
+                end,
+                0,
+                int(q.order[i]),
+                (day, int(q.order[i])),
+                activity=qmc_activity(start, end, self.unit),
+            )
+            s.client = Client.QMC
+            self._push(start, START, s)
+
     def _push_scripted(self) -> None:
         w = self.world
         sc = w.scenario
@@ -251,6 +317,9 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 )
                 s.closed = ss.duration is not None
                 s.document = w.documents.index(ss.document) if ss.document else -1
+                if ss.client == "qmc":
+                    s.client = Client.QMC
+                    s.activity = qmc_activity(at, end, self.unit)
                 if 0.0 <= at < w.horizon:
                     self._push(at, START, s)
 
@@ -302,7 +371,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             s.end = min(s.end, h)
             if s.access in CAL_ACCESS:
                 self._end_cal(h, s)
-            elif kind == END or s.access == LOGIN_PASS:
+            elif s.slot:
                 self.parallel.close(self.world.servers[s.server].pool, s.user, h)
             self._record(s)
         self.heap.clear()
@@ -319,12 +388,14 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             return self._start_cals(t, s, srv, END)
         lic = w.licenses[srv.license]
         reachable = not srv.unreachable.contains(t)
+        gi = int(w.user_group[s.user])
         slot = s.user * self.devices + s.device
-        running = float(self.running[srv.license, slot])
+        running = carried(float(self.running[srv.license, slot]), self.group_anonymous[gi])
         view, can_allocate = self._view(t, s.server, span, reachable)
+        qmc = w.scenario.users[gi].qmc if s.client is Client.QMC else None
         decision = decide_access(
             user=s.user,
-            eligible=self.eligible[w.user_group[s.user]],
+            eligible=self._eligible(s),
             pool=view,
             can_allocate=can_allocate,
             can_start_unit=srv.abilities.unit_allowed(span.state, reachable),
@@ -332,6 +403,8 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             unit_running=t < running,
             capacity_exhausted=lic.meter.exhausted(t),
         )
+        if qmc is not None:
+            decision = qmc_decision(decision, qmc.root_admin)
         if decision.access is None:
             reason = decision.reason or DenialReason.NO_SEAT
             if reason is DenialReason.CAPACITY_EXHAUSTED:
@@ -342,18 +415,25 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         s.access = decision.access
         self._cut_by_expiry(t, s, srv)
         if decision.access != CAPACITY:
-            if not self.parallel.open(srv.pool, s.user, t):
-                s.access = None
-                s.end = s.planned_end
-                s.interrupted = None
-                return self._deny(s, DenialReason.PARALLEL_LIMIT)
+            if holds_parallel_slot(decision.access, qmc is not None, self.signed[srv.license]):
+                if not self.parallel.open(srv.pool, s.user, t):
+                    s.access = None
+                    s.end = s.planned_end
+                    s.interrupted = None
+                    return self._deny(s, DenialReason.PARALLEL_LIMIT)
+                s.slot = True
             if decision.allocate is not None and isinstance(view, LocalView):
                 self._allocate_locally(t, s.server, s.user, decision.allocate)
             elif decision.allocate is not None:
                 self.allocate(t, srv.pool, s.user, decision.allocate, s.server, "dynamic")
-            record_use(self.last_used, (srv.pool, s.user), t)
+            if decision.access != ROOT_ADMIN:
+                record_use(self.last_used, (srv.pool, s.user), t)
+            if qmc is not None:
+                s.client = qmc_client(decision.access)
             self._push(min(s.end, w.horizon), END, s)
             return None
+        if qmc is not None:
+            s.client = qmc_client(decision.access)
         if decision.charge_unit:
             self._charge(t, s, srv.license)
         s.units = self._capacity_units(s, running)
@@ -441,7 +521,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
     def _end(self, t: float, s: Session) -> None:
         if s.access in CAL_ACCESS:
             self._end_cal(t, s)
-        else:
+        elif s.slot:
             self.parallel.close(self.world.servers[s.server].pool, s.user, t)
         self._record(s)
 
@@ -476,6 +556,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                 s.order,
                 s.passes,
                 s.document,
+                CLIENT_CODE[s.client],
             )
         )
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.model.behaviour import Batch
 from sim.model.world import ServerRuntime
+from sim.rules.anonymous import carried
 from sim.rules.connectivity import LicenseState
 from sim.rules.pool import record_use
 from sim.rules.reasons import DENIAL_REASONS, DenialReason
@@ -37,6 +38,7 @@ ACCESS_CODES = (
     "session_cal",
     "usage_cal",
     "document_cal",
+    "root_admin",
 )
 CAPACITY_CODE = 3
 STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
@@ -245,6 +247,7 @@ class FastPath:
                 b.order[rows].astype(np.int16),
                 np.zeros(n, dtype=np.int16),
                 b.document[rows].astype(np.int16),
+                np.zeros(n, dtype=np.int8),  # the hub: QMC sessions take the exact path
             )
         )
 
@@ -272,7 +275,7 @@ class FastPath:
             lic = lic_all[r]
             key = key_all[r]
             start = b.start[r]
-            running = self.e.running[lic, key]
+            running = carried(self.e.running[lic, key], self.e.group_anonymous[b.group[r]])
             covered = start < running
             ready = b.unit_ready[r]
             valid = ((start < ready) == covered) & (~covered | (ready == running))

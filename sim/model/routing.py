@@ -5,8 +5,10 @@ outcome may depend on another's or on state the fast path does not model: a dyna
 allocation while seats remain, a day on which its license's capacity allowance could run
 out (or exact-path capacity or license work is pending), admin work on its pool that day,
 a server cut off from the backend whose view of the pool matters, a group that can reach
-the parallel-session limit, scripted or legacy (token, CAL) access, or a device that still
-has an exact-path session running. A device's sessions of one day stay on one path.
+the parallel-session limit, an administrators' group (its QMC sessions are exact-path
+sessions of their own, :mod:`sim.rules.qmc`), scripted or legacy (token, CAL) access, or a
+device that still has an exact-path session running. A device's sessions of one day stay
+on one path.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sim.model.fastpath import (
     last_contact,
     per_server,
 )
-from sim.model.session import ADMIN, END, EXPIRE, LAUNCH
+from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, Session
 from sim.model.world import LicenseRuntime, World
 
 
@@ -55,6 +57,7 @@ class Routing:
     if TYPE_CHECKING:
 
         def _push_planned(self, b: Batch, i: int) -> None: ...
+        def may_charge(self, s: Session) -> bool: ...
 
     def _dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
         h = self.world.horizon
@@ -114,7 +117,8 @@ class Routing:
 
     def _pending(self, until: float) -> tuple[set[int], set[int]]:
         """Licenses with exact-path capacity or license work, and pools with admin work,
-        still to happen before ``until``."""
+        still to happen before ``until``. A session still to start is capacity work only if
+        a capacity rule covers it."""
         licenses: set[int] = set()
         pools: set[int] = set()
         for t, kind, _, item in self.heap:
@@ -124,7 +128,7 @@ class Routing:
                 pools.update(item.pools)
                 if item.kind == "change":
                     licenses.add(item.license)
-            else:
+            elif kind != START or self.may_charge(item):
                 licenses.add(int(self.server_license[item.server]))
         return licenses, pools
 

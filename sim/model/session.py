@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from sim.rules.qmc import Client
+
 # Kinds of heap item, in the order they are resolved at one instant: sessions end,
 # quarantines end, admin work, capacity units and login passes, sessions start, launches.
 END, EXPIRE, ADMIN, UNIT, START, LAUNCH = 0, 1, 2, 3, 4, 5
@@ -18,6 +20,7 @@ class Session:
         "access",
         "activity",
         "clicks",
+        "client",
         "closed",
         "device",
         "document",
@@ -31,6 +34,7 @@ class Session:
         "passes",
         "planned_end",
         "server",
+        "slot",
         "start",
         "unit_ready",
         "units",
@@ -71,3 +75,7 @@ class Session:
         self.document = -1
         """Closed explicitly at ``end`` (a scripted duration): no idle timeout is added."""
         self.next_unit = 0
+        self.client = Client.HUB
+        """The console it opens: the hub, or the QMC (its access decides full or limited)."""
+        self.slot = False
+        """It holds one of its user's parallel-session slots in its pool until it ends."""

@@ -21,6 +21,7 @@ import numpy as np
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
 from sim.recorder import Recorder
+from sim.rules.anonymous import carried
 from sim.rules.parallel import ParallelSessions
 from sim.rules.passes import LoginPassPool, login_pass_starts
 from sim.rules.pool import SeatType, record_use
@@ -85,9 +86,9 @@ class TokenAccess:
         if access == LOGIN_PASS:
             assert passes is not None
             s.end = s.planned_end + (0.0 if s.closed else rules.session_inactivity)
-            starts = login_pass_starts(
-                t, s.end, float(self.pass_until[li, s.user]), rules.login_pass_period
-            )
+            anonymous = self.world.scenario.users[int(self.world.user_group[s.user])].anonymous
+            until = carried(float(self.pass_until[li, s.user]), anonymous)
+            starts = login_pass_starts(t, s.end, until, rules.login_pass_period)
             if starts and starts[0] == t:
                 if not self._pass_reachable(t, srv):
                     return self._deny(s, DenialReason.BACKEND_UNREACHABLE)
@@ -97,7 +98,7 @@ class TokenAccess:
                 starts = starts[1:]
             s.units = np.asarray(starts, dtype=np.float64)
             s.next_unit = 0
-        self.parallel.open(srv.pool, s.user, t)
+        s.slot = self.parallel.open(srv.pool, s.user, t)
         if access == USER_PASS:
             record_use(self.last_used, (srv.pool, s.user), t)
         s.access = access

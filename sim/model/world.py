@@ -167,6 +167,27 @@ def _check_supported(scenario: Scenario) -> None:
                     sid,
                     "a Qlik Sense or QlikView server (users do not open sessions on NPrinting)",
                 )
+        for j, ss in enumerate(g.sessions or []):
+            if ss.client == "qmc":
+                _check_qmc_server(scenario, f"users[{i}].sessions[{j}].server", ss.server)
+        if g.qmc is not None and g.sessions is None:
+            _check_qmc_server(scenario, f"users[{i}].qmc.server", g.qmc_server)
+
+
+def _check_qmc_server(scenario: Scenario, path: str, sid: str | None) -> None:
+    """The QMC simulated is Qlik Sense's on a Professional/Analyzer (or capacity) license."""
+    if sid is None:
+        return
+    srv = scenario.server(sid)
+    lic = scenario.license(srv.license)
+    if srv.product != "qlik_sense" or lic.tokens is not None:
+        raise _refuse(
+            scenario,
+            path,
+            sid,
+            "a Qlik Sense server on a Professional/Analyzer license for QMC sessions (the "
+            "QMC of a token license or of QlikView is not simulated)",
+        )
 
 
 def _seats(lic: License) -> tuple[SeatType, ...]:

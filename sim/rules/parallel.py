@@ -15,6 +15,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+PARALLEL_ACCESS = ("professional", "analyzer", "user_pass", "login_pass")
+"""Access types under the parallel-session limit (licensing-rules §3, §5); which sessions
+on them hold a slot is :func:`sim.rules.qmc.holds_parallel_slot`."""
+
 
 @dataclass
 class ParallelSessions:

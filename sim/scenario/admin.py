@@ -271,6 +271,11 @@ def _user_problem(
     if found is None:
         return user_name_hint(groups, name)
     group = groups[found[0]]
+    if group.anonymous:
+        return (
+            f"expected an identified user: {name} is in group {group.group}, which is "
+            "anonymous, and no seat is ever allocated to an anonymous user (licensing-rules §4)"
+        )
     if set(group.servers) & set(on_license):
         return None
     return (

@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from sim.rules.anonymous import ANONYMOUS_ACCESS, needs_identity
+
 from .durations import format_duration
 from .errors import Invalid, Loc
 from .fields import (
@@ -45,10 +47,12 @@ from .replay import Replay, ReplayRows, replayed_rows
 
 __all__ = [
     "ACCESS_TYPES",
+    "QMC_CLIENTS",
     "WEEKDAYS",
     "AccessType",
     "Behaviour",
     "DayStart",
+    "QmcUse",
     "ScriptedSession",
     "UserGroup",
     "Weekday",
@@ -71,6 +75,9 @@ AccessType = Literal[
     "usage_cal",
 ]
 ACCESS_TYPES: tuple[str, ...] = get_args(AccessType)
+
+ScriptedClient = Literal["hub", "qmc"]
+QMC_CLIENTS: tuple[str, ...] = get_args(ScriptedClient)
 
 
 class DayStart(_Model):
@@ -218,6 +225,13 @@ class ScriptedSession(_Model):
         description="The QlikView document opened. Default none: the unnamed document "
         "(licensing-rules §6).",
     )
+    client: ScriptedClient = Field(
+        "hub",
+        description="Which client the session opens: the hub, or the QMC (the group needs a "
+        "`qmc` block: its users are administrators). A QMC session is active throughout "
+        "(activity only sets its length when duration is not given). Default hub "
+        "(licensing-rules §3).",
+    )
 
     @model_validator(mode="after")
     def _timeline(self) -> "ScriptedSession":
@@ -264,6 +278,55 @@ class ScriptedSession(_Model):
         return _add(self.at, self.length)
 
 
+class QmcUse(_Model):
+    """The users of a group are administrators who open the Qlik Management Console.
+
+    Opening the QMC counts as a session against the parallel limit on a signed key; an
+    admin on Analyzer (or Analyzer Capacity) gets limited QMC access; a root admin without
+    a Professional/Analyzer allocation is served by a dynamic rule or the capacity rule that
+    covers the group, else by the RootAdmin role alone (licensing-rules §3,
+    licensing-research §4.1).
+    """
+
+    sessions_per_day: Annotated[float, BeforeValidator(_not_bool)] = Field(
+        1.0,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Poisson mean of QMC openings per admin and working day (behaviour "
+        "groups; scripted groups say `client: qmc` on a session instead). Default 1 "
+        "(model choice).",
+    )
+    duration: PositiveDuration = Field(
+        900.0,
+        description="Mean of the exponential length of a QMC session; the admin is active "
+        "throughout. Default 15min (model choice).",
+    )
+    hours: PositiveDuration = Field(
+        8 * 3600.0,
+        description="QMC openings start uniformly within this long after the mean day start "
+        "(behaviour.day_start.mean), local time. Default 8h (model choice).",
+    )
+    server: Identifier | None = Field(
+        None,
+        description="The Qlik Sense server whose QMC the admins open, one of the group's "
+        "servers. Default: the group's first server (model choice).",
+    )
+    root_admin: bool = Field(
+        False,
+        description="The admins are root admins (RootAdmin role): with no Professional/"
+        "Analyzer allocation and no rule covering them they open the QMC under the role "
+        "alone. Default false (licensing-research §4.1).",
+    )
+    exclude_from_capacity_rule: bool = Field(
+        False,
+        description="The Analyzer Capacity rule excludes the admins in the QMC (Qlik's fix "
+        "for the legacy AnalyzerTimeAccessType rule): a QMC session never burns capacity; "
+        "hub sessions are unchanged. Default false: a capacity rule covering the group "
+        "covers its QMC use too (licensing-research §4.1).",
+    )
+
+
 class UserGroup(_Model):
     """A group of ``count`` similar users with one access type and shared behaviour.
 
@@ -300,6 +363,19 @@ class UserGroup(_Model):
         description="Take the users and their sessions from a site's trace (`licsim import`) "
         "instead of behaviour; `count` is then the number of users the replay selects and "
         "may be left out. Default none (model choice).",
+    )
+    anonymous: bool = Field(
+        False,
+        description="The users are anonymous: no identity, so no seat (Professional, "
+        "Analyzer, user pass, Named/Document/Usage CAL) can be allocated to them, and each "
+        "session is its own user and device (no capacity unit or login pass carries "
+        "between sessions). Only capacity, login_pass and session_cal are allowed. Default "
+        "false (licensing-rules §4, §5, §6).",
+    )
+    qmc: QmcUse | None = Field(
+        None,
+        description="The users are administrators who open the QMC. Default none: no QMC "
+        "use (licensing-rules §3).",
     )
 
     @field_validator("access", mode="before")
@@ -404,6 +480,8 @@ class UserGroup(_Model):
                         f"{self.count})",
                     )
                 )
+        problems += self._identity_problems()
+        problems += self._qmc_problems()
         if problems:
             raise Invalid(problems)
         return self
@@ -438,6 +516,64 @@ class UserGroup(_Model):
     def replayed(self) -> ReplayRows | None:
         """The sessions a replayed group takes from its trace, or None."""
         return None if self.replay is None else replayed_rows(self.replay)
+
+    def _identity_problems(self) -> list[tuple[Loc, object, str]]:
+        if not self.anonymous:
+            return []
+        problems: list[tuple[Loc, object, str]] = []
+        listed = isinstance(self.access, list)
+        refused = needs_identity(self.access_types)
+        for i, access in enumerate(self.access_types):
+            if access in refused:
+                problems.append(
+                    (
+                        ("access", i) if listed else ("access",),
+                        access,
+                        f"expected access an anonymous group can use "
+                        f"({', '.join(ANONYMOUS_ACCESS)}): {access} is allocated to an "
+                        "identified user, and anonymous users have no identity "
+                        "(licensing-rules §4-§6)",
+                    )
+                )
+        if self.qmc is not None:
+            problems.append(
+                (
+                    ("qmc",),
+                    self.qmc.model_dump(exclude_unset=True),
+                    "expected no qmc block in an anonymous group (an administrator logs in "
+                    "with an identity)",
+                )
+            )
+        return problems
+
+    def _qmc_problems(self) -> list[tuple[Loc, object, str]]:
+        problems: list[tuple[Loc, object, str]] = []
+        if self.qmc is not None and self.qmc.server not in (None, *self.servers):
+            problems.append(
+                (
+                    ("qmc", "server"),
+                    self.qmc.server,
+                    f"expected one of this group's servers: {_choices(self.servers)}",
+                )
+            )
+        for j, session in enumerate(self.sessions or []):
+            if session.client == "qmc" and self.qmc is None:
+                problems.append(
+                    (
+                        ("sessions", j, "client"),
+                        session.client,
+                        "expected hub: a QMC session needs the group to be administrators "
+                        "(give the group a qmc block)",
+                    )
+                )
+        return problems
+
+    @property
+    def qmc_server(self) -> str | None:
+        """The server whose QMC the admins open (None: the group opens no QMC)."""
+        if self.qmc is None:
+            return None
+        return self.qmc.server or self.servers[0]
 
     @property
     def access_types(self) -> tuple[str, ...]:
