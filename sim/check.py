@@ -895,6 +895,52 @@ def desktop_unlocked_with_access(r: Result) -> Violation | None:
     )
 
 
+def qlikview_desktop_licensing(r: Result) -> Violation | None:
+    """QlikView Desktop's fixed licensing (§6): an install with a local license is always
+    ``local_license`` and no other is; no lease is granted or used where the server does
+    not lease ("Allow license lease" off, or ``LICENSE_LEASE;NO;;`` on its LEF) nor to a
+    user barred from leasing; and every Personal Edition launch names why."""
+    la = r.launches
+    qv = la[la["product"] == "qlikview_desktop"]
+    if qv.empty:
+        return None
+    sc = r.scenario
+    bad = pd.Series(False, index=qv.index)
+    for d in sc.desktops:
+        mine = qv[qv["desktop"] == d.id]
+        if mine.empty:
+            continue
+        group = next(g for g in sc.users if g.group == d.users)
+        server = sc.server(d.server)
+        allowed = server.allow_license_lease and sc.license(server.license).license_lease
+        local_users, barred_users = (
+            {group.user_name(k) for k in d.members(which, group.count)}
+            for which in (d.local_license, d.lease_prohibited)
+        )
+        user = mine["user"].astype("object")
+        local, barred = user.isin(local_users), user.isin(barred_users)
+        outcome = mine["outcome"].astype("object")
+        reason = mine["denied_reason"].astype("object")
+        lease = outcome.isin(["leased", "lease_valid"])
+        bad[mine.index[local != (outcome == "local_license")]] = True
+        bad[mine.index[lease & (not allowed or barred)]] = True
+        expected = "lease_not_allowed" if not allowed else None
+        wrong = (outcome == "personal_edition") & ~local
+        if expected is not None:
+            bad[mine.index[wrong & (reason != expected)]] = True
+        else:
+            bad[mine.index[wrong & barred & (reason != "lease_prohibited")]] = True
+            bad[mine.index[wrong & ~barred & (reason != "personal_edition")]] = True
+    return _violation(
+        "qlikview_desktop_licensing",
+        bad,
+        qv,
+        "QlikView Desktop launches against the fixed settings: a local license not used "
+        "(or claimed without one), a lease where the server does not lease or the user is "
+        "barred, or Personal Edition with the wrong reason",
+    )
+
+
 def _pool_events(r: Result, kind: str) -> pd.DataFrame:
     """Pool events of one kind keyed like :func:`_seat_uses` (a pool event names its site
     as its server; the seat type is the first word of its detail)."""
@@ -1093,6 +1139,7 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         units_need_the_backend,
         capacity_needs_the_backend,
         desktop_unlocked_with_access,
+        qlikview_desktop_licensing,
         last_use_vs_sessions,
         seats_within_purchase,
     )

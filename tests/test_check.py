@@ -488,3 +488,29 @@ def test_a_second_seat_holder_on_one_pool_is_named() -> None:
     sessions = pd.concat([s, extra], ignore_index=True)
     found = {v.invariant for v in check_result(replace(r, sessions=sessions))}
     assert "seats_within_purchase" in found
+
+
+@pytest.mark.parametrize(
+    ("desktop", "user", "doctored"),
+    [
+        ("dev-boxes", "dev-3", ("leased", None)),  # barred from leasing
+        ("ops-boxes", "ops-1", ("lease_valid", None)),  # "Allow license lease" off
+        ("fin-boxes", "fin-1", ("leased", None)),  # LICENSE_LEASE;NO;; on the LEF
+        ("dev-boxes", "dev-2", ("leased", None)),  # a local license needs no lease
+        ("dev-boxes", "dev-1", ("local_license", None)),  # dev-1 has no local key
+        ("ops-boxes", "ops-1", ("personal_edition", "personal_edition")),  # reason hidden
+    ],
+)
+def test_qlikview_desktop_lease_against_the_settings_is_named(
+    desktop: str, user: str, doctored: tuple[str, str | None], tmp_path: Path
+) -> None:
+    folder = written("desktop-lease", tmp_path)
+    assert names(folder) == set()
+
+    def change(la: pd.DataFrame) -> pd.DataFrame:
+        i = _first(la, (la["desktop"] == desktop) & (la["user"] == user))
+        la.loc[i, ["outcome", "denied_reason"]] = list(doctored)
+        return la
+
+    edit(folder, "launches", change)
+    assert names(folder) == {"qlikview_desktop_licensing"}

@@ -311,6 +311,47 @@ def test_desktop_unlock_and_lease_timelines() -> None:
     ]
 
 
+def outcomes(r, desktop: str) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    la = r.launches[r.launches["desktop"] == desktop]
+    return list(zip(la["user"], la["outcome"], lst(la["denied_reason"]), strict=True))
+
+
+def test_qlikview_desktop_local_license_lease_switches_and_barred_users() -> None:
+    """Hand-worked (desktop-lease.yaml): every launch below is the fleet's only one for
+    that user, so only the fixed settings decide it."""
+    r = run("desktop-lease.yaml")
+    assert outcomes(r, "dev-boxes") == [
+        ("dev-1", "leased", None),  # qvs leases, dev-1 holds a Named CAL
+        ("dev-2", "local_license", None),  # a local key: no lease needed
+        ("dev-3", "personal_edition", "lease_prohibited"),  # barred although she holds a CAL
+    ]
+    # The contractors hold no CAL at all: their local keys license them anyway.
+    assert outcomes(r, "contractor-laptops") == [
+        ("contractors-1", "local_license", None),
+        ("contractors-2", "local_license", None),
+    ]
+    assert not r.events["user"].astype("object").str.startswith("contractors").any()
+    # "Allow license lease" off in the QMC, and LICENSE_LEASE;NO;; on the LEF.
+    assert outcomes(r, "ops-boxes") == [("ops-1", "personal_edition", "lease_not_allowed")]
+    assert outcomes(r, "fin-boxes") == [("fin-1", "personal_edition", "lease_not_allowed")]
+    assert r.kpi("launches_lease_not_allowed") == 2
+    assert r.kpi("launches_lease_prohibited") == 1
+    assert r.kpi("launches_personal_edition") == 0
+
+
+def test_turning_the_lease_switch_off_sends_a_leasing_fleet_to_personal_edition() -> None:
+    sc = load_scenario(HERE / "desktop-lease.yaml").with_overrides(
+        {"servers.qvs.allow_license_lease": False}
+    )
+    r = simulate(sc)
+    # dev-1 leased with the switch on; the local key still licenses dev-2.
+    assert outcomes(r, "dev-boxes") == [
+        ("dev-1", "personal_edition", "lease_not_allowed"),
+        ("dev-2", "local_license", None),
+        ("dev-3", "personal_edition", "lease_not_allowed"),
+    ]
+
+
 def test_sense_desktop_locks_at_the_first_launch_that_reaches_the_server_after_a_revoke() -> None:
     """Hand-worked (desktop-revoke.yaml): seats of bea-1 and dan-1 deallocated on 10 Feb
     12:00; bea-1's seat given back on 20 Feb 12:00."""
