@@ -27,7 +27,7 @@ from sim.recorder import EVENT_KINDS
 from sim.result import TABLES, Result, deployment_pools, run_files, summary_table
 from sim.rules.connectivity import LicenseState
 from sim.rules.reasons import DENIAL_REASONS
-from sim.scenario import Scenario
+from sim.scenario import ADDRESS_CHANGE, Scenario
 
 SAMPLE_ROWS = 5
 """Offending rows kept per violation: enough to find them, little enough to print."""
@@ -782,6 +782,43 @@ def _down(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     return down
 
 
+def address_change_outages(r: Result) -> Violation | None:
+    """A backend address change cuts off only servers allow-listing the backend by IP
+    (§1): an outage with the address-change cause is on such a server, and with the
+    changes all scheduled, each such server has exactly one outage per change, from the
+    change until ``fix_after`` later (times before the run's start are recorded at it)."""
+    sc = r.scenario
+    e = r.events
+    marks = e[
+        e["kind"].isin(["outage_start", "outage_end"])
+        & (e["detail"].astype("object") == f"link: {ADDRESS_CHANGE}")
+    ]
+    by_ip = {s.id: s for s in sc.servers if s.firewall.allow_by == "ip"}
+    server = marks["server"].astype("object")
+    bad = ~server.isin(list(by_ip))
+    missing: list[str] = []
+    if sc.backend.random_address_changes is None:
+        begin, stop = pd.Timestamp(sc.start_at), pd.Timestamp(sc.end_at)
+        changes = [pd.Timestamp(c) for c in sc.backend.address_changes]
+        for sid, srv in by_ip.items():
+            fix = pd.Timedelta(seconds=srv.firewall.fix_after)
+            for kind, times in (
+                ("outage_start", [c for c in changes if c < stop]),
+                ("outage_end", [c + fix for c in changes if c + fix < stop]),
+            ):
+                mine = (server == sid) & (marks["kind"] == kind)
+                if sorted(marks.loc[mine, "time"]) != sorted(max(t, begin) for t in times):
+                    bad |= mine
+                    missing += [] if mine.any() else [f"{kind} on {sid}"]
+    what = (
+        "address-change outages on a server allow-listing the backend by name, or not "
+        "from each change to fix_after later"
+    )
+    if missing and not bad.any():
+        return Violation("address_change_outages", f"{what}: no {', '.join(missing)}")
+    return _violation("address_change_outages", bad, marks, what)
+
+
 def _holders(r: Result) -> pd.DataFrame:
     """Professional/Analyzer holdings from the events: +1 at an allocation (a local,
     offline one counts when it is reconciled), −1 at a deallocation, per license and user."""
@@ -1138,6 +1175,7 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         summary_peaks,
         units_need_the_backend,
         capacity_needs_the_backend,
+        address_change_outages,
         desktop_unlocked_with_access,
         qlikview_desktop_licensing,
         last_use_vs_sessions,

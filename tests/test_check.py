@@ -514,3 +514,38 @@ def test_qlikview_desktop_lease_against_the_settings_is_named(
 
     edit(folder, "launches", change)
     assert names(folder) == {"qlikview_desktop_licensing"}
+
+
+def test_an_address_change_outage_on_a_by_name_server_is_named(tmp_path: Path) -> None:
+    folder = written("address-change", tmp_path)
+    assert names(folder) == set()
+
+    def onto_by_name(e: pd.DataFrame) -> pd.DataFrame:
+        e["server"] = e["server"].astype("object")
+        e.loc[e["kind"].isin(["outage_start", "outage_end"]), "server"] = "by-name"
+        return e
+
+    edit(folder, "events", onto_by_name)
+    assert names(folder) == {"address_change_outages"}
+
+
+@pytest.mark.parametrize("kind", ["outage_start", "outage_end"])
+def test_an_address_change_outage_not_lasting_fix_after_is_named(kind: str, tmp_path: Path) -> None:
+    folder = written("address-change", tmp_path)
+
+    def drop(e: pd.DataFrame) -> pd.DataFrame:
+        return e[e["kind"] != kind]
+
+    edit(folder, "events", drop)
+    assert names(folder) == {"address_change_outages"}
+
+
+def test_an_address_change_outage_ending_late_is_named(tmp_path: Path) -> None:
+    folder = written("address-change", tmp_path)
+
+    def later(e: pd.DataFrame) -> pd.DataFrame:
+        e.loc[e["kind"] == "outage_end", "time"] += pd.Timedelta(hours=1)
+        return e
+
+    edit(folder, "events", later)
+    assert names(folder) == {"address_change_outages"}

@@ -467,3 +467,62 @@ def test_groups_open_documents_by_weight() -> None:
     share = float((docs == "a.qvw").mean())
     assert n > 3000
     assert abs(share - 0.75) < 3 * (0.75 * 0.25 / n) ** 0.5  # binomial, three standard errors
+
+
+def spans(r, server: str) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:  # type: ignore[no-untyped-def]
+    st = r.server_states[r.server_states["server"] == server]
+    return list(zip(st["state"], st["start"], st["end"], strict=True))
+
+
+def test_an_address_change_cuts_off_the_server_that_allow_lists_by_ip_until_fixed() -> None:
+    """Hand-worked (address-change.yaml, UTC, syncs every 10 min from 00:00): the change at
+    2 March 10:00 breaks by-ip's rule; its 10:00 sync is the first to fail, so grace runs
+    from 10:00, counted from the last success at 09:50 (expiry 5 March 09:50). The rule is
+    fixed 2 days later, on 4 March at 10:00, whose sync succeeds: never unlicensed."""
+    r = run("address-change.yaml")
+    assert spans(r, "by-ip") == [
+        ("licensed", utc("2026-03-01T00:00"), utc("2026-03-02T10:00")),
+        ("grace", utc("2026-03-02T10:00"), utc("2026-03-04T10:00")),
+        ("licensed", utc("2026-03-04T10:00"), utc("2026-03-11T00:00")),
+    ]
+    assert spans(r, "by-name") == [("licensed", utc("2026-03-01T00:00"), utc("2026-03-11T00:00"))]
+    outages = r.events[r.events["kind"].isin(["outage_start", "outage_end"])]
+    assert list(zip(outages["time"], outages["kind"], outages["server"], strict=True)) == [
+        (utc("2026-03-02T10:00"), "outage_start", "by-ip"),
+        (utc("2026-03-04T10:00"), "outage_end", "by-ip"),
+    ]
+    assert set(outages["detail"]) == {"link: backend address change"}
+    assert lst(r.sessions["denied_reason"]) == [None, None]
+
+
+def test_an_ip_rule_fixed_after_grace_leaves_the_server_unlicensed_until_then() -> None:
+    """fix_after 4 days: the link is back on 6 March at 10:00. Grace ends 72 h after the
+    last successful sync (2 March 09:50), on 5 March at 09:50; unlicensed from then until
+    the sync at 6 March 10:00. by-ip's session on 5 March at 12:00 is denied; by-name's
+    at the same time is not."""
+    sc = load_scenario(HERE / "address-change.yaml").with_overrides(
+        {"servers.by-ip.firewall.fix_after": "4d"}
+    )
+    r = simulate(sc)
+    assert spans(r, "by-ip") == [
+        ("licensed", utc("2026-03-01T00:00"), utc("2026-03-02T10:00")),
+        ("grace", utc("2026-03-02T10:00"), utc("2026-03-05T09:50")),
+        ("unlicensed", utc("2026-03-05T09:50"), utc("2026-03-06T10:00")),
+        ("licensed", utc("2026-03-06T10:00"), utc("2026-03-11T00:00")),
+    ]
+    assert len(spans(r, "by-name")) == 1
+    assert lst(r.sessions["denied_reason"]) == ["grace_expired", None]
+
+
+def test_random_address_changes_are_seeded_and_spare_name_rules() -> None:
+    sc = load_scenario(HERE / "address-change.yaml").with_overrides(
+        {"backend.address_changes": [], "backend.random_address_changes": {"mean_interval": "1d"}}
+    )
+    first, again = simulate(sc), simulate(sc)
+    starts = first.events[first.events["kind"] == "outage_start"]
+    # 10 days at one change a day on average: several, and all on by-ip.
+    assert len(starts) >= 3
+    assert set(starts["server"]) == {"by-ip"}
+    pd.testing.assert_frame_equal(first.events, again.events)
+    other = simulate(sc, seed=99).events
+    assert not other[other["kind"] == "outage_start"]["time"].equals(starts["time"])
