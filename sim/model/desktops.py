@@ -24,7 +24,7 @@ import numpy as np
 from sim.model.world import World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState
-from sim.rules.desktops import LeaseRegistry, QlikViewSeat, SenseDesktop, qlikview_launch
+from sim.rules.desktops import DesktopLicensing, LeaseRegistry, SenseDesktop, qlikview_launch
 from sim.rules.intervals import Intervals
 from sim.rules.pool import SeatType
 from sim.rules.reasons import DenialReason, LaunchOutcome
@@ -54,7 +54,7 @@ class DesktopFleets:
     lock_reported: dict[tuple[int, int, int], float]
     leases: dict[int, LeaseRegistry]
     away: list[Intervals]
-    qlikview_seats: list[dict[int, QlikViewSeat]]
+    desktop_licensing: list[dict[int, DesktopLicensing]]
     """Per fleet, each user's (global index) fixed QlikView Desktop licensing."""
 
     if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class DesktopFleets:
         w = self.world
         sc = w.scenario
         self.sense, self.leases, self.away, self.lock_reported = {}, {}, [], {}
-        self.qlikview_seats = []
+        self.desktop_licensing = []
         for fi, d in enumerate(sc.desktops):
             self.away.append(
                 Intervals.of((sc.seconds(a.start), sc.seconds(a.stop)) for a in d.away)
@@ -76,8 +76,11 @@ class DesktopFleets:
             allowed = server.allow_license_lease and sc.license(server.license).license_lease
             local = d.members(d.local_license, count)
             barred = d.members(d.lease_prohibited, count)
-            self.qlikview_seats.append(
-                {first + k: QlikViewSeat(k in local, allowed, k in barred) for k in range(count)}
+            self.desktop_licensing.append(
+                {
+                    first + k: DesktopLicensing(k in local, allowed, k in barred)
+                    for k in range(count)
+                }
             )
             for t, user, machine in self._launch_times(fi, count):
                 if user >= count:
@@ -143,7 +146,7 @@ class DesktopFleets:
             )
             outcome, reason = qlikview_launch(
                 leases,
-                self.qlikview_seats[item.fleet][item.user],
+                self.desktop_licensing[item.fleet][item.user],
                 name,
                 f"m{item.machine}",
                 t,

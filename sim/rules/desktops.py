@@ -69,8 +69,8 @@ class LeaseRegistry:
 
 
 @dataclass(frozen=True)
-class QlikViewSeat:
-    """How one QlikView Desktop install may be licensed: what is fixed for the whole run."""
+class DesktopLicensing:
+    """How one user's QlikView Desktop installs may be licensed: fixed for the whole run."""
 
     local_license: bool
     """The install has a local QlikView Desktop license key."""
@@ -82,7 +82,7 @@ class QlikViewSeat:
 
 def qlikview_launch(
     leases: LeaseRegistry,
-    seat: QlikViewSeat,
+    licensing: DesktopLicensing,
     user: str,
     machine: str,
     t: float,
@@ -98,11 +98,11 @@ def qlikview_launch(
     launch leases or renews when it reaches the server and the user holds a Named CAL
     (Professional on a signed key), and falls back on a lease that has not run out.
     """
-    if seat.local_license:
+    if licensing.local_license:
         return LaunchOutcome.LOCAL_LICENSE, None
-    if not seat.lease_allowed:
+    if not licensing.lease_allowed:
         return LaunchOutcome.PERSONAL_EDITION, DenialReason.LEASE_NOT_ALLOWED
-    if seat.lease_prohibited:
+    if licensing.lease_prohibited:
         return LaunchOutcome.PERSONAL_EDITION, DenialReason.LEASE_PROHIBITED
     if reachable and named_cal:
         if leases.lease(user, machine, t):
