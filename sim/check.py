@@ -961,13 +961,11 @@ def qlikview_desktop_licensing(r: Result) -> Violation | None:
         lease = outcome.isin(["leased", "lease_valid"])
         bad[mine.index[local != (outcome == "local_license")]] = True
         bad[mine.index[lease & (not allowed or barred)]] = True
-        expected = "lease_not_allowed" if not allowed else None
-        wrong = (outcome == "personal_edition") & ~local
-        if expected is not None:
-            bad[mine.index[wrong & (reason != expected)]] = True
-        else:
-            bad[mine.index[wrong & barred & (reason != "lease_prohibited")]] = True
-            bad[mine.index[wrong & ~barred & (reason != "personal_edition")]] = True
+        # A server that does not lease comes first, then a barred user (§6).
+        why = np.where(barred, "lease_prohibited", "personal_edition")
+        why = why if allowed else np.full(len(mine), "lease_not_allowed")
+        personal = (outcome == "personal_edition") & ~local
+        bad[mine.index[personal & (reason != why)]] = True
     return _violation(
         "qlikview_desktop_licensing",
         bad,
