@@ -29,7 +29,7 @@ from sim.rules.anonymous import needs_identity
 from sim.rules.connectivity import LicenseState
 from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS
-from sim.scenario import Scenario
+from sim.scenario import ADDRESS_CHANGE, Scenario
 
 SAMPLE_ROWS = 5
 """Offending rows kept per violation: enough to find them, little enough to print."""
@@ -819,6 +819,43 @@ def _down(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     return down
 
 
+def address_change_outages(r: Result) -> Violation | None:
+    """A backend address change cuts off only servers allow-listing the backend by IP
+    (§1): an outage with the address-change cause is on such a server, and with the
+    changes all scheduled, each such server has exactly one outage per change, from the
+    change until ``fix_after`` later (times before the run's start are recorded at it)."""
+    sc = r.scenario
+    e = r.events
+    marks = e[
+        e["kind"].isin(["outage_start", "outage_end"])
+        & (e["detail"].astype("object") == f"link: {ADDRESS_CHANGE}")
+    ]
+    by_ip = {s.id: s for s in sc.servers if s.firewall.allow_by == "ip"}
+    server = marks["server"].astype("object")
+    bad = ~server.isin(list(by_ip))
+    missing: list[str] = []
+    if sc.backend.random_address_changes is None:
+        begin, stop = pd.Timestamp(sc.start_at), pd.Timestamp(sc.end_at)
+        changes = [pd.Timestamp(c) for c in sc.backend.address_changes]
+        for sid, srv in by_ip.items():
+            fix = pd.Timedelta(seconds=srv.firewall.fix_after)
+            for kind, times in (
+                ("outage_start", [c for c in changes if c < stop]),
+                ("outage_end", [c + fix for c in changes if c + fix < stop]),
+            ):
+                mine = (server == sid) & (marks["kind"] == kind)
+                if sorted(marks.loc[mine, "time"]) != sorted(max(t, begin) for t in times):
+                    bad |= mine
+                    missing += [] if mine.any() else [f"{kind} on {sid}"]
+    what = (
+        "address-change outages on a server allow-listing the backend by name, or not "
+        "from each change to fix_after later"
+    )
+    if missing and not bad.any():
+        return Violation("address_change_outages", f"{what}: no {', '.join(missing)}")
+    return _violation("address_change_outages", bad, marks, what)
+
+
 def _holders(r: Result) -> pd.DataFrame:
     """Professional/Analyzer holdings from the events: +1 at an allocation (a local,
     offline one counts when it is reconciled), −1 at a deallocation, per license and user."""
@@ -929,6 +966,50 @@ def desktop_unlocked_with_access(r: Result) -> Violation | None:
         sense,
         "Qlik Sense Desktop launches usable without the user's access: at a launch that "
         "reached the server, or after one that locked it or more than the unlock period ago",
+    )
+
+
+def qlikview_desktop_licensing(r: Result) -> Violation | None:
+    """QlikView Desktop's fixed licensing (§6): an install with a local license is always
+    ``local_license`` and no other is; no lease is granted or used where the server does
+    not lease ("Allow license lease" off, or ``LICENSE_LEASE;NO;;`` on its LEF) nor to a
+    user barred from leasing; and every Personal Edition launch names why."""
+    la = r.launches
+    qv = la[la["product"] == "qlikview_desktop"]
+    if qv.empty:
+        return None
+    sc = r.scenario
+    bad = pd.Series(False, index=qv.index)
+    for d in sc.desktops:
+        mine = qv[qv["desktop"] == d.id]
+        if mine.empty:
+            continue
+        group = next(g for g in sc.users if g.group == d.users)
+        server = sc.server(d.server)
+        allowed = server.allow_license_lease and sc.license(server.license).license_lease
+        local_users, barred_users = (
+            {group.user_name(k) for k in d.members(which, group.count)}
+            for which in (d.local_license, d.lease_prohibited)
+        )
+        user = mine["user"].astype("object")
+        local, barred = user.isin(local_users), user.isin(barred_users)
+        outcome = mine["outcome"].astype("object")
+        reason = mine["denied_reason"].astype("object")
+        lease = outcome.isin(["leased", "lease_valid"])
+        bad[mine.index[local != (outcome == "local_license")]] = True
+        bad[mine.index[lease & (not allowed or barred)]] = True
+        # A server that does not lease comes first, then a barred user (§6).
+        why = np.where(barred, "lease_prohibited", "personal_edition")
+        why = why if allowed else np.full(len(mine), "lease_not_allowed")
+        personal = (outcome == "personal_edition") & ~local
+        bad[mine.index[personal & (reason != why)]] = True
+    return _violation(
+        "qlikview_desktop_licensing",
+        bad,
+        qv,
+        "QlikView Desktop launches against the fixed settings: a local license not used "
+        "(or claimed without one), a lease where the server does not lease or the user is "
+        "barred, or Personal Edition with the wrong reason",
     )
 
 
@@ -1130,7 +1211,9 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         summary_peaks,
         units_need_the_backend,
         capacity_needs_the_backend,
+        address_change_outages,
         desktop_unlocked_with_access,
+        qlikview_desktop_licensing,
         last_use_vs_sessions,
         seats_within_purchase,
     )

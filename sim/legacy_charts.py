@@ -13,18 +13,21 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.charts import _end_time, _figure
+from sim.rules.reasons import LaunchOutcome
 
 if TYPE_CHECKING:
     from sim.result import Result
 
-OUTCOME_COLOURS = {
-    "renewed": "#2e7d32",
-    "leased": "#2e7d32",
-    "unlocked": "#9ccc65",
-    "lease_valid": "#9ccc65",
-    "locked": "#e53935",
-    "personal_edition": "#e53935",
+OUTCOME_COLOURS: dict[str, str] = {
+    LaunchOutcome.RENEWED: "#2e7d32",
+    LaunchOutcome.LEASED: "#2e7d32",
+    LaunchOutcome.LOCAL_LICENSE: "#1565c0",
+    LaunchOutcome.UNLOCKED: "#9ccc65",
+    LaunchOutcome.LEASE_VALID: "#9ccc65",
+    LaunchOutcome.LOCKED: "#e53935",
+    LaunchOutcome.PERSONAL_EDITION: "#e53935",
 }
+"""One colour per :class:`~sim.rules.reasons.LaunchOutcome` (every member)."""
 
 
 def _steps(starts: pd.Series, ends: pd.Series) -> pd.DataFrame:

@@ -73,7 +73,7 @@ from sim.recorder import (
     Recorder,
 )
 from sim.rules.qmc import CLIENTS, Client
-from sim.rules.reasons import DENIAL_REASONS
+from sim.rules.reasons import DENIAL_REASONS, LAUNCH_REASONS
 from sim.scenario import Scenario
 from sim.spreadsheet import write_csv
 
@@ -444,7 +444,7 @@ def _summary(
         rows.append((metric, float(per_license.sum()), unit))
         rows += [(f"{metric}[{lic}]", float(v), unit) for lic, v in per_license.items()]
     rows.append(("desktop_launches", float(len(launches)), "launches"))
-    for reason in ("desktop_locked", "personal_edition"):
+    for reason in LAUNCH_REASONS:
         hit = float((launches["denied_reason"] == reason).sum()) if len(launches) else 0.0
         rows.append((f"launches_{reason}", hit, "launches"))
     dur = (

@@ -56,7 +56,10 @@ An outage running past the end of the simulated period is clipped there
 (``outage_hours`` says how long it lasted inside the run). The target's outages already
 in the scenario stay (the what-if outage is added to them) unless ``replace=True``, which
 removes the target's scheduled outages from baseline and variants alike so that the study
-varies *the* outage instead of stacking a second one on it.
+varies *the* outage instead of stacking a second one on it. The link outages a backend
+address change causes on a server that allow-lists the backend by IP are not scheduled
+outages: they are in the baseline and every variant, ``replace`` keeps them, and a what-if
+outage overlapping one of them says so in the notes.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ from sim.atomic import atomic_text
 from sim.outfolder import digest
 from sim.rules.reasons import DENIAL_REASONS
 from sim.run import simulate
-from sim.scenario import Scenario, format_duration
+from sim.scenario import Outage, Scenario, format_duration
 from sim.spreadsheet import write_csv
 
 __all__ = [
@@ -242,6 +245,17 @@ def _dump(outages: Sequence[Any]) -> list[dict[str, Any]]:
     return [o.model_dump(exclude_unset=True) for o in outages]
 
 
+def _address_change_outages(scenario: Scenario) -> list[tuple[str, Outage]]:
+    """The scheduled address changes' link outages of servers allow-listing the backend by
+    IP; they are in baseline and variants alike, and replace=True keeps them."""
+    return [
+        (srv.id, Outage(start=at, duration=srv.firewall.fix_after))
+        for srv in scenario.servers
+        if srv.firewall.allow_by == "ip"
+        for at in scenario.backend.address_changes
+    ]
+
+
 def _overlaps(outages: Sequence[Any], start: datetime, stop: datetime) -> list[Any]:
     return [o for o in outages if o.start < stop and start < o.stop]
 
@@ -292,10 +306,13 @@ def outage_whatif(
     longest = at.astimezone(UTC) + timedelta(seconds=max(durations))
     mine = "backend" if target == BACKEND else f"{target} link"
     own = [(mine, o) for o in _overlaps(kept, at, longest)]
+    changed = _address_change_outages(scenario)
     if target == BACKEND:  # a server already cut off does not notice the backend
         others = [(f"{srv.id} link", o) for srv in scenario.servers for o in srv.link_outages]
+        others += [(f"{sid} link (address change)", o) for sid, o in changed]
     else:  # nor does any server while the backend is down
         others = [("backend", o) for o in scenario.backend.outages]
+        others += [(f"{sid} link (address change)", o) for sid, o in changed if sid == target]
     shared = [(name, o) for name, o in others if _overlaps([o], at, longest)]
     if own or shared:
         listed = ", ".join(

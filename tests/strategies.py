@@ -32,6 +32,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "role": "production" if i == 0 else "test",
             "license": "lic",
             "link_outages": draw(outages(days)),
+            "firewall": {
+                "allow_by": draw(st.sampled_from(["name", "ip"])),
+                "fix_after": draw(st.sampled_from(["30min", "1d", "4d"])),
+            },
         }
         for i in range(n_servers)
     ]
@@ -84,7 +88,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "max_parallel_sessions": draw(st.integers(1, 5)),
             "quarantine_on_slk": draw(st.booleans()),
         },
-        "backend": {"outages": draw(outages(days))},
+        "backend": {
+            "outages": draw(outages(days)),
+            "address_changes": [o["start"] for o in draw(outages(days))][:2],
+        },
         "licenses": [
             {
                 "id": "lic",

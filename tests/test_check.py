@@ -549,3 +549,64 @@ def test_an_anonymous_session_on_a_seat_is_named(tmp_path: Path) -> None:
 
     edit(folder, "sessions", guest_on_analyzer)
     assert "anonymous_without_seats" in names(folder)
+
+
+@pytest.mark.parametrize(
+    ("desktop", "user", "doctored"),
+    [
+        ("dev-boxes", "dev-3", ("leased", None)),  # barred from leasing
+        ("ops-boxes", "ops-1", ("lease_valid", None)),  # "Allow license lease" off
+        ("fin-boxes", "fin-1", ("leased", None)),  # LICENSE_LEASE;NO;; on the LEF
+        ("dev-boxes", "dev-2", ("leased", None)),  # a local license needs no lease
+        ("dev-boxes", "dev-1", ("local_license", None)),  # dev-1 has no local key
+        ("ops-boxes", "ops-1", ("personal_edition", "personal_edition")),  # reason hidden
+    ],
+)
+def test_qlikview_desktop_lease_against_the_settings_is_named(
+    desktop: str, user: str, doctored: tuple[str, str | None], tmp_path: Path
+) -> None:
+    folder = written("desktop-lease", tmp_path)
+    assert names(folder) == set()
+
+    def change(la: pd.DataFrame) -> pd.DataFrame:
+        i = _first(la, (la["desktop"] == desktop) & (la["user"] == user))
+        la.loc[i, ["outcome", "denied_reason"]] = list(doctored)
+        return la
+
+    edit(folder, "launches", change)
+    assert names(folder) == {"qlikview_desktop_licensing"}
+
+
+def test_an_address_change_outage_on_a_by_name_server_is_named(tmp_path: Path) -> None:
+    folder = written("address-change", tmp_path)
+    assert names(folder) == set()
+
+    def onto_by_name(e: pd.DataFrame) -> pd.DataFrame:
+        e["server"] = e["server"].astype("object")
+        e.loc[e["kind"].isin(["outage_start", "outage_end"]), "server"] = "by-name"
+        return e
+
+    edit(folder, "events", onto_by_name)
+    assert names(folder) == {"address_change_outages"}
+
+
+@pytest.mark.parametrize("kind", ["outage_start", "outage_end"])
+def test_an_address_change_outage_not_lasting_fix_after_is_named(kind: str, tmp_path: Path) -> None:
+    folder = written("address-change", tmp_path)
+
+    def drop(e: pd.DataFrame) -> pd.DataFrame:
+        return e[e["kind"] != kind]
+
+    edit(folder, "events", drop)
+    assert names(folder) == {"address_change_outages"}
+
+
+def test_an_address_change_outage_ending_late_is_named(tmp_path: Path) -> None:
+    folder = written("address-change", tmp_path)
+
+    def later(e: pd.DataFrame) -> pd.DataFrame:
+        e.loc[e["kind"] == "outage_end", "time"] += pd.Timedelta(hours=1)
+        return e
+
+    edit(folder, "events", later)
+    assert names(folder) == {"address_change_outages"}

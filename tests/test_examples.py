@@ -69,3 +69,15 @@ def test_unified_key_serves_capacity_on_qlikview_and_locks_travellers(results) -
     locked = r.launches[r.launches["outcome"] == "locked"]
     assert set(locked["desktop"]) == {"traveller-laptops"}
     assert r.kpi("launches_desktop_locked") == len(locked)
+
+
+def test_ip_allow_list_cuts_off_only_the_server_allow_listing_by_ip(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["ip-allow-list"]
+    # East: unlicensed from 12 March 08:50 until 13 March 09:00 (EDT), 24 h 10 min.
+    assert r.kpi("unlicensed_hours[east]") == pytest.approx(24 + 10 / 60)
+    assert r.kpi("unlicensed_hours[west]") == 0 and r.kpi("grace_hours[west]") == 0
+    denied = r.sessions[r.sessions["denied_reason"] == "grace_expired"]
+    assert len(denied) > 0 and set(denied["server"]) == {"east"}
+    outages = r.events[r.events["kind"] == "outage_start"]
+    assert outages["detail"].tolist() == ["link: backend address change"]
+    assert outages["server"].tolist() == ["east"]

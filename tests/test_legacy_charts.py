@@ -8,11 +8,13 @@ import pytest
 from sim import load_scenario, simulate
 from sim.legacy_charts import (
     LEGACY_CHARTS,
+    OUTCOME_COLOURS,
     login_pass_data,
     login_pass_pool,
     session_cal_data,
     usage_cal_data,
 )
+from sim.rules.reasons import LaunchOutcome
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -65,7 +67,13 @@ def test_usage_cal_pool_level() -> None:
     assert at(df, "level", utc("2026-02-02T09:27")) == pytest.approx(27 / 1440, abs=1e-9)
 
 
-@pytest.mark.parametrize("name", ["tokens.yaml", "qlikview-cals.yaml", "desktops.yaml"])
+def test_every_launch_outcome_has_a_colour() -> None:
+    assert set(OUTCOME_COLOURS) == {str(o) for o in LaunchOutcome}
+
+
+@pytest.mark.parametrize(
+    "name", ["tokens.yaml", "qlikview-cals.yaml", "desktops.yaml", "desktop-lease.yaml"]
+)
 def test_relevant_legacy_charts_draw(name: str) -> None:
     r = simulate(load_scenario(HERE / name))
     drawn = [key for key, (draw, shown) in LEGACY_CHARTS.items() if shown(r) and draw(r)]

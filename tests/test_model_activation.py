@@ -311,6 +311,47 @@ def test_desktop_unlock_and_lease_timelines() -> None:
     ]
 
 
+def outcomes(r, desktop: str) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    la = r.launches[r.launches["desktop"] == desktop]
+    return list(zip(la["user"], la["outcome"], lst(la["denied_reason"]), strict=True))
+
+
+def test_qlikview_desktop_local_license_lease_switches_and_barred_users() -> None:
+    """Hand-worked (desktop-lease.yaml): every launch below is the fleet's only one for
+    that user, so only the fixed settings decide it."""
+    r = run("desktop-lease.yaml")
+    assert outcomes(r, "dev-boxes") == [
+        ("dev-1", "leased", None),  # qvs leases, dev-1 holds a Named CAL
+        ("dev-2", "local_license", None),  # a local key: no lease needed
+        ("dev-3", "personal_edition", "lease_prohibited"),  # barred although she holds a CAL
+    ]
+    # The contractors hold no CAL at all: their local keys license them anyway.
+    assert outcomes(r, "contractor-laptops") == [
+        ("contractors-1", "local_license", None),
+        ("contractors-2", "local_license", None),
+    ]
+    assert not r.events["user"].astype("object").str.startswith("contractors").any()
+    # "Allow license lease" off in the QMC, and LICENSE_LEASE;NO;; on the LEF.
+    assert outcomes(r, "ops-boxes") == [("ops-1", "personal_edition", "lease_not_allowed")]
+    assert outcomes(r, "fin-boxes") == [("fin-1", "personal_edition", "lease_not_allowed")]
+    assert r.kpi("launches_lease_not_allowed") == 2
+    assert r.kpi("launches_lease_prohibited") == 1
+    assert r.kpi("launches_personal_edition") == 0
+
+
+def test_turning_the_lease_switch_off_sends_a_leasing_fleet_to_personal_edition() -> None:
+    sc = load_scenario(HERE / "desktop-lease.yaml").with_overrides(
+        {"servers.qvs.allow_license_lease": False}
+    )
+    r = simulate(sc)
+    # dev-1 leased with the switch on; the local key still licenses dev-2.
+    assert outcomes(r, "dev-boxes") == [
+        ("dev-1", "personal_edition", "lease_not_allowed"),
+        ("dev-2", "local_license", None),
+        ("dev-3", "personal_edition", "lease_not_allowed"),
+    ]
+
+
 def test_sense_desktop_locks_at_the_first_launch_that_reaches_the_server_after_a_revoke() -> None:
     """Hand-worked (desktop-revoke.yaml): seats of bea-1 and dan-1 deallocated on 10 Feb
     12:00; bea-1's seat given back on 20 Feb 12:00."""
@@ -426,3 +467,62 @@ def test_groups_open_documents_by_weight() -> None:
     share = float((docs == "a.qvw").mean())
     assert n > 3000
     assert abs(share - 0.75) < 3 * (0.75 * 0.25 / n) ** 0.5  # binomial, three standard errors
+
+
+def spans(r, server: str) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:  # type: ignore[no-untyped-def]
+    st = r.server_states[r.server_states["server"] == server]
+    return list(zip(st["state"], st["start"], st["end"], strict=True))
+
+
+def test_an_address_change_cuts_off_the_server_that_allow_lists_by_ip_until_fixed() -> None:
+    """Hand-worked (address-change.yaml, UTC, syncs every 10 min from 00:00): the change at
+    2 March 10:00 breaks by-ip's rule; its 10:00 sync is the first to fail, so grace runs
+    from 10:00, counted from the last success at 09:50 (expiry 5 March 09:50). The rule is
+    fixed 2 days later, on 4 March at 10:00, whose sync succeeds: never unlicensed."""
+    r = run("address-change.yaml")
+    assert spans(r, "by-ip") == [
+        ("licensed", utc("2026-03-01T00:00"), utc("2026-03-02T10:00")),
+        ("grace", utc("2026-03-02T10:00"), utc("2026-03-04T10:00")),
+        ("licensed", utc("2026-03-04T10:00"), utc("2026-03-11T00:00")),
+    ]
+    assert spans(r, "by-name") == [("licensed", utc("2026-03-01T00:00"), utc("2026-03-11T00:00"))]
+    outages = r.events[r.events["kind"].isin(["outage_start", "outage_end"])]
+    assert list(zip(outages["time"], outages["kind"], outages["server"], strict=True)) == [
+        (utc("2026-03-02T10:00"), "outage_start", "by-ip"),
+        (utc("2026-03-04T10:00"), "outage_end", "by-ip"),
+    ]
+    assert set(outages["detail"]) == {"link: backend address change"}
+    assert lst(r.sessions["denied_reason"]) == [None, None]
+
+
+def test_an_ip_rule_fixed_after_grace_leaves_the_server_unlicensed_until_then() -> None:
+    """fix_after 4 days: the link is back on 6 March at 10:00. Grace ends 72 h after the
+    last successful sync (2 March 09:50), on 5 March at 09:50; unlicensed from then until
+    the sync at 6 March 10:00. by-ip's session on 5 March at 12:00 is denied; by-name's
+    at the same time is not."""
+    sc = load_scenario(HERE / "address-change.yaml").with_overrides(
+        {"servers.by-ip.firewall.fix_after": "4d"}
+    )
+    r = simulate(sc)
+    assert spans(r, "by-ip") == [
+        ("licensed", utc("2026-03-01T00:00"), utc("2026-03-02T10:00")),
+        ("grace", utc("2026-03-02T10:00"), utc("2026-03-05T09:50")),
+        ("unlicensed", utc("2026-03-05T09:50"), utc("2026-03-06T10:00")),
+        ("licensed", utc("2026-03-06T10:00"), utc("2026-03-11T00:00")),
+    ]
+    assert len(spans(r, "by-name")) == 1
+    assert lst(r.sessions["denied_reason"]) == ["grace_expired", None]
+
+
+def test_random_address_changes_are_seeded_and_spare_name_rules() -> None:
+    sc = load_scenario(HERE / "address-change.yaml").with_overrides(
+        {"backend.address_changes": [], "backend.random_address_changes": {"mean_interval": "1d"}}
+    )
+    first, again = simulate(sc), simulate(sc)
+    starts = first.events[first.events["kind"] == "outage_start"]
+    # 10 days at one change a day on average: several, and all on by-ip.
+    assert len(starts) >= 3
+    assert set(starts["server"]) == {"by-ip"}
+    pd.testing.assert_frame_equal(first.events, again.events)
+    other = simulate(sc, seed=99).events
+    assert not other[other["kind"] == "outage_start"]["time"].equals(starts["time"])

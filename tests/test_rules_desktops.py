@@ -1,6 +1,6 @@
 """Desktop unlocks and license leases, hand-worked."""
 
-from sim.rules.desktops import LeaseRegistry, SenseDesktop
+from sim.rules.desktops import DesktopLicensing, LeaseRegistry, SenseDesktop, qlikview_launch
 
 DAY = 86400.0
 
@@ -51,3 +51,36 @@ def test_at_most_two_machines_per_named_cal() -> None:
     assert not r.lease("ann", "tablet", 1.0)  # Personal Edition there
     assert r.lease("ann", "laptop", 2.0)  # a leased machine renews
     assert r.lease("ann", "tablet", 30 * DAY)  # the desktop's lease ran out
+
+
+LEASING = DesktopLicensing(local_license=False, lease_allowed=True, lease_prohibited=False)
+
+
+def launch(licensing: DesktopLicensing, r: LeaseRegistry, t: float, **kw: bool):  # type: ignore[no-untyped-def]
+    args = {"reachable": True, "named_cal": True, **kw}
+    outcome, reason = qlikview_launch(r, licensing, "ann", "laptop", t, **args)
+    return str(outcome), None if reason is None else str(reason)
+
+
+def test_qlikview_launch_leases_then_falls_back_on_the_lease() -> None:
+    r = LeaseRegistry()
+    assert launch(LEASING, r, 0.0) == ("leased", None)
+    assert launch(LEASING, r, 29 * DAY, reachable=False) == ("lease_valid", None)
+    assert launch(LEASING, r, 30 * DAY, reachable=False) == ("personal_edition", "personal_edition")
+    assert launch(LEASING, r, 31 * DAY, named_cal=False) == ("personal_edition", "personal_edition")
+
+
+def test_a_local_license_needs_no_lease_nor_cal() -> None:
+    r = LeaseRegistry()
+    local = DesktopLicensing(local_license=True, lease_allowed=False, lease_prohibited=True)
+    assert launch(local, r, 0.0, reachable=False, named_cal=False) == ("local_license", None)
+    assert r.leases == {}
+
+
+def test_no_lease_where_the_server_does_not_lease_or_the_user_is_barred() -> None:
+    r = LeaseRegistry()
+    closed = DesktopLicensing(local_license=False, lease_allowed=False, lease_prohibited=True)
+    barred = DesktopLicensing(local_license=False, lease_allowed=True, lease_prohibited=True)
+    assert launch(closed, r, 0.0) == ("personal_edition", "lease_not_allowed")
+    assert launch(barred, r, 0.0) == ("personal_edition", "lease_prohibited")
+    assert r.leases == {}

@@ -643,6 +643,39 @@ def test_desktop_product_must_match_server() -> None:
     assert "qlik_sense server" in problem_at(data, "desktops[0].server").expected
 
 
+QV_SERVERS = [{"id": "qv", "license": "corp", "product": "qlikview"}]
+
+
+def test_local_license_and_lease_prohibited_are_qlikview_desktop_settings() -> None:
+    sense = {"id": "d", "product": "qlik_sense_desktop", "users": "analysts", "server": "prod"}
+    data = desktops({**sense, "local_license": True, "lease_prohibited": [0]})
+    assert "QlikView Desktop setting" in problem_at(data, "desktops[0].local_license").expected
+    assert "qlikview_desktop" in problem_at(data, "desktops[0].lease_prohibited").expected
+
+
+def test_desktop_users_named_must_be_in_the_group() -> None:
+    qv = {"id": "d", "product": "qlikview_desktop", "users": "analysts", "server": "qv"}
+    data = desktops({**qv, "local_license": [0, 3]}, servers=QV_SERVERS)
+    p = problem_at(data, "desktops[0].local_license[1]")
+    assert p.value == 3 and p.expected == "a user of group analysts (0 to 2)"
+    data = desktops({**qv, "lease_prohibited": [5]}, servers=QV_SERVERS)
+    assert problem_at(data, "desktops[0].lease_prohibited[0]").value == 5
+
+
+def test_lease_switches_belong_to_qlikview_and_to_a_lef() -> None:
+    data = minimal(servers=[{"id": "prod", "license": "corp", "allow_license_lease": False}])
+    assert "QlikView Server setting" in problem_at(data, "servers[0].allow_license_lease").expected
+    data = minimal(licenses=[{"id": "corp", "professional": 1, "license_lease": False}])
+    assert "expected activation lef" in problem_at(data, "licenses[0].license_lease").expected
+
+
+def test_an_outage_cannot_claim_the_address_change_cause() -> None:
+    outage = {"start": "2026-01-06T00:00", "duration": "1h", "cause": "Backend address change"}
+    data = minimal(servers=[{"id": "prod", "license": "corp", "link_outages": [outage]}])
+    p = problem_at(data, "servers[0].link_outages[0].cause")
+    assert "backend.address_changes" in p.expected
+
+
 def test_desktop_ok() -> None:
     data = desktops(
         {

@@ -291,3 +291,28 @@ def test_an_outage_inside_a_scheduled_one_is_noted_and_changes_nothing() -> None
     assert study.notes and "prod link 2026-03-09T06:00" in study.notes[0]
     assert study.runs["extra_denied_sessions"].iloc[0] == 0
     assert study.lost.empty
+
+
+ADDRESS_CHANGE_FILE = ROOT / "tests" / "scenarios" / "address-change.yaml"
+
+
+def test_whatif_sees_the_outage_an_address_change_causes() -> None:
+    """A 3-day what-if outage of by-ip's link from 3 March 10:00 joins the address
+    change's outage (2 March 10:00 to 4 March 10:00): no successful sync from 2 March
+    09:50, so grace ends on 5 March at 09:50 and staff-1's session at 12:00 is lost. With
+    a rule by name the what-if alone (last sync 3 March 09:50) keeps grace to 6 March
+    09:50 and the session."""
+    sc = load_scenario(ADDRESS_CHANGE_FILE)
+    at = datetime(2026, 3, 3, 10, 0)
+    study = outage_whatif(sc, "by-ip", [3 * 86400.0], at=at)
+    assert study.runs["extra_denied_sessions"].iloc[0] == 1
+    assert study.lost["user"].tolist() == ["staff-1"]
+    assert (
+        study.notes
+        and "by-ip link (address change) 2026-03-02T10:00+00:00 for 2d" in study.notes[0]
+    )
+    by_name = sc.with_overrides({"servers.by-ip.firewall.allow_by": "name"})
+    assert (
+        outage_whatif(by_name, "by-ip", [3 * 86400.0], at=at).runs["extra_denied_sessions"].iloc[0]
+        == 0
+    )

@@ -5,7 +5,10 @@ Each desktop fleet's users launch Desktop on each of their machines (a Poisson s
 ``launches_per_week``, or scripted ``launches``). A launch reaches the server unless the
 user is ``away`` or the server is unlicensed, and counts only for a user who holds the
 right access there: a Professional or Analyzer allocation for Qlik Sense Desktop, a Named
-User CAL (Professional on a signed key) for a QlikView Desktop lease. A Qlik Sense Desktop
+User CAL (Professional on a signed key) for a QlikView Desktop lease, which also needs a
+server that leases (its "Allow license lease" on, no ``LICENSE_LEASE;NO;;`` on its LEF) and
+a user not barred from leasing; a QlikView Desktop with a local license needs none of
+it. A Qlik Sense Desktop
 launch that reaches the server without such an allocation (the admin revoked it) locks
 Desktop at once. Launches are resolved in time order with the sessions, so allocations and
 deallocations made by then count. Every launch is a row of the ``launches`` table.
@@ -21,9 +24,10 @@ import numpy as np
 from sim.model.world import World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState
-from sim.rules.desktops import LeaseRegistry, SenseDesktop
+from sim.rules.desktops import DesktopLicensing, LeaseRegistry, SenseDesktop, qlikview_launch
 from sim.rules.intervals import Intervals
 from sim.rules.pool import SeatType
+from sim.rules.reasons import DenialReason, LaunchOutcome
 from sim.scenario import ScenarioError
 from sim.scenario.errors import Problem
 
@@ -50,6 +54,8 @@ class DesktopFleets:
     lock_reported: dict[tuple[int, int, int], float]
     leases: dict[int, LeaseRegistry]
     away: list[Intervals]
+    desktop_licensing: list[dict[int, DesktopLicensing]]
+    """Per fleet, each user's (global index) fixed QlikView Desktop licensing."""
 
     if TYPE_CHECKING:
 
@@ -59,12 +65,23 @@ class DesktopFleets:
         w = self.world
         sc = w.scenario
         self.sense, self.leases, self.away, self.lock_reported = {}, {}, [], {}
+        self.desktop_licensing = []
         for fi, d in enumerate(sc.desktops):
             self.away.append(
                 Intervals.of((sc.seconds(a.start), sc.seconds(a.stop)) for a in d.away)
             )
             gi = [g.group for g in sc.users].index(d.users)
             first, count = w.group_first_user[gi], sc.users[gi].count
+            server = sc.server(d.server)
+            allowed = server.allow_license_lease and sc.license(server.license).license_lease
+            local = d.members(d.local_license, count)
+            barred = d.members(d.lease_prohibited, count)
+            self.desktop_licensing.append(
+                {
+                    first + k: DesktopLicensing(k in local, allowed, k in barred)
+                    for k in range(count)
+                }
+            )
             for t, user, machine in self._launch_times(fi, count):
                 if user >= count:
                     raise ScenarioError(
@@ -117,18 +134,24 @@ class DesktopFleets:
                 # The user's access was revoked: this launch had to re-authenticate.
                 self.lock_reported[key] = t
                 self.rec.event(t, "desktop_locked", None, d.server, name, f"{d.id}: no access")
-            outcome = "renewed" if renewed else ("unlocked" if usable else "locked")
-            reason = None if usable else "desktop_locked"
+            outcome = (
+                LaunchOutcome.RENEWED
+                if renewed
+                else (LaunchOutcome.UNLOCKED if usable else LaunchOutcome.LOCKED)
+            )
+            reason = None if usable else DenialReason.DESKTOP_LOCKED
         else:
             leases = self.leases.setdefault(
                 item.fleet, LeaseRegistry(w.scenario.rules.desktop_unlock)
             )
-            machine = f"m{item.machine}"
-            if reachable and seat in LEASE_SEATS:
-                usable = leases.lease(name, machine, t)
-                outcome = "leased" if usable else "personal_edition"
-            else:
-                usable = leases.valid(name, machine, t)
-                outcome = "lease_valid" if usable else "personal_edition"
-            reason = None if usable else "personal_edition"
-        self.rec.launches.append((t, d.id, d.product, name, item.machine, outcome, reason))
+            outcome, reason = qlikview_launch(
+                leases,
+                self.desktop_licensing[item.fleet][item.user],
+                name,
+                f"m{item.machine}",
+                t,
+                reachable=reachable,
+                named_cal=seat in LEASE_SEATS,
+            )
+        why = None if reason is None else str(reason)
+        self.rec.launches.append((t, d.id, d.product, name, item.machine, str(outcome), why))

@@ -20,6 +20,7 @@ from sim.rules.connectivity import (
     Capabilities,
     ContactSchedule,
     StateTimeline,
+    address_change_outages,
     delayed_sync_timeline,
     lef_timeline,
     license_timeline,
@@ -29,7 +30,15 @@ from sim.rules.connectivity import (
 )
 from sim.rules.intervals import Intervals
 from sim.rules.pool import SeatType, UserPool
-from sim.scenario import License, Outage, RandomOutages, Scenario, ScenarioError
+from sim.scenario import (
+    ADDRESS_CHANGE,
+    License,
+    Outage,
+    RandomAddressChanges,
+    RandomOutages,
+    Scenario,
+    ScenarioError,
+)
 from sim.scenario.errors import Problem
 
 SESSION_PRODUCTS = frozenset({"qlik_sense", "qlikview"})
@@ -157,6 +166,28 @@ def _random_outages(
     return out
 
 
+def _random_address_changes(
+    scenario: Scenario, spec: RandomAddressChanges | None, rng: np.random.Generator, horizon: float
+) -> list[float]:
+    if spec is None:
+        return []
+    expected = horizon / spec.mean_interval
+    if expected > MAX_RANDOM_OUTAGES:
+        raise _refuse(
+            scenario,
+            "backend.random_address_changes.mean_interval",
+            spec.mean_interval,
+            f"a mean interval giving at most {MAX_RANDOM_OUTAGES:,} address changes over the "
+            f"run (this gives about {expected:,.0f})",
+        )
+    out: list[float] = []
+    t = float(rng.exponential(spec.mean_interval))
+    while t < horizon:
+        out.append(t)
+        t += float(rng.exponential(spec.mean_interval))
+    return out
+
+
 def _check_supported(scenario: Scenario) -> None:
     for i, g in enumerate(scenario.users):
         for j, sid in enumerate(g.servers):
@@ -249,6 +280,15 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
         "backend.random_outages",
     )
     backend_down = Intervals.of((a, b) for a, b, _ in backend)
+    address_changes = sorted(
+        [scenario.seconds(c) for c in scenario.backend.address_changes]
+        + _random_address_changes(
+            scenario,
+            scenario.backend.random_address_changes,
+            streams.generator("address_changes", "backend"),
+            horizon,
+        )
+    )
 
     licenses = [
         LicenseRuntime(
@@ -280,6 +320,12 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
             horizon,
             f"servers[{i}].random_outages",
         )
+        link += [
+            (a, b, ADDRESS_CHANGE)
+            for a, b in address_change_outages(
+                address_changes, srv.firewall.allow_by, srv.firewall.fix_after
+            )
+        ]
         unreachable = backend_down | Intervals.of((a, b) for a, b, _ in link)
         li = license_index[srv.license]
         lic = scenario.license(srv.license)

@@ -8,6 +8,11 @@ from the last successful contact (72 h by default, §2); existing allocations ke
 When grace runs out the site is **unlicensed** and denies everyone, until the first
 successful contact after the outage.
 
+The backend host's IP address is not fixed (licensing-rules §1): a server whose firewall
+allow-lists the backend by IP instead of by name loses its link at every address change
+until someone fixes the rule (:func:`address_change_outages`); those are link outages like
+any other, so they run through grace and expiry the same way.
+
 None of this depends on users, so the whole timeline is computed ahead from the outages and
 the schedule. The site is assumed to have made a successful contact at the start of the run
 (its last one before the simulated period).
@@ -120,6 +125,20 @@ class ContactSchedule:
         a = (math.ceil(t / self.sync_interval) - 1) * self.sync_interval
         b = (math.ceil(t / self.refresh_interval) - 1) * self.refresh_interval
         return max(0.0, a, b)
+
+
+def address_change_outages(
+    changes: list[float], allow_by: str, fix_after: float
+) -> list[tuple[float, float]]:
+    """The link outages a server suffers from backend address changes at ``changes``.
+
+    A firewall that allow-lists the backend by name (``allow_by == "name"``) follows the
+    host to its new address and is never affected; one that allow-lists it by ``ip`` is
+    cut off from each change until its rule is fixed ``fix_after`` later.
+    """
+    if allow_by != "ip":
+        return []
+    return [(t, t + fix_after) for t in sorted(changes)]
 
 
 @dataclass(frozen=True)

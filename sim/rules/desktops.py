@@ -11,12 +11,17 @@ the server cannot learn of the revocation, so it stays unlocked until the period
 **QlikView Desktop** leases a license from a production QlikView Server through a Named
 User CAL (Professional on a signed key), valid 30 days and renewed whenever Desktop opens a
 document from that server; one CAL leases to at most two machines. Without a lease Desktop
-runs as Personal Edition (licensing-rules §6).
+runs as Personal Edition (licensing-rules §6). A server leases only if its QMC setting
+"Allow license lease" is on and its LEF has no ``LICENSE_LEASE;NO;;`` line, and never to a
+user the administrator barred from leasing; a Desktop with a local license key of its own
+needs no lease and uses no CAL (the project's rules digest, §6; research §7.1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from sim.rules.reasons import DenialReason, LaunchOutcome
 
 
 @dataclass
@@ -61,3 +66,47 @@ class LeaseRegistry:
             return False
         mine[machine] = t + self.period
         return True
+
+
+@dataclass(frozen=True)
+class DesktopLicensing:
+    """How one user's QlikView Desktop installs may be licensed: fixed for the whole run."""
+
+    local_license: bool
+    """The install has a local QlikView Desktop license key."""
+    lease_allowed: bool
+    """The server leases at all: "Allow license lease" on and no ``LICENSE_LEASE;NO;;``."""
+    lease_prohibited: bool
+    """The administrator barred this user's Named CAL from leasing."""
+
+
+def qlikview_launch(
+    leases: LeaseRegistry,
+    licensing: DesktopLicensing,
+    user: str,
+    machine: str,
+    t: float,
+    *,
+    reachable: bool,
+    named_cal: bool,
+) -> tuple[LaunchOutcome, DenialReason | None]:
+    """A QlikView Desktop launch at ``t``: its outcome and, when unlicensed, why.
+
+    A local license wins over everything and touches no lease. Otherwise a server that
+    does not lease, or a user barred from leasing, means Personal Edition whatever the
+    route (the switches hold for the whole run, so no earlier lease can exist). Else the
+    launch leases or renews when it reaches the server and the user holds a Named CAL
+    (Professional on a signed key), and falls back on a lease that has not run out.
+    """
+    if licensing.local_license:
+        return LaunchOutcome.LOCAL_LICENSE, None
+    if not licensing.lease_allowed:
+        return LaunchOutcome.PERSONAL_EDITION, DenialReason.LEASE_NOT_ALLOWED
+    if licensing.lease_prohibited:
+        return LaunchOutcome.PERSONAL_EDITION, DenialReason.LEASE_PROHIBITED
+    if reachable and named_cal:
+        if leases.lease(user, machine, t):
+            return LaunchOutcome.LEASED, None
+    elif leases.valid(user, machine, t):
+        return LaunchOutcome.LEASE_VALID, None
+    return LaunchOutcome.PERSONAL_EDITION, DenialReason.PERSONAL_EDITION

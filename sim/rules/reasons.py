@@ -1,8 +1,10 @@
 """Why a session was denied or cut short: the closed vocabulary of licsim.
 
 Every denial in the ``sessions`` table carries exactly one of these reasons, and an
-interrupted session carries one in ``interrupted``. The list is closed: reports, charts and
-the invariant checker may rely on it. Each member's docstring is the documentation.
+interrupted session carries one in ``interrupted``; a desktop launch that cannot be used
+carries one in the ``launches`` table, whose ``outcome`` is a :class:`LaunchOutcome`. The
+lists are closed: reports, charts and the invariant checker may rely on them. Each
+member's docstring is the documentation.
 """
 
 from enum import StrEnum
@@ -68,5 +70,52 @@ class DenialReason(StrEnum):
     """The user's seat was deallocated and is in quarantine; only reinstating it to the same
     user gives access again."""
 
+    LEASE_NOT_ALLOWED = "lease_not_allowed"
+    """QlikView Desktop without a local license runs as Personal Edition because its server
+    does not lease licenses at all: the QMC's "Allow license lease" is off, or the server's
+    LEF carries ``LICENSE_LEASE;NO;;`` (licensing-rules §6)."""
+
+    LEASE_PROHIBITED = "lease_prohibited"
+    """QlikView Desktop without a local license runs as Personal Edition because the
+    administrator barred this user's Named CAL from leasing (licensing-rules §6)."""
+
+
+class LaunchOutcome(StrEnum):
+    """What one desktop launch came to (the ``outcome`` of the ``launches`` table)."""
+
+    RENEWED = "renewed"
+    """Qlik Sense Desktop reached its server with the user's allocation: unlocked for
+    another unlock period."""
+
+    UNLOCKED = "unlocked"
+    """Qlik Sense Desktop did not renew but is within the unlock period of its last renewal."""
+
+    LOCKED = "locked"
+    """Qlik Sense Desktop is locked (reason ``desktop_locked``)."""
+
+    LEASED = "leased"
+    """QlikView Desktop leased (or renewed its lease of) the user's Named CAL."""
+
+    LEASE_VALID = "lease_valid"
+    """QlikView Desktop could not lease now but holds a lease that has not run out."""
+
+    PERSONAL_EDITION = "personal_edition"
+    """QlikView Desktop has no license and runs as Personal Edition; the reason says why."""
+
+    LOCAL_LICENSE = "local_license"
+    """QlikView Desktop has a local license key of its own: licensed without a lease and
+    without using a CAL of the server (licensing-rules §6)."""
+
 
 DENIAL_REASONS: tuple[str, ...] = tuple(r.value for r in DenialReason)
+
+LAUNCH_REASONS: tuple[str, ...] = tuple(
+    r.value
+    for r in (
+        DenialReason.DESKTOP_LOCKED,
+        DenialReason.PERSONAL_EDITION,
+        DenialReason.LEASE_NOT_ALLOWED,
+        DenialReason.LEASE_PROHIBITED,
+    )
+)
+"""The reasons a desktop launch can carry (the ``launches`` table's ``denied_reason``)."""

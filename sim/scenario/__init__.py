@@ -12,7 +12,17 @@ from .errors import MISSING, Problem, ScenarioError, problems_from_validation_er
 from .fields import Duration, Timestamp
 from .licenses import Allocation, License, QlikViewCals, Tokens
 from .load import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, load_scenario, parse_scenario
-from .network import Backend, Desktop, Launch, Outage, RandomOutages, Server
+from .network import (
+    ADDRESS_CHANGE,
+    Backend,
+    Desktop,
+    Firewall,
+    Launch,
+    Outage,
+    RandomAddressChanges,
+    RandomOutages,
+    Server,
+)
 from .paths import Experiment
 from .rules import Rules
 from .scenario import MAX_ESTIMATED_SESSIONS, MAX_HORIZON, MAX_TOTAL_USERS, Scenario
@@ -30,6 +40,7 @@ from .users import (
 
 __all__ = [
     "ACCESS_TYPES",
+    "ADDRESS_CHANGE",
     "MAX_ALIASES",
     "MAX_DEPTH",
     "MAX_ESTIMATED_SESSIONS",
@@ -48,6 +59,7 @@ __all__ = [
     "Desktop",
     "Duration",
     "Experiment",
+    "Firewall",
     "Launch",
     "License",
     "LicenseChange",
@@ -55,6 +67,7 @@ __all__ = [
     "Problem",
     "QlikViewCals",
     "QmcUse",
+    "RandomAddressChanges",
     "RandomOutages",
     "Reclaim",
     "Renewal",

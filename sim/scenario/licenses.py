@@ -119,6 +119,12 @@ class License(_Model):
     qlikview_cals: QlikViewCals | None = Field(
         None, description="QlikView CALs (LEF only). Default none (licensing-rules §6)."
     )
+    license_lease: bool = Field(
+        True,
+        description="false for a LEF carrying the line LICENSE_LEASE;NO;;, which stops its "
+        "QlikView servers leasing to QlikView Desktop (LEF only). Default true "
+        "(licensing-rules §1, §6).",
+    )
     unified: bool = Field(
         False,
         description="A unified (AMP) key applied to Qlik Sense and QlikView servers alike: "
@@ -217,6 +223,16 @@ class License(_Model):
                     True,
                     "a unified (AMP) license is a signed Professional/Analyzer/Capacity key: "
                     "not on a LEF, nor with tokens or QlikView CALs (licensing-rules §6)",
+                )
+            )
+        if not self.license_lease and self.activation != "lef":
+            problems.append(
+                (
+                    ("license_lease",),
+                    False,
+                    "LICENSE_LEASE;NO;; is a line of a LEF (licensing-rules §1); this license "
+                    f"is {self.activation}: expected activation lef, or turn the server's "
+                    "allow_license_lease off instead",
                 )
             )
         problems += self._check_used_at_start()

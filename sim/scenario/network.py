@@ -26,7 +26,21 @@ from .fields import (
 )
 from .versions import Release, parse_release, release_expected
 
-__all__ = ["Backend", "Desktop", "Launch", "Outage", "RandomOutages", "Server"]
+__all__ = [
+    "ADDRESS_CHANGE",
+    "Backend",
+    "Desktop",
+    "Firewall",
+    "Launch",
+    "Outage",
+    "RandomAddressChanges",
+    "RandomOutages",
+    "Server",
+]
+
+ADDRESS_CHANGE = "backend address change"
+"""The cause of the link outages a backend address change makes on servers that allow-list
+the backend by IP; reserved, so a scenario's own outage cannot pass for one."""
 
 
 class Outage(_Model):
@@ -41,7 +55,9 @@ class Outage(_Model):
         None, description="When it ends; give this or duration (model choice)."
     )
     cause: str | None = Field(
-        None, description="Free text shown in reports, e.g. firewall (model choice)."
+        None,
+        description="Free text shown in reports, e.g. firewall (model choice); not "
+        f"`{ADDRESS_CHANGE}`, which names the outages of backend.address_changes.",
     )
 
     @model_validator(mode="after")
@@ -49,6 +65,17 @@ class Outage(_Model):
         problem = _span_problem(self.start, self.duration, self.end, "give duration or end")
         if problem is not None:
             raise Invalid([problem])
+        if self.cause is not None and self.cause.strip().casefold() == ADDRESS_CHANGE:
+            raise Invalid(
+                [
+                    (
+                        ("cause",),
+                        self.cause,
+                        f"another cause: {ADDRESS_CHANGE!r} names the outages made by "
+                        "backend.address_changes",
+                    )
+                ]
+            )
         return self
 
     @property
@@ -68,6 +95,14 @@ class RandomOutages(_Model):
     )
 
 
+class RandomAddressChanges(_Model):
+    """Backend address changes drawn at random: exponential times between them."""
+
+    mean_interval: PositiveDuration = Field(
+        description="Mean time between address changes (exponential). Required (model choice)."
+    )
+
+
 class Backend(_Model):
     """The Qlik License Service backend that SLK sites talk to."""
 
@@ -77,6 +112,32 @@ class Backend(_Model):
     )
     random_outages: RandomOutages | None = Field(
         None, description="Random backend outages. Default none (model choice)."
+    )
+    address_changes: list[Timestamp] = Field(
+        default_factory=list,
+        description="Instants at which the backend host's IP address changes; a server whose "
+        "firewall allow-lists the backend by IP loses its link from each one until the rule "
+        "is fixed. Default none (licensing-rules §1: the IP address is not fixed).",
+    )
+    random_address_changes: RandomAddressChanges | None = Field(
+        None, description="Random address changes. Default none (model choice)."
+    )
+
+
+class Firewall(_Model):
+    """How a server's firewall lets it reach the license backend."""
+
+    allow_by: Literal["name", "ip"] = Field(
+        "name",
+        description="name (the rule names the host license.qlik.com) or ip (the rule names "
+        "its address, and breaks at every backend address change). Default name "
+        "(licensing-rules §1: allow-list by name, not IP).",
+    )
+    fix_after: PositiveDuration = Field(
+        2 * 86400.0,
+        description="How long after an address change an IP rule is fixed and the link "
+        "is back. Default 2d (inferred: the digest gives no figure; two days for someone "
+        "to notice the failed syncs and update the rule).",
     )
 
 
@@ -121,6 +182,18 @@ class Server(_Model):
     random_outages: RandomOutages | None = Field(
         None, description="Random link outages. Default none (model choice)."
     )
+    firewall: Firewall = Field(
+        default_factory=Firewall,
+        description="How the server's firewall allow-lists the backend. Default by name "
+        "(licensing-rules §1).",
+    )
+    allow_license_lease: bool = Field(
+        True,
+        description='The QMC setting "Allow license lease" of a QlikView server: whether '
+        "QlikView Desktop may lease a Named CAL (Professional on a signed key) from it. "
+        "Default true (model choice: the digest lists it as a lease prerequisite without "
+        "a default; on keeps leasing as the rules describe it, licensing-rules §6).",
+    )
     version: str | None = Field(
         None,
         description="The product release the server runs: a release name (February 2019, "
@@ -133,6 +206,17 @@ class Server(_Model):
     def _known_version(self) -> "Server":
         if self.version is not None and parse_release(self.version, self.product) is None:
             raise Invalid([(("version",), self.version, release_expected(self.product))])
+        if not self.allow_license_lease and self.product != "qlikview":
+            raise Invalid(
+                [
+                    (
+                        ("allow_license_lease",),
+                        False,
+                        '"Allow license lease" is a QlikView Server setting; this server is '
+                        f"{self.product}: expected product qlikview or no allow_license_lease",
+                    )
+                ]
+            )
         return self
 
     @property
@@ -187,3 +271,22 @@ class Desktop(_Model):
         None,
         description="Scripted launches replacing the Poisson ones. Default none (model choice).",
     )
+    local_license: bool | list[NonNegativeInt] = Field(
+        False,
+        description="QlikView Desktop only: installs with a local license key of their own, "
+        "which never lease, never run as Personal Edition and use no CAL: true for every "
+        "user, or a list of users (0-based members of the group). Default false "
+        "(licensing-rules §6).",
+    )
+    lease_prohibited: bool | list[NonNegativeInt] = Field(
+        False,
+        description="QlikView Desktop only: users the administrator barred from leasing, who "
+        "run as Personal Edition without a local license: true for every user, or a list "
+        "of users (0-based). Default false (licensing-rules §6).",
+    )
+
+    def members(self, which: bool | list[int], count: int) -> frozenset[int]:
+        """The users (0-based) that a ``local_license`` or ``lease_prohibited`` value names."""
+        if isinstance(which, bool):
+            return frozenset(range(count)) if which else frozenset()
+        return frozenset(which)

@@ -368,8 +368,40 @@ class Scenario(_Model):
                     f"{target.id} is {target.product}; expected one of: {_choices(suitable)}"
                 )
             else:
+                message = ""
+            if message:
+                problems.append((("desktops", d, "server"), desktop.server, message))
+            self._check_desktop_users(problems, d, desktop)
+
+    def _check_desktop_users(
+        self, problems: list[tuple[Loc, object, str]], d: int, desktop: Desktop
+    ) -> None:
+        """``local_license`` and ``lease_prohibited`` are QlikView Desktop settings naming
+        members of the fleet's group (licensing-rules §6)."""
+        group = next((g for g in self.users if g.group == desktop.users), None)
+        for key in ("local_license", "lease_prohibited"):
+            value = getattr(desktop, key)
+            if value is False or value == []:
                 continue
-            problems.append((("desktops", d, "server"), desktop.server, message))
+            if desktop.product != "qlikview_desktop":
+                problems.append(
+                    (
+                        ("desktops", d, key),
+                        value,
+                        f"{key} is a QlikView Desktop setting; this fleet is "
+                        f"{desktop.product}: expected product qlikview_desktop or no {key}",
+                    )
+                )
+            elif group is not None and isinstance(value, list):
+                for k, user in enumerate(value):
+                    if user >= group.count:
+                        problems.append(
+                            (
+                                ("desktops", d, key, k),
+                                user,
+                                f"a user of group {group.group} (0 to {group.count - 1})",
+                            )
+                        )
 
     # --- time helpers -----------------------------------------------------------------
 
