@@ -26,6 +26,7 @@ from sim.outfolder import digest
 from sim.recorder import EVENT_KINDS
 from sim.result import TABLES, Result, deployment_pools, run_files, summary_table
 from sim.rules.connectivity import LicenseState
+from sim.rules.pool import pool_label, uses_test_pool
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import Scenario
 
@@ -305,13 +306,27 @@ def denial_reasons(r: Result) -> Violation | None:
     )
 
 
+def _seat_license(sc: Scenario) -> dict[str, str]:
+    """Each server's license as its seats are counted: the key's id, or on a test server of
+    a key with a separate Test & Development license that license (the ``.test`` pool,
+    licensing-rules §3), which holds seats of its own."""
+    return {
+        srv.id: pool_label(
+            srv.license, uses_test_pool(sc.license(srv.license).test_and_development, srv.role)
+        )
+        for srv in sc.servers
+    }
+
+
 def _pool_of(sc: Scenario) -> dict[str, str]:
-    """Each server's pool: one per signed key, one per server on a LEF or SLD (§1)."""
+    """Each server's pool: one per signed key (and its Test & Development pool), one per
+    server on a LEF or SLD (§1)."""
+    seat_license = _seat_license(sc)
     return {
         srv.id: (
             f"{srv.license}@{srv.id}"
             if sc.license(srv.license).activation in PER_SITE
-            else srv.license
+            else seat_license[srv.id]
         )
         for srv in sc.servers
     }
@@ -783,13 +798,14 @@ def _down(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
 
 
 def _holders(r: Result) -> pd.DataFrame:
-    """Professional/Analyzer holdings from the events: +1 at an allocation (a local,
-    offline one counts when it is reconciled), −1 at a deallocation, per license and user."""
+    """Professional/Analyzer holdings from the events: +1 at an allocation (a local one,
+    made offline or over what a shared pool held, counts when it is reconciled), −1 at a
+    deallocation, per license and user."""
     e = r.events
     detail = e["detail"].astype("object").fillna("").astype(str)
     seat = detail.str.split(" ").str[0].str.rstrip(":").isin(SENSE_SEATS)
     gain = ((e["kind"] == "allocate") & ~detail.str.endswith("(local)")) | (
-        (e["kind"] == "reconcile") & detail.str.endswith("allocated offline")
+        (e["kind"] == "reconcile") & detail.str.endswith("allocated locally")
     )
     loss = e["kind"] == "deallocate"
     moves = e[seat & (gain | loss)]
@@ -808,7 +824,7 @@ def _seat_uses(r: Result) -> pd.DataFrame:
     the site is empty on a shared pool), user and seat type."""
     s, sc = r.sessions, r.scenario
     s = s[s["access"].isin(SEAT_ACCESS)]
-    license_of = {srv.id: srv.license for srv in sc.servers}
+    license_of = _seat_license(sc)
     per_site = {lic.id for lic in sc.licenses if lic.activation in PER_SITE}
     server = s["server"].astype("object")
     lic = server.map(license_of)
@@ -1037,7 +1053,7 @@ def seats_within_purchase(r: Result) -> Violation | None:
     the excess is reported: a LEF or SLD on several servers must be an over-deployment that
     reports it, never a silent copy of the seats (licensing-rules §1)."""
     s, a, e = r.sessions, r.allocations, r.events
-    license_of = {srv.id: srv.license for srv in r.scenario.servers}
+    license_of = _seat_license(r.scenario)
     held = s[s["access"].isin(SEAT_ACCESS) & (s["end"] > s["start"])]
     if held.empty:
         return None

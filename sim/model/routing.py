@@ -4,6 +4,7 @@ A mixin of :class:`sim.model.engine.Engine`. A session takes the exact path when
 outcome may depend on another's or on state the fast path does not model: a dynamic
 allocation while seats remain, a day on which its license's capacity allowance could run
 out (or exact-path capacity or license work is pending), admin work on its pool that day,
+a seat allocated within the last user sync that another server of the pool may not see yet,
 a server cut off from the backend whose view of the pool matters, a group that can reach
 the parallel-session limit, scripted or legacy (token, CAL) access, or a device that still
 has an exact-path session running. A device's sessions of one day stay on one path.
@@ -50,6 +51,7 @@ class Routing:
     group_exact: np.ndarray
     month_starts: np.ndarray
     local_allocation: bool
+    lagged: np.ndarray
     _dynamic_rule: np.ndarray
 
     if TYPE_CHECKING:
@@ -64,7 +66,10 @@ class Routing:
         held = self.held[pool, b.user]
         key = b.user * self.devices + b.device
         exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
-        exact |= (held == 0) & self._allocation_possible(b.group, self.server_pool[b.server])
+        # Any server's view of a pool it shares lags by at most one user sync.
+        since = day.midnight - self.world.scenario.rules.user_sync_interval
+        exact |= (held == 0) & self._allocation_possible(b.group, pool, since)
+        exact |= (held > 0) & self.lagged[pool] & (self.allocated_at[pool, b.user] > since)
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
         exact |= self._needs_view(b, held, pool)
