@@ -527,8 +527,8 @@ def test_sync_lag_corruptions_are_named_alone(
 
 def test_the_test_and_development_pool_is_counted_on_its_own(tmp_path: Path) -> None:
     # test-and-development: a on prod (09:00-10:00) and b on qa (09:30) each hold corp's
-    # one Analyzer seat at once, in two pools. Recorded as a shared pool instead, the run has two distinct holders of
-    # corp's one seat and no excess to show for it.
+    # one Analyzer seat at once, in two pools. Recorded as a shared pool instead, the run
+    # has two distinct holders of corp's one seat and no excess to show for it.
     folder = written("test-and-development", tmp_path)
     assert names(folder) == set()
     sc = json.loads((folder / "scenario.json").read_text())

@@ -58,6 +58,10 @@ class Routing:
 
         def _push_planned(self, b: Batch, i: int) -> None: ...
 
+        def _allocation_possible(
+            self, group: np.ndarray, pool: np.ndarray, since: float
+        ) -> np.ndarray: ...
+
     def _dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
         h = self.world.horizon
         live = (b.start >= 0.0) & (b.start < h)
