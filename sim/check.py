@@ -27,6 +27,7 @@ from sim.recorder import EVENT_KINDS
 from sim.result import TABLES, Result, deployment_pools, run_files, summary_table
 from sim.rules.anonymous import needs_identity
 from sim.rules.connectivity import LicenseState
+from sim.rules.pool import TEST_POOL_SUFFIX, pool_label, uses_test_pool
 from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import ADDRESS_CHANGE, Scenario
@@ -304,13 +305,27 @@ def denial_reasons(r: Result) -> Violation | None:
     )
 
 
+def _seat_license(sc: Scenario) -> dict[str, str]:
+    """Each server's license as its seats are counted: the key's id, or on a test server of
+    a key with a separate Test & Development license that license (the ``.test`` pool,
+    licensing-rules §3), which holds seats of its own."""
+    return {
+        srv.id: pool_label(
+            srv.license, uses_test_pool(sc.license(srv.license).test_and_development, srv.role)
+        )
+        for srv in sc.servers
+    }
+
+
 def _pool_of(sc: Scenario) -> dict[str, str]:
-    """Each server's pool: one per signed key, one per server on a LEF or SLD (§1)."""
+    """Each server's pool: one per signed key (and its Test & Development pool), one per
+    server on a LEF or SLD (§1)."""
+    seat_license = _seat_license(sc)
     return {
         srv.id: (
             f"{srv.license}@{srv.id}"
             if sc.license(srv.license).activation in PER_SITE
-            else srv.license
+            else seat_license[srv.id]
         )
         for srv in sc.servers
     }
@@ -857,13 +872,14 @@ def address_change_outages(r: Result) -> Violation | None:
 
 
 def _holders(r: Result) -> pd.DataFrame:
-    """Professional/Analyzer holdings from the events: +1 at an allocation (a local,
-    offline one counts when it is reconciled), −1 at a deallocation, per license and user."""
+    """Professional/Analyzer holdings from the events: +1 at an allocation (a local one,
+    made offline or over what a shared pool held, counts when it is reconciled), −1 at a
+    deallocation, per license and user."""
     e = r.events
     detail = e["detail"].astype("object").fillna("").astype(str)
     seat = detail.str.split(" ").str[0].str.rstrip(":").isin(SENSE_SEATS)
     gain = ((e["kind"] == "allocate") & ~detail.str.endswith("(local)")) | (
-        (e["kind"] == "reconcile") & detail.str.endswith("allocated offline")
+        (e["kind"] == "reconcile") & detail.str.endswith("allocated locally")
     )
     loss = e["kind"] == "deallocate"
     moves = e[seat & (gain | loss)]
@@ -882,7 +898,7 @@ def _seat_uses(r: Result) -> pd.DataFrame:
     the site is empty on a shared pool), user and seat type."""
     s, sc = r.sessions, r.scenario
     s = s[s["access"].isin(SEAT_ACCESS)]
-    license_of = {srv.id: srv.license for srv in sc.servers}
+    license_of = _seat_license(sc)
     per_site = {lic.id for lic in sc.licenses if lic.activation in PER_SITE}
     server = s["server"].astype("object")
     lic = server.map(license_of)
@@ -1155,7 +1171,7 @@ def seats_within_purchase(r: Result) -> Violation | None:
     the excess is reported: a LEF or SLD on several servers must be an over-deployment that
     reports it, never a silent copy of the seats (licensing-rules §1)."""
     s, a, e = r.sessions, r.allocations, r.events
-    license_of = {srv.id: srv.license for srv in r.scenario.servers}
+    license_of = _seat_license(r.scenario)
     held = s[s["access"].isin(SEAT_ACCESS) & (s["end"] > s["start"])]
     if held.empty:
         return None
@@ -1189,6 +1205,105 @@ def seats_within_purchase(r: Result) -> Violation | None:
     )
 
 
+def _first_contact(
+    t: pd.Timestamp, r: Result, down: list[tuple[pd.Timestamp, pd.Timestamp]]
+) -> pd.Timestamp | None:
+    """A server's first successful contact at or after ``t``: the first instant of the
+    contact grid (user syncs and definition refreshes from the run's start) at which
+    neither the backend nor its link is down; None at or after the run's end."""
+    sc = r.scenario
+    start, stop = pd.Timestamp(sc.start_at), pd.Timestamp(sc.end_at)
+    grids = (sc.rules.user_sync_interval, sc.rules.definition_refresh_interval)
+
+    def next_tick(at: pd.Timestamp) -> pd.Timestamp:
+        # To the millisecond, as the tables hold times.
+        s = round((at - start).total_seconds(), 3)
+        return start + pd.Timedelta(seconds=min(np.ceil(s / g) * g for g in grids))
+
+    c = next_tick(t)
+    while c < stop:
+        cut = next((b for a, b in down if a <= c < b), None)
+        if cut is None:
+            return c
+        c = next_tick(cut)
+    return None
+
+
+def local_allocations_synced(r: Result) -> Violation | None:
+    """A local allocation (made by a server cut off from the backend, or by an online
+    server over what its shared pool held) joins the pool at its server's first
+    successful contact at or after it: for a server online then, the next user sync,
+    within one sync interval (licensing-rules §1). Its reconcile event names the same
+    license, server and user at exactly that instant; one due at or after the run's end
+    has none."""
+    e = r.events
+    detail = e["detail"].astype("object").fillna("").astype(str)
+    local = e[(e["kind"] == "allocate") & detail.str.endswith("(local)")]
+    if local.empty:
+        return None
+    rec = e[e["kind"] == "reconcile"]
+    key = ["license", "server", "user"]
+    rec = rec.assign(**{k: rec[k].astype("object") for k in key})
+    down = _down_intervals(r)
+    bad = pd.Series(False, index=local.index)
+    due_at = pd.Series(pd.NaT, index=local.index, dtype="datetime64[ns, UTC]")
+    for i, row in zip(local.index, local.itertuples(index=False), strict=True):
+        due = _first_contact(row.time, r, down.get(str(row.server), []))
+        mine = rec[
+            (rec["license"] == row.license)
+            & (rec["server"] == row.server)
+            & (rec["user"] == row.user)
+            & (rec["time"] >= row.time)
+        ]
+        if due is None:
+            continue
+        due_at[i] = due
+        bad[i] = mine.empty or mine["time"].min() != due
+    return _violation(
+        "local_allocations_synced",
+        bad,
+        local.assign(due=due_at),
+        "local allocations not reconciled at their server's first successful contact "
+        "after them (the next user sync for a server online)",
+    )
+
+
+def excess_at_sync(r: Result) -> Violation | None:
+    """On a signed key's shared pool (production or Test & Development) excess rises only
+    where it is explained at that very instant: local allocations reconciled at a sync
+    (two servers each giving away the last seat within one sync interval, or a partition)
+    or a license change leaving fewer seats. A LEF or SLD pool is left to
+    ``excess_explained``: its over-deployment rows rise at allocations."""
+    a, e, sc = r.allocations, r.events, r.scenario
+    signed = {lic.id for lic in sc.licenses if lic.activation in ("slk", "delayed_sync")}
+    pool = a["pool"].astype("object").astype(str)
+    base = pool.str.removesuffix(TEST_POOL_SUFFIX)
+    shared = base.isin(signed) & ~pool.str.contains("@", regex=False)
+    rows = a[shared].assign(pool=pool[shared], base=base[shared], type=a["type"].astype(str))
+    if rows.empty:
+        return None
+    rows = rows.sort_values("time", kind="stable")
+    before = rows.groupby(["pool", "type"])["excess"].shift().fillna(0)
+    rises = rows[rows["excess"] > before]
+    detail = e["detail"].astype("object").fillna("").astype(str)
+    synced = e[(e["kind"] == "reconcile") & detail.str.endswith("allocated locally")]
+    changed = e[e["kind"] == "license_change"]
+    at_sync = set(zip(synced["license"].astype(str), synced["time"], strict=True))
+    at_change = set(zip(changed["license"].astype(str), changed["time"], strict=True))
+    ok = [
+        (p, t) in at_sync or (b, t) in at_change
+        for p, b, t in zip(rises["pool"], rises["base"], rises["time"], strict=True)
+    ]
+    bad = pd.Series(~np.array(ok, dtype=bool), index=rises.index)
+    return _violation(
+        "excess_at_sync",
+        bad,
+        a.loc[rises.index],
+        "rises of excess on a signed key's pool with no local allocation reconciled nor "
+        "license change at that instant",
+    )
+
+
 CHECKS: dict[str, Callable[[Result], Violation | None]] = {
     f.__name__: f
     for f in (
@@ -1216,6 +1331,8 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         qlikview_desktop_licensing,
         last_use_vs_sessions,
         seats_within_purchase,
+        local_allocations_synced,
+        excess_at_sync,
     )
 }
 """Every invariant by name; the names are what a violation reports."""

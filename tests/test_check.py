@@ -227,6 +227,23 @@ def used_before_reclaim(s: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([s, row], ignore_index=True)
 
 
+def local_seat_an_interval_early(e: pd.DataFrame) -> pd.DataFrame:
+    """sync-lag: b's local allocation on s2 moved from 09:03 to 08:53, whose next sync is
+    09:00, while its reconcile stays at 09:10: a sync skipped."""
+    i = _first(e, (e["kind"] == "allocate") & e["detail"].astype(str).str.endswith("(local)"))
+    e.loc[i, "time"] -= pd.Timedelta(minutes=10)
+    return e
+
+
+def excess_without_a_sync(a: pd.DataFrame) -> pd.DataFrame:
+    """sync-lag: a third Analyzer holder at 12:00 (excess 2, counted right) with no local
+    allocation reconciled nor license change then."""
+    row = a[a["type"] == "analyzer"].iloc[[-1]].copy()
+    row["time"] += pd.Timedelta(hours=2, minutes=50)  # 09:10 + 2h50 = 12:00
+    row[["allocated", "excess"]] = [3, 2]
+    return pd.concat([a, row], ignore_index=True)
+
+
 CORRUPTIONS = [
     ("firewall-outage", "allocations", bump_allocated, "pool_counts"),
     ("firewall-outage", "allocations", unexplained_excess, "excess_explained"),
@@ -249,6 +266,8 @@ CORRUPTIONS = [
     ("user-pass-quarantine", "events", quarantine_from_allocation, "last_use_vs_sessions"),
     ("lef-release-unused", "events", quarantine_of_an_unused_seat, "last_use_vs_sessions"),
     ("changes-reclaim", "sessions", used_before_reclaim, "last_use_vs_sessions"),
+    ("sync-lag", "events", local_seat_an_interval_early, "local_allocations_synced"),
+    ("sync-lag", "allocations", excess_without_a_sync, "excess_at_sync"),
 ]
 
 
@@ -610,3 +629,32 @@ def test_an_address_change_outage_ending_late_is_named(tmp_path: Path) -> None:
 
     edit(folder, "events", later)
     assert names(folder) == {"address_change_outages"}
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "table", "invariant"),
+    [
+        (local_seat_an_interval_early, "events", "local_allocations_synced"),
+        (excess_without_a_sync, "allocations", "excess_at_sync"),
+    ],
+)
+def test_sync_lag_corruptions_are_named_alone(
+    corrupt: Callable[[pd.DataFrame], pd.DataFrame], table: str, invariant: str, tmp_path: Path
+) -> None:
+    # Each doctored sync-lag run breaks exactly the one invariant it was written for.
+    folder = written("sync-lag", tmp_path)
+    edit(folder, table, corrupt)
+    assert names(folder) == {invariant}
+
+
+def test_the_test_and_development_pool_is_counted_on_its_own(tmp_path: Path) -> None:
+    # test-and-development: a on prod (09:00-10:00) and b on qa (09:30) each hold corp's
+    # one Analyzer seat at once, in two pools. Recorded as a shared pool instead, the run
+    # has two distinct holders of corp's one seat and no excess to show for it.
+    folder = written("test-and-development", tmp_path)
+    assert names(folder) == set()
+    sc = json.loads((folder / "scenario.json").read_text())
+    sc["licenses"][0]["test_and_development"] = "shared"
+    (folder / "scenario.json").write_text(json.dumps(sc))
+    reseal(folder)
+    assert "seats_within_purchase" in names(folder)

@@ -430,3 +430,31 @@ def test_tokens_on_an_sld_take_login_passes_locally() -> None:
     r = simulate(parse_scenario(data))
     visitors = r.sessions[r.sessions["group"] == "visitors"].sort_values("start")
     assert visitors["access"].astype(object).tolist() == ["login_pass"] * 3
+
+
+# --- a separate Test & Development license (§3) -------------------------------------------
+
+
+def test_a_separate_test_and_development_license_needs_a_test_server() -> None:
+    p = problem_at(
+        two_servers("slk", test_and_development="separate"), "licenses[0].test_and_development"
+    )
+    assert p.value == "separate"
+    assert p.expected == (
+        "a separate Test & Development pool needs a test server: no server with role: test "
+        "uses license key (licensing-rules §3); expected test_and_development: shared, or a "
+        "server with role: test on it"
+    )
+
+
+def test_a_separate_test_and_development_license_is_for_signed_keys() -> None:
+    data = two_servers("lef", test_and_development="separate", over_deployed=True)
+    data["servers"][1]["role"] = "test"
+    p = problem_at(data, "licenses[0].test_and_development")
+    assert "a lef already keeps one pool per server" in p.expected
+
+
+def test_a_separate_test_and_development_license_with_a_test_server_is_valid() -> None:
+    data = two_servers("slk", test_and_development="separate")
+    data["servers"][1]["role"] = "test"
+    assert len(parse_scenario(data).servers) == 2

@@ -239,5 +239,4 @@ class Administration:
         """A pool event: on a per-site pool (LEF, SLD) its server is the site."""
         w = self.e.world
         p = w.pools[pi]
-        lic = w.licenses[p.license].id
-        self.e.rec.event(t, kind, lic, p.site, w.user_names[user], detail)
+        self.e.rec.event(t, kind, p.license_id, p.site, w.user_names[user], detail)

@@ -422,7 +422,11 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                     s.interrupted = None
                     return self._deny(s, DenialReason.PARALLEL_LIMIT)
                 s.slot = True
-            if decision.allocate is not None and isinstance(view, LocalView):
+            if (
+                decision.allocate is not None
+                and isinstance(view, LocalView)
+                and not view.joins_at_once(s.user, decision.allocate)
+            ):
                 self._allocate_locally(t, s.server, s.user, decision.allocate)
             elif decision.allocate is not None:
                 self.allocate(t, srv.pool, s.user, decision.allocate, s.server, "dynamic")

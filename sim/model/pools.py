@@ -2,8 +2,9 @@
 
 A mixin of :class:`sim.model.engine.Engine`: the pools themselves are pure rules
 (:mod:`sim.rules.pool`, :mod:`sim.rules.sync`); this is where the engine applies them and
-records every change, including the offline view of a server cut off from the backend
-and the reconciliation when it syncs again.
+records every change, including each server's view of a pool it shares with other servers
+(lagging by the user sync when online, stale since the last contact when cut off from the
+backend) and the reconciliation of its local allocations when it syncs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.admin import AdminItem
-from sim.model.world import PoolRuntime, World
+from sim.model.world import SESSION_PRODUCTS, PoolRuntime, World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState, StateSpan, next_success
 from sim.rules.pool import NEVER_USED, SeatType, SeatView, over_deployed_counts
@@ -44,6 +45,11 @@ class PoolKeeping:
     local: dict[int, dict[int, SeatType]]
     reconciling: set[tuple[int, float]]
     local_allocation: bool
+    lagged: np.ndarray
+    """Per pool, whether several session servers share it, so each sees the others'
+    allocations only after a sync (:mod:`sim.rules.sync`)."""
+    last_allocation: np.ndarray
+    """Per pool, the time of its latest allocation (routing: a view may still miss it)."""
 
     if TYPE_CHECKING:
 
@@ -60,17 +66,31 @@ class PoolKeeping:
         self.reconciling = set()
         self.local_allocation = offline_allocation == "local"
         self.license_excess: dict[tuple[int, SeatType], int] = {}
+        w = self.world
+        self.lagged = np.array(
+            [
+                p.site is None
+                and sum(w.servers[si].product in SESSION_PRODUCTS for si in p.servers) > 1
+                and all(w.servers[si].abilities.backend_bound for si in p.servers)
+                for p in w.pools
+            ],
+            dtype=bool,
+        )
+        self.last_allocation = np.full(n, -np.inf)
 
-    def _allocation_possible(self, group: np.ndarray, pool: np.ndarray) -> np.ndarray:
-        """Whether a user of each row's group could get a dynamic seat in each row's pool."""
+    def _allocation_possible(self, group: np.ndarray, pool: np.ndarray, since: float) -> np.ndarray:
+        """Whether a user of each row's group could get a dynamic seat in each row's pool:
+        it has one free, or a server sharing it may not have seen an allocation made after
+        ``since`` yet and so may think it has."""
         sc = self.world.scenario
         table = np.zeros((len(sc.users), len(self.world.pools)), dtype=bool)
-        for gi, g in enumerate(sc.users):
-            for pi, p in enumerate(self.world.pools):
+        for pi, p in enumerate(self.world.pools):
+            unseen = bool(self.lagged[pi] and self.last_allocation[pi] > since)
+            for gi, g in enumerate(sc.users):
                 table[gi, pi] = any(
                     seat.value in g.access_types
                     and p.pool.is_dynamic(seat)
-                    and p.pool.available(seat) > 0
+                    and (unseen or p.pool.available(seat) > 0)
                     for seat in SEAT_CODE
                 )
         return table[group, pool]
@@ -80,6 +100,12 @@ class PoolKeeping:
         srv = self.world.servers[si]
         pool = self.world.pools[srv.pool].pool
         online = span.state is LicenseState.LICENSED and reachable
+        if online and self.lagged[srv.pool]:
+            last = self.world.schedule.last_before(t)
+            view = LocalView(
+                pool, self.logs[srv.pool], si, last, self.local.setdefault(si, {}), online=True
+            )
+            return view, srv.abilities.allocation_allowed(span.state, reachable)
         if not srv.abilities.backend_bound or online:
             return pool, srv.abilities.allocation_allowed(span.state, reachable)
         if span.state is LicenseState.DELAYED_SYNC:
@@ -93,10 +119,11 @@ class PoolKeeping:
         return view, local or span.state is LicenseState.DELAYED_SYNC
 
     def _allocate_locally(self, t: float, si: int, user: int, seat: SeatType) -> None:
-        """An allocation made offline from the server's own view, pushed at its next sync."""
+        """An allocation made from the server's own view that the shared pool could not
+        take yet (offline, or over what the pool holds), pushed at its next sync."""
         srv = self.world.servers[si]
         self.local[si][user] = seat
-        lic = self.world.licenses[srv.license].id
+        lic = self.world.pools[srv.pool].license_id
         self.rec.event(
             t, "allocate", lic, srv.id, self.world.user_names[user], f"{seat.value} (local)"
         )
@@ -109,7 +136,7 @@ class PoolKeeping:
         """Server ``si`` syncs: its local allocations join the shared pool."""
         srv = self.world.servers[si]
         p = self.world.pools[srv.pool]
-        lic = self.world.licenses[p.license].id
+        lic = p.license_id
         for user, seat, added in reconcile(p.pool, self.local.get(si, {})):
             name = self.world.user_names[user]
             if not added:
@@ -119,9 +146,10 @@ class PoolKeeping:
                 continue
             self.held[srv.pool, user] = SEAT_CODE[seat]
             self.allocated_at[srv.pool, user] = t
+            self.last_allocation[srv.pool] = t
             self.logs[srv.pool].add(user, seat, t, si)
             c = p.pool.counts[seat]
-            self.rec.event(t, "reconcile", lic, srv.id, name, f"{seat.value} allocated offline")
+            self.rec.event(t, "reconcile", lic, srv.id, name, f"{seat.value} allocated locally")
             if c.excess:
                 self.rec.event(
                     t,
@@ -144,11 +172,12 @@ class PoolKeeping:
         seat = p.pool.holders[user]
         self.held[pi, user] = SEAT_CODE[seat]
         self.allocated_at[pi, user] = t
+        self.last_allocation[pi] = t
         self.logs[pi].add(user, seat, t, si)
         # An admin's allocation on a per-site pool happens on that site.
         server = p.site if si < 0 else self.world.servers[si].id
         how = "reinstated" if reinstated else how
-        lic = self.world.licenses[p.license].id
+        lic = p.license_id
         self.rec.event(
             t, "allocate", lic, server, self.world.user_names[user], f"{seat.value} ({how})"
         )
@@ -156,7 +185,7 @@ class PoolKeeping:
 
     def allocation_row(self, t: float, p: PoolRuntime, seat: SeatType) -> None:
         c = p.pool.counts[seat]
-        lic = self.world.licenses[p.license].id
+        lic = p.license_id
         self.rec.allocations.append(
             (t, lic, p.id, seat.value, c.total, c.allocated, c.quarantined, c.available, c.excess)
         )

@@ -4,6 +4,7 @@ A mixin of :class:`sim.model.engine.Engine`. A session takes the exact path when
 outcome may depend on another's or on state the fast path does not model: a dynamic
 allocation while seats remain, a day on which its license's capacity allowance could run
 out (or exact-path capacity or license work is pending), admin work on its pool that day,
+a seat allocated within the last user sync that another server of the pool may not see yet,
 a server cut off from the backend whose view of the pool matters, a group that can reach
 the parallel-session limit, an administrators' group (its QMC sessions are exact-path
 sessions of their own, :mod:`sim.rules.qmc`), scripted or legacy (token, CAL) access, or a
@@ -52,12 +53,17 @@ class Routing:
     group_exact: np.ndarray
     month_starts: np.ndarray
     local_allocation: bool
+    lagged: np.ndarray
     _dynamic_rule: np.ndarray
 
     if TYPE_CHECKING:
 
         def _push_planned(self, b: Batch, i: int) -> None: ...
         def may_charge(self, s: Session) -> bool: ...
+
+        def _allocation_possible(
+            self, group: np.ndarray, pool: np.ndarray, since: float
+        ) -> np.ndarray: ...
 
     def _dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
         h = self.world.horizon
@@ -67,7 +73,10 @@ class Routing:
         held = self.held[pool, b.user]
         key = b.user * self.devices + b.device
         exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
-        exact |= (held == 0) & self._allocation_possible(b.group, self.server_pool[b.server])
+        # Any server's view of a pool it shares lags by at most one user sync.
+        since = day.midnight - self.world.scenario.rules.user_sync_interval
+        exact |= (held == 0) & self._allocation_possible(b.group, pool, since)
+        exact |= (held > 0) & self.lagged[pool] & (self.allocated_at[pool, b.user] > since)
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
         exact |= self._needs_view(b, held, pool)

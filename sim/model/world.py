@@ -29,7 +29,7 @@ from sim.rules.connectivity import (
     sld_timeline,
 )
 from sim.rules.intervals import Intervals
-from sim.rules.pool import SeatType, UserPool
+from sim.rules.pool import SeatType, UserPool, pool_label, uses_test_pool
 from sim.scenario import (
     ADDRESS_CHANGE,
     License,
@@ -60,8 +60,9 @@ class LicenseRuntime:
 
 @dataclass
 class PoolRuntime:
-    """A pool of Professional/Analyzer seats: one per signed key, one per site on LEF/SLD
-    (their assignments are not shared between sites, licensing-rules §1)."""
+    """A pool of Professional/Analyzer seats: one per signed key (two with a separate Test &
+    Development license: production and test), one per site on LEF/SLD (their assignments
+    are not shared between sites, licensing-rules §1)."""
 
     id: str
     license: int
@@ -72,6 +73,9 @@ class PoolRuntime:
     site: str | None = None
     """The server of a per-site pool (LEF, SLD); None for a key shared by its servers. Pool
     events (deallocations, quarantines) name it as their server."""
+    license_id: str = ""
+    """The license its rows and events name: the key's id, or for a separate Test &
+    Development pool that license's own name (the pool's)."""
 
 
 @dataclass
@@ -310,7 +314,7 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
     schedule = ContactSchedule(rules.user_sync_interval, rules.definition_refresh_interval)
     servers: list[ServerRuntime] = []
     pools: list[PoolRuntime] = []
-    shared: dict[int, int] = {}
+    shared: dict[tuple[int, bool], int] = {}
     for i, srv in enumerate(scenario.servers):
         link = _outage_pairs(scenario, srv.link_outages, "link outage")
         link += _random_outages(
@@ -330,13 +334,14 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
         li = license_index[srv.license]
         lic = scenario.license(srv.license)
         per_site = lic.activation in ("lef", "sld")
-        if per_site or li not in shared:
+        key = (li, uses_test_pool(lic.test_and_development, srv.role))
+        if per_site or key not in shared:
             dynamic = frozenset(
                 SeatType(t)
                 for t in ("professional", "analyzer")
                 if getattr(lic.allocation, t) == "dynamic"
             )
-            label = f"{lic.id}@{srv.id}" if per_site else lic.id
+            label = f"{lic.id}@{srv.id}" if per_site else pool_label(lic.id, key[1])
             pools.append(
                 PoolRuntime(
                     label,
@@ -351,11 +356,12 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                     [],
                     _seats(lic),
                     srv.id if per_site else None,
+                    label if key[1] else lic.id,
                 )
             )
             if not per_site:
-                shared[li] = len(pools) - 1
-        pool = len(pools) - 1 if per_site else shared[li]
+                shared[key] = len(pools) - 1
+        pool = len(pools) - 1 if per_site else shared[key]
         pools[pool].servers.append(i)
         servers.append(
             ServerRuntime(

@@ -1,7 +1,9 @@
 """Seats: how many of each access type were bought, allocated, used and free.
 
 The names follow Qlik's QMC ``accesstypeoverview`` so admins recognise them. Per pool (a
-license id, or ``license@server`` for the per-site pools of LEF and SLD licenses; an
+license id, ``license.test`` for the Test & Development pool of a key whose subscription
+includes a separate one, or ``license@server`` for the per-site pools of LEF and SLD
+licenses; an
 over-deployed LEF/SLD has both: each server's copy and a license-wide row counting distinct
 users against the seats bought) and type
 (professional, analyzer, user_pass, named_cal, …):
@@ -23,6 +25,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from sim.rules.pool import pool_label, uses_test_pool
 
 from .common import granted, window
 from .steps import peak, share_at_or_above, time_weighted_mean, utilisation
@@ -48,9 +52,16 @@ def seat_levels(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def _session_pool(result: Result, sessions: pd.DataFrame) -> pd.Series:
-    """The pool each session drew on: ``license@server`` where such a pool exists."""
+    """The pool each session drew on: ``license@server`` where such a pool exists, the
+    Test & Development pool ``license.test`` on a test server of a key that has one."""
     pools = set(result.allocations["pool"].astype(str))
-    licence = {s.id: s.license for s in result.scenario.servers}
+    sc = result.scenario
+    licence = {
+        s.id: pool_label(
+            s.license, uses_test_pool(sc.license(s.license).test_and_development, s.role)
+        )
+        for s in sc.servers
+    }
     keys = [
         f"{licence[srv]}@{srv}" if f"{licence[srv]}@{srv}" in pools else licence[srv]
         for srv in sessions["server"].astype(str)

@@ -20,6 +20,12 @@ to it (licensing-rules §3: LEF licenses, and SLK too when ``quarantine_on_slk``
 §5 user access passes: "used Jan 10 → tokens free Jan 18"; §6 Named and Document CALs). A
 license change can leave fewer seats than allocations: the difference is ``excess`` until
 users are deallocated.
+
+A subscription may include a separate **Test & Development** license with the same user
+allocation (licensing-rules §3; the project's rules digest §4.5: "Test and Development Sites
+require separate licenses, except where expressly included"): then the key's test servers
+use a pool of their own (:func:`uses_test_pool`), with as many seats as production, and a user
+may hold a seat in each.
 """
 
 from __future__ import annotations
@@ -210,3 +216,20 @@ def over_deployed_counts(copies: Sequence[UserPool], seat: SeatType) -> SeatCoun
     holders = {u for p in copies for u, s in p.holders.items() if s is seat}
     held_back = {u for p in copies for u, q in p.quarantined.items() if q.seat is seat}
     return SeatCounts(copies[0].counts[seat].total, len(holders), len(held_back - holders))
+
+
+TEST_POOL_SUFFIX = ".test"
+"""Names the Test & Development pool of a signed key (``corp.test``) beside its production
+pool (``corp``); a license id holds no dot, so the name is never another license's."""
+
+
+def uses_test_pool(test_and_development: str, role: str) -> bool:
+    """Whether a server of this role on a key with this setting uses the key's separate
+    Test & Development pool (licensing-rules §3: a subscription may include a Test/Dev
+    license with the same user allocation) rather than the production pool."""
+    return test_and_development == "separate" and role == "test"
+
+
+def pool_label(license_id: str, test: bool) -> str:
+    """The name of a signed key's shared pool: its production or its Test & Development one."""
+    return license_id + TEST_POOL_SUFFIX if test else license_id

@@ -71,6 +71,18 @@ def deployment_problems(sc: Scenario) -> list[tuple[Loc, object, str]]:
                         "expected that release or a later one, or a license with activation: lef",
                     )
                 )
+    for li, lic in enumerate(sc.licenses):
+        test = [sc.servers[i] for i in on.get(lic.id, []) if sc.servers[i].role == "test"]
+        if lic.test_and_development == "separate" and lic.activation in SIGNED and not test:
+            problems.append(
+                (
+                    ("licenses", li, "test_and_development"),
+                    "separate",
+                    f"a separate Test & Development pool needs a test server: no server "
+                    f"with role: test uses license {lic.id} (licensing-rules §3); expected "
+                    "test_and_development: shared, or a server with role: test on it",
+                )
+            )
     for lic_id, indices in on.items():
         if len(indices) > 1:
             problems += _shared_problems(sc, licenses[lic_id], indices)

@@ -138,6 +138,16 @@ class License(_Model):
         "reported as excess. Default false: a LEF or SLD on more than one server is refused "
         "(licensing-rules §1: only servers that connect and sync may share one license).",
     )
+    test_and_development: Literal["shared", "separate"] = Field(
+        "shared",
+        description="shared: the license's test servers (role: test) share its seat pool "
+        "with production, one seat per user across both. separate: the subscription "
+        "includes a Test & Development license with the same user allocation, so its test "
+        "servers form a pool of their own with as many Professional and Analyzer seats, "
+        "allocated independently of production (its Analyzer Capacity minutes stay one "
+        "account: inferred). Signed keys only. Default shared (licensing-rules §3; the "
+        "project's rules digest §4.5).",
+    )
     activated: Timestamp | None = Field(
         None,
         description="When the key was activated on its servers; a delayed-sync window runs "
@@ -233,6 +243,17 @@ class License(_Model):
                     "LICENSE_LEASE;NO;; is a line of a LEF (licensing-rules §1); this license "
                     f"is {self.activation}: expected activation lef, or turn the server's "
                     "allow_license_lease off instead",
+                )
+            )
+        if self.test_and_development == "separate" and self.activation in ("lef", "sld"):
+            problems.append(
+                (
+                    ("test_and_development",),
+                    "separate",
+                    "a separate Test & Development pool is for a signed key shared by "
+                    "production and test servers (licensing-rules §3); a "
+                    f"{self.activation} already keeps one pool per server: expected "
+                    "test_and_development: shared, or activation slk or delayed_sync",
                 )
             )
         problems += self._check_used_at_start()

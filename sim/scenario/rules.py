@@ -60,8 +60,10 @@ class Rules(_Model):
         PositiveDuration, duration_between(60.0, DAY, "Qlik syncs every 10min")
     ] = Field(
         600.0,
-        description="How often sites on one SLK sync user assignments. Default 10min "
-        "(licensing-rules §1).",
+        description="How often sites on one SLK sync user assignments; a server sees "
+        "allocations made on the others only from the first sync at or after them, so two "
+        "can over-allocate the last seat within one interval (reported as excess). Default "
+        "10min (licensing-rules §1).",
     )
     definition_refresh_interval: Annotated[
         PositiveDuration, duration_between(600.0, 30 * DAY, "Qlik refreshes every 24h")
