@@ -78,3 +78,14 @@ def test_reclaim_candidates_are_allocated_users_by_idle_days() -> None:
     s = r.sessions
     last = s[(s["user"] == user["user"]) & (s["access"] == user["type"])]["end"].max()
     assert user["last_used"] == last
+
+
+def test_reclaim_candidates_of_seats_nobody_used_are_idle_since_allocation() -> None:
+    # Manual allocations at the start and not one session: every holder is idle for the
+    # whole 14 days, and last_used is NaT (this raised on a run without sessions).
+    sc = load_scenario(ROOT / "scenarios" / "enterprise.yaml")
+    idle = {f"users.{i}.behaviour.sessions_per_day": 0 for i in range(len(sc.users))}
+    sc = sc.with_overrides({"duration": "14d", **idle})
+    rc = reclaim_candidates(simulate(sc))
+    assert len(rc) > 0 and rc["last_used"].isna().all()
+    assert (rc["days_idle"] == 14).all()

@@ -131,7 +131,8 @@ def reclaim_candidates(result: Result) -> pd.DataFrame:
         }
     ).reset_index(drop=True)
     keys = pd.MultiIndex.from_arrays([out["user"], out["type"]])
-    out["last_used"] = used.reindex(keys).to_numpy()
+    # Typed as the allocation times, also when no one used a seat (all NaT).
+    out["last_used"] = pd.Series(used.reindex(keys).to_numpy(), dtype=out["allocated_at"].dtype)
     idle_since = out["last_used"].fillna(out["allocated_at"])
     out["days_idle"] = (end - idle_since).dt.total_seconds() / 86400.0
     return out.sort_values(["days_idle", "user"], ascending=[False, True], kind="stable")[
