@@ -132,3 +132,14 @@ def test_replay_is_deterministic(tmp_path: Path, analyzers: int) -> None:
     one = sessions(tmp_path, analyzers)
     two = sessions(tmp_path, analyzers)
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_grown_site_needs_more_seats(tmp_path: Path) -> None:
+    # growth: 1 doubles the four users with copies of their histories; four Analyzer seats
+    # then serve the first four people to log in and the other four are refused.
+    group = SITE.replace("{trace: trace.parquet}", "{trace: trace.parquet, growth: 1}")
+    s = simulate(load_scenario(site(tmp_path, WEEK, ANALYZERS.format(n=4), group))).sessions
+    assert s["user"].nunique() == 8 and len(s) == 10
+    refused = s[s["denied_reason"] == "no_seat"]
+    assert refused["user"].nunique() == 4
+    assert s["directory"].notna().all()

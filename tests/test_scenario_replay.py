@@ -117,3 +117,32 @@ def test_bad_replays_are_refused_with_the_field_named(
     with pytest.raises(ScenarioError) as err:
         load_scenario(scenario(tmp_path, groups))
     assert words in str(err.value), str(err.value)
+
+
+def test_growth_copies_whole_histories_and_negative_growth_leaves_users_out(
+    tmp_path: Path,
+) -> None:
+    (g,) = load_scenario(scenario(tmp_path, group("{trace: trace.parquet, growth: 0.5}"))).users
+    # 4 users + round(0.5 × 4) = 2 copies, each with the whole history of its original
+    assert g.count == 6 and g.replayed is not None
+    copies = [n for n in g.user_names() if "+" in n]
+    assert len(copies) == 2
+    rows = g.replayed
+    for copy in copies:
+        original = copy.rsplit("+", 1)[0]
+        mine = rows.start[rows.user == g.user_number(copy)].tolist()
+        theirs = rows.start[rows.user == g.user_number(original)].tolist()
+        assert mine == theirs and len(mine) > 0
+    (fewer,) = load_scenario(
+        scenario(tmp_path, group("{trace: trace.parquet, growth: -0.5}"))
+    ).users
+    assert fewer.count == 2 and set(fewer.user_names()) < set(g.user_names())
+    # Another seed copies other histories, or the same ones: deterministic either way.
+    (again,) = load_scenario(scenario(tmp_path, group("{trace: trace.parquet, growth: 0.5}"))).users
+    assert again.user_names() == g.user_names()
+
+
+def test_growth_of_three_times_copies_some_histories_more_than_once(tmp_path: Path) -> None:
+    (g,) = load_scenario(scenario(tmp_path, group("{trace: trace.parquet, growth: 3}"))).users
+    assert g.count == 16 and g.replayed is not None and len(g.replayed) > 5 * 3
+    assert any(n.endswith("+2") for n in g.user_names())

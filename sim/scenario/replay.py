@@ -23,6 +23,7 @@ import bisect
 import functools
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .errors import Invalid
-from .fields import Duration, Timestamp, _Model
+from .fields import Duration, NonNegativeInt, Timestamp, _Model
 
 __all__ = [
     "MAX_REPLAY_ROWS",
@@ -102,6 +103,21 @@ class Replay(_Model):
         0.0,
         description="Moves every replayed session by this much (negative: earlier), e.g. 364d "
         "to replay a year later on the same weekdays. Default 0 (model choice).",
+    )
+    growth: float = Field(
+        0.0,
+        ge=-0.99,
+        le=10.0,
+        allow_inf_nan=False,
+        description="More (or, below 0, fewer) users like the recorded ones: 0.3 adds 30 % "
+        "as copies of whole recorded histories drawn at random (a copy of CORP\\ann is "
+        "CORP\\ann+1, with ann's sessions), -0.2 leaves out 20 % of the users. Default 0 "
+        "(model choice).",
+    )
+    growth_seed: NonNegativeInt = Field(
+        0,
+        description="Which histories growth copies or leaves out (sweep it for variants). "
+        "Default 0 (model choice).",
     )
     shift_to: Timestamp | None = Field(
         None,
@@ -235,7 +251,7 @@ def _selected(replay_json: str, size: int, mtime_ns: int) -> ReplayRows:
         keep &= (frame["start"] >= pd.Timestamp(replay.start)).to_numpy()
     if replay.end is not None:
         keep &= (frame["start"] < pd.Timestamp(replay.end)).to_numpy()
-    rows, key = frame[keep], key[keep]
+    rows, key = _grown(frame[keep], key[keep], replay.growth, replay.growth_seed)
     start = rows["start"] + pd.to_timedelta(_shift(replay, rows), unit="s")
     order = np.argsort(start.to_numpy(), kind="stable")
     rows, key = rows.iloc[order], key.iloc[order]
@@ -262,6 +278,35 @@ def _selected(replay_json: str, size: int, mtime_ns: int) -> ReplayRows:
         if len(rows)
         else np.zeros(0, dtype=bool),
     )
+
+
+def _grown(
+    rows: pd.DataFrame, key: pd.Series, growth: float, seed: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The selected sessions with ``growth`` × the users added as copies of whole recorded
+    histories (or, below 0, that share of the users left out), drawn with ``seed``.
+
+    A copy of ``CORP\\ann`` is ``CORP\\ann+1`` (``+2``, … when one history is copied more
+    than once): a new user of the same directory with ann's sessions at ann's times.
+    """
+    people = np.array(sorted(set(key)), dtype=object)
+    change = round(growth * len(people))
+    if change == 0 or not len(people):
+        return rows, key
+    rng = np.random.default_rng([seed, len(people)])
+    if change < 0:
+        kept = set(rng.choice(people, len(people) + change, replace=False))
+        mask = key.isin(kept).to_numpy()
+        return rows[mask], key[mask]
+    copied = rng.choice(people, change, replace=change > len(people))
+    parts, keys = [rows], [key]
+    positions = key.groupby(key.to_numpy()).indices
+    for k, n in sorted(Counter(copied).items()):
+        mine = rows.iloc[positions[k]]
+        for j in range(1, n + 1):
+            parts.append(mine.assign(user=mine["user"] + f"+{j}"))
+            keys.append(pd.Series(f"{k}+{j}", index=mine.index))
+    return pd.concat(parts, ignore_index=True), pd.concat(keys, ignore_index=True)
 
 
 def _key(directory: pd.Series, user: pd.Series) -> pd.Series:
