@@ -623,6 +623,19 @@ def check(folder: Path) -> None:
     help="Share of rows that may be rejected before the import fails (default 0.01).",
 )
 @click.option("--strict", is_flag=True, help="Fail on the first rejected row.")
+@click.option(
+    "--anonymise",
+    is_flag=True,
+    help="Replace every user id (and client machine) by a salted hash, the same in every "
+    "source, so the folder can be shared.",
+)
+@click.option(
+    "--salt",
+    default=None,
+    metavar="TEXT",
+    help="The salt of --anonymise (default: random, never written); the same salt gives "
+    "the same pseudonyms in another import.",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def import_(
     sources: tuple[Path, ...],
@@ -631,11 +644,20 @@ def import_(
     name: str,
     max_rejected: float | None,
     strict: bool,
+    anonymise: bool,
+    salt: str | None,
     force: bool,
 ) -> None:
     """Read a site's Qlik logs, QRS exports or session CSVs into licsim's tables."""
     from sim.importers import SourceError
     from sim.scenario.fields import plain_text
+
+    if salt is not None and not anonymise:
+        click.echo("--salt: only used with --anonymise", err=True)
+        sys.exit(2)
+    if salt is not None and not salt:
+        click.echo("--salt: '': expected some text (an empty salt protects nothing)", err=True)
+        sys.exit(2)
 
     try:
         name = plain_text(name, "scenario name")
@@ -653,9 +675,16 @@ def import_(
             max_rejected=DEFAULT_MAX_REJECTED if max_rejected is None else max_rejected,
             echo=lambda msg: click.echo(msg, err=True),
         )
+        if anonymise:
+            import secrets
+
+            from sim.importers.anonymise import anonymise as pseudonymise
+
+            key = salt.encode() if salt is not None else secrets.token_bytes(32)
+            result = pseudonymise(result, key)
         text = site_scenario_text(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
         _prepare_out(out, force, Kind.IMPORT)
-        written = write_outputs(result, out, tz=tz, scenario_text=text)
+        written = write_outputs(result, out, tz=tz, scenario_text=text, anonymised=anonymise)
     except (SourceError, ScenarioError) as err:
         click.echo(str(err), err=True)
         sys.exit(2)

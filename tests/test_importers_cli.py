@@ -195,3 +195,51 @@ def test_the_example_site_replays_its_history_and_fewer_seats_deny_more(tmp_path
     refused_own = set(s_own.index[s_own["denied_reason"].notna()])
     refused_fewer = set(s_fewer.index[s_fewer["denied_reason"] == "no_seat"])
     assert refused_own <= refused_fewer and len(refused_fewer) == fewer["denied_no_seat"]
+
+
+def test_anonymise_replaces_every_user_consistently_across_sources(tmp_path: Path) -> None:
+    plain, hidden, again = tmp_path / "plain", tmp_path / "hidden", tmp_path / "again"
+    common = [EXAMPLE / "logs", EXAMPLE / "qrs", "--timezone", "Europe/Berlin"]
+    assert licsim("import", *common, "--out", plain).returncode == 0
+    for out in (hidden, again):
+        done = licsim("import", *common, "--out", out, "--anonymise", "--salt", "s3cret")
+        assert done.returncode == 0, done.stderr
+    real = set(pd.read_parquet(plain / "trace.parquet")["user"])
+    assert "u0001" in real  # the generator's CORP\u0001
+    tables = {
+        name: pd.read_parquet(hidden / f"{name}.parquet")
+        for name in ("trace", "denials", "proxy_sessions")
+    }
+    state = json.loads((hidden / "license_state.json").read_text())
+    seat_users = {s["user"] for seats in state["seats"].values() for s in seats}
+    everything = (
+        "".join(t.astype(str).to_csv() for t in tables.values())
+        + json.dumps(state)
+        + (hidden / "scenario.yaml").read_text()
+    )
+    assert not [u for u in real if u in everything]
+    trace_users = set(tables["trace"]["user"])
+    assert all(u.startswith("u-") and len(u) == 18 for u in trace_users)
+    # one person, one pseudonym: the denied users and the seat holders are trace users
+    assert set(tables["denials"]["user"]) <= trace_users | seat_users
+    assert len(seat_users & trace_users) == 150
+    # the same salt gives the same pseudonyms; the replay still gives back the history
+    assert set(pd.read_parquet(again / "trace.parquet")["user"]) == trace_users
+    assert json.loads((hidden / "import.json").read_text())["anonymised"] is True
+    done = licsim("run", hidden / "scenario.yaml", "--out", tmp_path / "run", "--no-charts",
+                  "--no-report")  # fmt: skip
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("metric")["value"]
+    assert summary["sessions_granted"] == 6974 and summary["users"] == 150
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(("--salt", "x"), "--salt: only used with --anonymise"),
+     (("--anonymise", "--salt", ""), "expected some text")],
+)  # fmt: skip
+def test_salt_without_anonymise_or_empty_is_refused(
+    tmp_path: Path, args: tuple[str, ...], words: str
+) -> None:
+    done = licsim("import", SITE / "csv", "--out", tmp_path / "o", *args)
+    assert done.returncode == 2 and words in done.stderr
+    assert not (tmp_path / "o").exists()

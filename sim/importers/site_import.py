@@ -268,7 +268,9 @@ def site_scenario_text(
     return text
 
 
-def write_outputs(result: ImportResult, out: Path, *, tz: str, scenario_text: str) -> list[Path]:
+def write_outputs(
+    result: ImportResult, out: Path, *, tz: str, scenario_text: str, anonymised: bool = False
+) -> list[Path]:
     """Write the import's files into ``out``, each one atomically, ``import.json`` last."""
     written: list[Path] = []
 
@@ -292,6 +294,7 @@ def write_outputs(result: ImportResult, out: Path, *, tz: str, scenario_text: st
         "users": int(result.trace[["directory", "user"]].drop_duplicates().shape[0]),
         "denials": len(result.denials),
         "timezone": tz,
+        "anonymised": anonymised,
     }
     rtext = json.dumps(report, indent=2)
     # import.json last: a folder with it holds a finished import (it is removed first).
