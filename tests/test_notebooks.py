@@ -25,6 +25,7 @@ def test_there_are_notebooks() -> None:
         "01-getting-started.ipynb",
         "02-capacity-planning.ipynb",
         "03-outage-whatif.ipynb",
+        "04-from-your-logs.ipynb",
     ]
 
 
