@@ -18,13 +18,13 @@ class Session:
         "access",
         "activity",
         "clicks",
-        "closed",
         "device",
         "document",
         "end",
         "group",
         "interrupted",
         "key",
+        "logged_out",
         "minutes",
         "next_unit",
         "order",
@@ -56,7 +56,10 @@ class Session:
         self.server = server
         self.start = start
         self.end = end
+        """The close (:func:`sim.rules.session.session_close`), once the session starts; or
+        earlier, where it is cut or denied."""
         self.planned_end = end
+        """When the user leaves the session: the last click, or a scripted duration."""
         self.clicks = clicks
         self.order = order
         self.key = key
@@ -67,7 +70,20 @@ class Session:
         self.interrupted: str | None = None
         self.minutes = 0.0
         self.passes = 0
-        self.closed = False
+        self.logged_out = False
+        """The user logs out at ``planned_end``: the session closes then, with no idle tail."""
         self.document = -1
-        """Closed explicitly at ``end`` (a scripted duration): no idle timeout is added."""
         self.next_unit = 0
+
+
+class HeldSlot:
+    """The parallel-session slot of a session the fast path granted that is still open when
+    its day ends: opened at its start and closed at its close on the exact path's heap, so
+    that the user's later sessions count it as the exact path would (:mod:`sim.model.routing`).
+    """
+
+    __slots__ = ("pool", "user")
+
+    def __init__(self, pool: int, user: int) -> None:
+        self.pool = pool
+        self.user = user

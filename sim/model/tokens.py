@@ -84,7 +84,6 @@ class TokenAccess:
             return self._deny(s, DenialReason.PARALLEL_LIMIT)
         if access == LOGIN_PASS:
             assert passes is not None
-            s.end = s.planned_end + (0.0 if s.closed else rules.session_inactivity)
             starts = login_pass_starts(
                 t, s.end, float(self.pass_until[li, s.user]), rules.login_pass_period
             )
