@@ -318,6 +318,7 @@ def test_access_granted_inside_an_unlicensed_period_is_named(tmp_path: Path) -> 
         i = _first(s, s["access"].notna() & (s["server"] == span["server"]) & uncharged)
         s.loc[i, "start"] = span["start"] + pd.Timedelta(minutes=1)
         s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(minutes=5)
+        s.loc[i, "planned_end"] = s.loc[i, "end"]  # left at its close: a logout
         return s
 
     edit(folder, "sessions", into_the_outage)
@@ -415,6 +416,7 @@ def test_a_capacity_session_charged_in_grace_is_named(tmp_path: Path) -> None:
         i = _first(s, (s["capacity_minutes"] > 0) & (s["server"] == span["server"]))
         s.loc[i, "start"] = span["start"] + pd.Timedelta(minutes=1)
         s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(minutes=5)
+        s.loc[i, "planned_end"] = s.loc[i, "end"]  # left at its close: a logout
         return s
 
     edit(folder, "sessions", charge_in_grace)

@@ -109,3 +109,38 @@ def test_idle_tails_that_reach_the_parallel_limit_are_identical_both_ways() -> N
     assert (a.sessions["denied_reason"] == "parallel_limit").sum() > 0
     assert fast_rows > 0.3 * len(a.sessions)
     assert_same(a, b)
+
+
+def test_sessions_of_no_length_at_a_limit_of_one_are_identical_both_ways() -> None:
+    """Found by the random scenarios: with a limit of 1, a session of no length closes at
+    the limit, so the next one, at the same instant, waits; routing must count it."""
+    sc = parse_scenario(
+        {
+            "name": "zero",
+            "seed": 1,
+            "start": "2026-01-26T00:00",
+            "duration": "3d",
+            "rules": {"max_parallel_sessions": 1, "session_inactivity": "1min"},
+            "licenses": [{"id": "lic", "professional": 1}],
+            "servers": [{"id": "s0", "license": "lic"}],
+            "users": [
+                {
+                    "group": "g0",
+                    "count": 1,
+                    "access": "professional",
+                    "servers": ["s0"],
+                    "behaviour": {
+                        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                        "sessions_per_day": 0.5,
+                        "clicks_per_session": 0,
+                        "click_gap": "20s",
+                        "session_break": "0s",
+                        "logout_share": 1.0,
+                    },
+                }
+            ],
+        }
+    )
+    a, b, _ = both_ways(sc)
+    assert (a.sessions["denied_reason"] == "parallel_limit").any()
+    assert_same(a, b)

@@ -65,17 +65,19 @@ class ParallelSessions:
 
 
 def peak_open(user: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """For each session, the most sessions its user has open at one instant.
+    """For each session, at most how many sessions its user has open at one instant.
 
-    A session is open from ``start`` to ``end``; at one instant, ends come before starts
-    (a freed slot can be taken then), as in :class:`ParallelSessions`.
+    A session is open from ``start`` to ``end``, both included: a session that ends as
+    another starts counts as open with it, and a session of no length as open at its
+    instant. That bounds what :class:`ParallelSessions` counts both when a session opens and
+    when one closes (where a close at the limit starts the wait).
     """
     if user.size == 0:
         return np.zeros(0, dtype=np.int64)
     ones = np.ones(user.size, dtype=np.int64)
     who = np.concatenate([user, user])
     step = np.concatenate([ones, -ones])
-    order = np.lexsort((step, np.concatenate([start, end]), who))
+    order = np.lexsort((-step, np.concatenate([start, end]), who))
     # Each user's steps add up to 0, so the running sum starts afresh at each user's block.
     running = np.cumsum(step[order])
     w = who[order]
