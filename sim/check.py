@@ -30,6 +30,7 @@ from sim.rules.connectivity import LicenseState
 from sim.rules.pool import TEST_POOL_SUFFIX, pool_label, uses_test_pool
 from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS
+from sim.rules.session import idle_timeout
 from sim.scenario import ADDRESS_CHANGE, Scenario
 
 SAMPLE_ROWS = 5
@@ -52,6 +53,10 @@ run's start, to the millisecond)."""
 DETAIL_TOLERANCE = pd.Timedelta(seconds=1)
 """How far a time written in a detail (an ISO timestamp to the second) may be from the
 table's own."""
+
+ROUNDING = pd.Timedelta(microseconds=1)
+"""How far two table times computed from the same seconds may differ once written as
+nanosecond timestamps."""
 
 STATES = tuple(s.value for s in LicenseState)
 EXCESS_CAUSES = ("excess", "license_change")
@@ -317,6 +322,34 @@ def _seat_license(sc: Scenario) -> dict[str, str]:
     }
 
 
+def session_close(r: Result) -> Violation | None:
+    """A granted session closes no later than the idle timeout after its user left it
+    (``planned_end``), and, unless it was interrupted or the run ended first, no earlier
+    than when the user left: the idle tail is open time (licensing-rules §3, §5, §6)."""
+    s, sc = r.sessions, r.scenario
+    if s.empty:
+        return None
+    timeout = {
+        srv.id: pd.Timedelta(
+            seconds=idle_timeout(
+                srv.product, sc.rules.session_inactivity, sc.rules.qlikview_idle_timeout
+            )
+        )
+        for srv in sc.servers
+    }
+    granted = s["access"].notna()
+    latest = s["planned_end"] + s["server"].astype("object").map(timeout).astype("timedelta64[ns]")
+    early = s["interrupted"].isna() & (s["end"] < s["planned_end"] - ROUNDING)
+    early &= s["end"] < pd.Timestamp(sc.end_at)
+    return _violation(
+        "session_close",
+        granted & ((s["end"] > latest + ROUNDING) | early),
+        s,
+        "granted sessions closing after the idle timeout or, uninterrupted, before their "
+        "user left them",
+    )
+
+
 def _pool_of(sc: Scenario) -> dict[str, str]:
     """Each server's pool: one per signed key (and its Test & Development pool), one per
     server on a LEF or SLD (§1)."""
@@ -333,7 +366,8 @@ def _pool_of(sc: Scenario) -> dict[str, str]:
 
 def parallel_limit(r: Result) -> Violation | None:
     """No user ever holds more parallel user-based sessions in one pool (license site)
-    than the rules allow; a QMC session is one of them on a signed key (§3)."""
+    than the rules allow; a QMC session is one of them on a signed key (§3), and a
+    session holds its slot until its close (``end``), idle tail included."""
     s = r.sessions
     sc = r.scenario
     limit = sc.rules.max_parallel_sessions
@@ -1313,6 +1347,7 @@ CHECKS: dict[str, Callable[[Result], Violation | None]] = {
         no_allocation_without_backend,
         session_times,
         denial_reasons,
+        session_close,
         parallel_limit,
         anonymous_without_seats,
         whole_capacity_units,

@@ -74,6 +74,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     "click_gap": draw(st.sampled_from(["20s", "45s", "3min"])),
                     "session_break": draw(st.sampled_from(["0s", "2min", "1h"])),
                     "devices": draw(st.integers(1, 3)),
+                    "logout_share": draw(st.sampled_from([0.0, 0.1, 1.0])),
                 },
             }
         )
@@ -86,6 +87,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "rules": {
             "grace": draw(st.sampled_from(["5min", "2h", "72h"])),
             "max_parallel_sessions": draw(st.integers(1, 5)),
+            "session_inactivity": draw(st.sampled_from(["1min", "30min", "4h"])),
             "quarantine_on_slk": draw(st.booleans()),
         },
         "backend": {

@@ -130,6 +130,36 @@ def six_parallel(s: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([s, *[s.loc[[i]]] * 5], ignore_index=True)
 
 
+def six_in_their_tails(s: pd.DataFrame) -> pd.DataFrame:
+    """Five more sessions of one user, each opened after the previous one's last click:
+    their activity never overlaps, but six are open at once within their 30-min idle tails
+    (the first is left at P and closes at P + 30 min; the k-th copy opens at P + k min, is
+    left a minute later and closes 30 min after that: at P + 5 min all six are open)."""
+    i = _first(s, s["access"].isin(["professional", "analyzer"]) & (s["end"] > s["start"]))
+    left = s.loc[i, "planned_end"]
+    s.loc[i, "end"] = left + pd.Timedelta(minutes=30)
+    copies = []
+    for k in range(1, 6):
+        row = s.loc[[i]].copy()
+        row["start"] = left + pd.Timedelta(minutes=k)
+        row["planned_end"] = row["start"] + pd.Timedelta(minutes=1)
+        row["end"] = row["planned_end"] + pd.Timedelta(minutes=30)
+        copies.append(row)
+    return pd.concat([s, *copies], ignore_index=True)
+
+
+def open_past_the_timeout(s: pd.DataFrame) -> pd.DataFrame:
+    i = _first(s, s["access"].notna() & (s["end"] > s["start"]))
+    s.loc[i, "end"] = s.loc[i, "planned_end"] + pd.Timedelta(minutes=31)
+    return s
+
+
+def closed_before_the_user_left(s: pd.DataFrame) -> pd.DataFrame:
+    i = _first(s, s["access"].notna() & s["interrupted"].isna() & (s["end"] > s["start"]))
+    s.loc[i, "end"] = s.loc[i, "start"] + (s.loc[i, "planned_end"] - s.loc[i, "start"]) / 2
+    return s
+
+
 def seven_minutes(s: pd.DataFrame) -> pd.DataFrame:
     s.loc[_first(s, s["capacity_minutes"] > 0), "capacity_minutes"] += 1
     return s
@@ -251,6 +281,9 @@ CORRUPTIONS = [
     ("firewall-outage", "sessions", unknown_reason, "denial_reasons"),
     ("firewall-outage", "sessions", reason_on_granted, "denial_reasons"),
     ("parallel-limit", "sessions", six_parallel, "parallel_limit"),
+    ("parallel-limit", "sessions", six_in_their_tails, "parallel_limit"),
+    ("enterprise", "sessions", open_past_the_timeout, "session_close"),
+    ("enterprise", "sessions", closed_before_the_user_left, "session_close"),
     ("capacity-runs-out", "sessions", seven_minutes, "whole_capacity_units"),
     ("capacity-runs-out", "sessions", extra_unit, "capacity_accounted"),
     ("capacity-runs-out", "capacity", over_purchase, "capacity_within_allowance"),
@@ -304,6 +337,7 @@ def test_access_granted_inside_an_unlicensed_period_is_named(tmp_path: Path) -> 
         i = _first(s, s["access"].notna() & (s["server"] == span["server"]) & uncharged)
         s.loc[i, "start"] = span["start"] + pd.Timedelta(minutes=1)
         s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(minutes=5)
+        s.loc[i, "planned_end"] = s.loc[i, "end"]  # left at its close: a logout
         return s
 
     edit(folder, "sessions", into_the_outage)
@@ -401,6 +435,7 @@ def test_a_capacity_session_charged_in_grace_is_named(tmp_path: Path) -> None:
         i = _first(s, (s["capacity_minutes"] > 0) & (s["server"] == span["server"]))
         s.loc[i, "start"] = span["start"] + pd.Timedelta(minutes=1)
         s.loc[i, "end"] = s.loc[i, "start"] + pd.Timedelta(minutes=5)
+        s.loc[i, "planned_end"] = s.loc[i, "end"]  # left at its close: a logout
         return s
 
     edit(folder, "sessions", charge_in_grace)

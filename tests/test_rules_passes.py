@@ -2,7 +2,7 @@
 
 import math
 
-from sim.rules.passes import PASSES_PER_TOKEN, LoginPassPool, login_pass_starts, session_end
+from sim.rules.passes import PASSES_PER_TOKEN, LoginPassPool, login_pass_starts
 
 MIN = 60.0
 HOUR = 60 * MIN
@@ -22,11 +22,6 @@ def test_the_clock_keeps_running_after_logout() -> None:
     # until 1:00, a second pass starts then.
     assert login_pass_starts(40 * MIN, 70 * MIN, covered_until=HOUR, period=HOUR) == [HOUR]
     assert login_pass_starts(40 * MIN, 55 * MIN, covered_until=HOUR, period=HOUR) == []
-
-
-def test_sessions_end_at_logout_or_after_30_minutes_idle() -> None:
-    assert session_end(100.0, logged_out=True, inactivity=30 * MIN) == 100.0
-    assert session_end(100.0, logged_out=False, inactivity=30 * MIN) == 100.0 + 30 * MIN
 
 
 def test_used_passes_return_exactly_28_days_after_use() -> None:

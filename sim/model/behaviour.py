@@ -2,8 +2,10 @@
 
 The behaviour model (design.md): on each working day a user starts at a normally
 distributed time, opens Poisson(2) sessions one after another with exponential breaks; a
-session opens an app and makes Poisson(40) clicks at exponential gaps, and ends at its last
-click. Each of a user's devices runs such a stream of its own.
+session opens an app and makes Poisson(40) clicks at exponential gaps, and the user leaves it
+at its last click: by logging out (a share of sessions, drawn on a stream of its own), or by
+closing the tab, which leaves the session open until the idle timeout
+(:mod:`sim.rules.session`). Each of a user's devices runs such a stream of its own.
 
 Clicks are never drawn one by one. For user-based access only a session's end matters, and
 the sum of k exponential gaps is Gamma(k). Analyzer Capacity needs the 6-minute units: once
@@ -56,6 +58,9 @@ class DayPlan:
     consecutive and in time order."""
     document: np.ndarray
     """Index of the QlikView document each session opens (-1: none named)."""
+    logged_out: np.ndarray
+    """Whether the user logs out at the session's last click (else it stays open until the
+    idle timeout, :mod:`sim.rules.session`)."""
     unit_ready: np.ndarray | None = None
     """Planned end of the device's running unit when each session starts (capacity groups)."""
     unit_ptr: np.ndarray | None = None
@@ -153,6 +158,7 @@ class GroupPlanner:
             clicks=clicks,
             order=order,
             document=document,
+            logged_out=self._logouts(index, len(start)),
         )
         if self.with_units:
             sess = np.concatenate([u[0] for u in unit_parts])
@@ -162,6 +168,13 @@ class GroupPlanner:
             plan.units = times[by_session]
             plan.unit_ptr = np.searchsorted(sess[by_session], np.arange(len(start) + 1))
         return plan
+
+    def _logouts(self, index: int, n: int) -> np.ndarray:
+        """Which of the day's ``n`` sessions end by logout. The draw has a stream of its own,
+        so the share leaves every other behaviour draw as it was (common random numbers)
+        and a variant with a larger share logs out a superset of the same sessions."""
+        rng = self.streams.generator("logout", self.group.group, index)
+        return rng.random(n) < self.b.logout_share
 
     def _units(
         self, rng: np.random.Generator, dev: np.ndarray, start: np.ndarray, clicks: np.ndarray
@@ -262,6 +275,7 @@ class Batch:
         self.start, self.end = cat("start"), cat("end")
         self.clicks, self.order = cat("clicks"), cat("order")
         self.document = cat("document")
+        self.logged_out = cat("logged_out")
         ready, lo, hi, units = [], [], [], []
         offset = 0
         for _, p in plans:

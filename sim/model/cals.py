@@ -73,10 +73,8 @@ class CalAccess:
         return pool in self.session_cals
 
     def _start_cals(self, t: float, s: Session, srv: ServerRuntime, end_kind: int) -> None:
-        rules = self.world.scenario.rules
         pi = srv.pool
         eligible = self.eligible[int(self.world.user_group[s.user])]
-        s.end = s.planned_end + (0.0 if s.closed else rules.qlikview_idle_timeout)
         client = f"{s.user}:{s.device}"
         access: str | None = None
         if self.world.pools[pi].pool.seat_of(s.user) is SeatType.NAMED_CAL:

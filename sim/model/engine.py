@@ -37,7 +37,7 @@ from sim.model.fastpath import (
 from sim.model.pools import SEAT_CODE, PoolKeeping
 from sim.model.replay import replay_schedule
 from sim.model.routing import Routing
-from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, UNIT, Session
+from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, UNIT, HeldSlot, Session
 from sim.model.tokens import LOGIN_PASS, TokenAccess
 from sim.model.world import ServerRuntime, World, build_world
 from sim.recorder import At, Recorder
@@ -45,7 +45,7 @@ from sim.rules.access import CAPACITY, decide_access
 from sim.rules.anonymous import carried
 from sim.rules.capacity import unit_starts
 from sim.rules.connectivity import LicenseState
-from sim.rules.parallel import ParallelSessions
+from sim.rules.parallel import PARALLEL_ACCESS, ParallelSessions
 from sim.rules.pool import record_use
 from sim.rules.qmc import (
     CLIENTS,
@@ -59,6 +59,7 @@ from sim.rules.qmc import (
     qmc_eligible,
 )
 from sim.rules.reasons import DenialReason
+from sim.rules.session import idle_timeout, session_close
 from sim.rules.sync import LocalView
 from sim.scenario import Scenario
 
@@ -99,6 +100,12 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         self._init_cals()
         self.running = np.full((n_lic, n_users * self.devices), -np.inf)
         self.slow_busy = np.full(n_users * self.devices, -np.inf)
+        self.timeout = np.array(
+            [
+                idle_timeout(s.product, sc.rules.session_inactivity, sc.rules.qlikview_idle_timeout)
+                for s in world.servers
+            ]
+        )
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
         self.server_pool = np.array([s.pool for s in world.servers], dtype=np.int64)
         self.backend_bound = np.array([s.abilities.backend_bound for s in world.servers])
@@ -155,17 +162,18 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
         self.group_anonymous = np.array([g.anonymous for g in sc.users], dtype=bool)
         self.signed = [lic.activation in SIGNED_ACTIVATIONS for lic in sc.licenses]
-        # Users of a group with as many devices as the parallel limit may reach it; an
-        # admin's QMC sessions share the exact path with their hub sessions.
+        # An admin's QMC sessions share the exact path with their hub sessions; who may
+        # reach the parallel limit is decided per day (sim.model.routing).
         self.group_exact = np.array(
             [
-                not g.generated
-                or g.qmc is not None
-                or g.behaviour.devices >= self.limit
-                or bool(set(g.access_types) & LEGACY_ACCESS)
+                not g.generated or g.qmc is not None or bool(set(g.access_types) & LEGACY_ACCESS)
                 for g in sc.users
             ],
             dtype=bool,
+        )
+        # Whose sessions the parallel limit counts on the fast path (routing decides per day).
+        self.group_parallel = np.array(
+            [bool(set(g.access_types) & PARALLEL_ACCESS) for g in sc.users], dtype=bool
         )
 
     # -- processes ---------------------------------------------------------------------
@@ -251,6 +259,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             (b.day_index, int(b.order[i])),
         )
         s.document = int(b.document[i])
+        s.logged_out = bool(b.logged_out[i])
         if b.unit_hi[i] > b.unit_lo[i] or self.group_capacity[b.group[i]]:
             s.units = b.units[b.unit_lo[i] : b.unit_hi[i]]
             s.unit_ready = float(b.unit_ready[i])
@@ -302,7 +311,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             for n, ss in enumerate(g.sessions):
                 at = sc.seconds(ss.at)
                 activity = at + np.asarray(ss.activity, dtype=np.float64)
-                end = at + (ss.duration if ss.duration is not None else float(ss.activity[-1]))
+                end = at + ss.length
                 server = servers[0] if ss.server is None else servers[g.servers.index(ss.server)]
                 s = Session(
                     w.group_first_user[gi] + ss.user,
@@ -315,7 +324,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                     (-1, n),
                     activity=activity,
                 )
-                s.closed = ss.duration is not None
+                s.logged_out = ss.logs_out
                 s.document = w.documents.index(ss.document) if ss.document else -1
                 if ss.client == "qmc":
                     s.client = Client.QMC
@@ -342,15 +351,23 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
                     (-1, i),
                     activity=r.activity(i),
                 )
-                # The recorded end is the session's close: no inactivity timeout is added.
-                s.closed = True
+                # The recorded end is the session's close: no idle timeout is added.
+                s.logged_out = True
                 self._push(start, START, s)
+
+    def hold_slot(self, pool: int, user: int, start: float, close: float) -> None:
+        """Keep the slot of a fast-path session open past its day from start to close."""
+        slot = HeldSlot(pool, user)
+        self._push(start, START, slot)
+        self._push(close, END, slot)
 
     def _resolve(self, until: float) -> None:
         heap = self.heap
         while heap and heap[0][0] < until:
             t, kind, _, s = heapq.heappop(heap)
-            if kind == START:
+            if isinstance(s, HeldSlot):
+                self._held(t, kind, s)
+            elif kind == START:
                 self._start(t, s)
             elif kind in (ADMIN, EXPIRE):
                 self.admin.apply(t, s)
@@ -361,12 +378,19 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
             else:
                 self._end(t, s)
 
+    def _held(self, t: float, kind: int, slot: HeldSlot) -> None:
+        if kind == START:
+            opened = self.parallel.open(slot.pool, slot.user, t)
+            assert opened, "routing sent a session that reaches the parallel limit to the fast path"
+        else:
+            self.parallel.close(slot.pool, slot.user, t)
+
     def _flush(self) -> None:
         """Close what is still open at the horizon; drop what had not started."""
         self._resolve(self.world.horizon)
         h = self.world.horizon
         for _, kind, _, s in sorted(self.heap, key=lambda item: item[:3]):
-            if kind in (START, ADMIN, EXPIRE, LAUNCH):
+            if kind in (START, ADMIN, EXPIRE, LAUNCH) or isinstance(s, HeldSlot):
                 continue
             s.end = min(s.end, h)
             if s.access in CAL_ACCESS:
@@ -382,6 +406,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         span = srv.timeline.at(t)
         if span.state is LicenseState.UNLICENSED:
             return self._deny(s, span.reason or DenialReason.GRACE_EXPIRED)
+        s.end = session_close(s.planned_end, s.logged_out, float(self.timeout[s.server]))
         if self._is_token_license(srv.license):
             return self._start_tokens(t, s, srv, END, UNIT)
         if self._is_cal_site(srv.pool):

@@ -23,6 +23,7 @@ from sim.rules.anonymous import carried
 from sim.rules.connectivity import LicenseState
 from sim.rules.pool import record_use
 from sim.rules.reasons import DENIAL_REASONS, DenialReason
+from sim.rules.session import session_close
 
 if TYPE_CHECKING:
     from sim.model.engine import Engine
@@ -40,7 +41,9 @@ ACCESS_CODES = (
     "document_cal",
     "root_admin",
 )
-CAPACITY_CODE = 3
+PROFESSIONAL, ANALYZER, CAPACITY_CODE = (
+    ACCESS_CODES.index(a) for a in ("professional", "analyzer", "capacity")
+)
 STATE_CODES = {state: code for code, state in enumerate(LicenseState)}
 UNLICENSED_CODE = STATE_CODES[LicenseState.UNLICENSED]
 LICENSED_CODE = STATE_CODES[LicenseState.LICENSED]
@@ -194,6 +197,7 @@ class FastPath:
         held_all: np.ndarray,
         key_all: np.ndarray,
         spent: np.ndarray,
+        until: float,
     ) -> None:
         h = self.e.world.horizon
         server = b.server[rows]
@@ -205,8 +209,9 @@ class FastPath:
         access = np.zeros(n, dtype=np.int8)
         denied = np.zeros(n, dtype=np.int8)
         interrupted = np.zeros(n, dtype=np.int8)
-        end = np.minimum(np.minimum(planned, cut), h)
-        interrupted[cut < planned] = cut_reason[cut < planned]
+        close = session_close(planned, b.logged_out[rows], self.e.timeout[server])
+        end = np.minimum(np.minimum(close, cut), h)
+        interrupted[cut < close] = cut_reason[cut < close]
         minutes = np.zeros(n)
 
         unlicensed = state == UNLICENSED_CODE
@@ -231,6 +236,15 @@ class FastPath:
         no = access == 0
         end[no] = start[no]
         interrupted[no] = 0
+        # A seat session still open when the day ends holds its parallel slot into the next.
+        open_past = ((access == PROFESSIONAL) | (access == ANALYZER)) & (end > until)
+        for i in np.flatnonzero(open_past).tolist():
+            self.e.hold_slot(
+                int(self.e.server_pool[server[i]]),
+                int(b.user[rows[i]]),
+                float(start[i]),
+                float(end[i]),
+            )
         self.e.rec.session_chunks.append(
             (
                 b.user[rows].astype(np.int32),

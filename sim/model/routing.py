@@ -5,11 +5,19 @@ outcome may depend on another's or on state the fast path does not model: a dyna
 allocation while seats remain, a day on which its license's capacity allowance could run
 out (or exact-path capacity or license work is pending), admin work on its pool that day,
 a seat allocated within the last user sync that another server of the pool may not see yet,
-a server cut off from the backend whose view of the pool matters, a group that can reach
-the parallel-session limit, an administrators' group (its QMC sessions are exact-path
-sessions of their own, :mod:`sim.rules.qmc`), scripted or legacy (token, CAL) access, or a
-device that still has an exact-path session running. A device's sessions of one day stay
-on one path.
+a server cut off from the backend whose view of the pool matters, a user who may reach the
+parallel-session limit that day, an administrators' group (its QMC sessions are exact-path
+sessions of their own, :mod:`sim.rules.qmc`), scripted, replayed or legacy (token, CAL)
+access, or a device that still has an exact-path session running. A device's sessions of
+one day stay on one path.
+
+The parallel limit counts a session until its close, which is up to the idle timeout after
+its last click (:mod:`sim.rules.session`), so even one device can hold several slots. A
+user's day goes to the exact path unless the most of the day's sessions open at one
+instant, plus every slot the user already holds or will hold for an earlier day's session,
+stays below the limit: then no refusal and no wait can happen that day whatever the order.
+A session the fast path grants that is still open at the end of its day keeps its slot on
+the exact path's heap (:class:`sim.model.session.HeldSlot`), so later days count it.
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from sim.model.fastpath import (
     last_contact,
     per_server,
 )
-from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, Session
+from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, HeldSlot, Session
 from sim.model.world import LicenseRuntime, World
+from sim.rules.parallel import ParallelSessions, peak_open
+from sim.rules.session import session_close
 
 
 class Routing:
@@ -51,6 +61,10 @@ class Routing:
     backend_bound: np.ndarray
     group_capacity: np.ndarray
     group_exact: np.ndarray
+    group_parallel: np.ndarray
+    parallel: ParallelSessions
+    limit: int
+    timeout: np.ndarray
     month_starts: np.ndarray
     local_allocation: bool
     lagged: np.ndarray
@@ -80,6 +94,7 @@ class Routing:
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
         exact |= self._needs_view(b, held, pool)
+        exact |= self._may_reach_limit(b, live, day.midnight)
         pending, busy_pools = self._pending(until)
         if busy_pools:
             exact |= np.isin(self.server_pool[b.server], list(busy_pools))
@@ -105,7 +120,25 @@ class Routing:
             self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
         fast = np.flatnonzero(~exact & live)
         if fast.size:
-            self.fastpath.resolve(b, fast, lic, held, key, spent)
+            self.fastpath.resolve(b, fast, lic, held, key, spent, until)
+
+    def _may_reach_limit(self, b: Batch, live: np.ndarray, midnight: float) -> np.ndarray:
+        """Sessions of users who may reach the parallel-session limit today (see above)."""
+        out = np.zeros(len(b.start), dtype=bool)
+        rows = np.flatnonzero(live & self.group_parallel[b.group])
+        if rows.size == 0:
+            return out
+        user = b.user[rows]
+        close = session_close(b.end[rows], b.logged_out[rows], self.timeout[b.server[rows]])
+        already = self.parallel.busy_users(midnight)
+        for _, kind, _, item in self.heap:
+            if kind == START and isinstance(item, Session | HeldSlot):
+                already[item.user] += 1
+        before = np.zeros(rows.size, dtype=np.int64)
+        if already:
+            before = np.array([already.get(u, 0) for u in user.tolist()], dtype=np.int64)
+        out[rows] = before + peak_open(user, b.start[rows], close) >= self.limit
+        return out
 
     def _needs_view(self, b: Batch, held: np.ndarray, pool: np.ndarray) -> np.ndarray:
         """Sessions on a server cut off from the backend whose outcome depends on what that
@@ -131,7 +164,7 @@ class Routing:
         licenses: set[int] = set()
         pools: set[int] = set()
         for t, kind, _, item in self.heap:
-            if t >= until or kind in (END, LAUNCH):
+            if t >= until or kind in (END, LAUNCH) or isinstance(item, HeldSlot):
                 continue
             if kind in (ADMIN, EXPIRE):
                 pools.update(item.pools)

@@ -21,13 +21,13 @@ class Session:
         "activity",
         "clicks",
         "client",
-        "closed",
         "device",
         "document",
         "end",
         "group",
         "interrupted",
         "key",
+        "logged_out",
         "minutes",
         "next_unit",
         "order",
@@ -60,7 +60,10 @@ class Session:
         self.server = server
         self.start = start
         self.end = end
+        """The close (:func:`sim.rules.session.session_close`), once the session starts; or
+        earlier, where it is cut or denied."""
         self.planned_end = end
+        """When the user leaves the session: the last click, or a scripted duration."""
         self.clicks = clicks
         self.order = order
         self.key = key
@@ -71,11 +74,24 @@ class Session:
         self.interrupted: str | None = None
         self.minutes = 0.0
         self.passes = 0
-        self.closed = False
+        self.logged_out = False
+        """The user logs out at ``planned_end``: the session closes then, with no idle tail."""
         self.document = -1
-        """Closed explicitly at ``end`` (a scripted duration): no idle timeout is added."""
         self.next_unit = 0
         self.client = Client.HUB
         """The console it opens: the hub, or the QMC (its access decides full or limited)."""
         self.slot = False
         """It holds one of its user's parallel-session slots in its pool until it ends."""
+
+
+class HeldSlot:
+    """The parallel-session slot of a session the fast path granted that is still open when
+    its day ends: opened at its start and closed at its close on the exact path's heap, so
+    that the user's later sessions count it as the exact path would (:mod:`sim.model.routing`).
+    """
+
+    __slots__ = ("pool", "user")
+
+    def __init__(self, pool: int, user: int) -> None:
+        self.pool = pool
+        self.user = user

@@ -85,7 +85,6 @@ class TokenAccess:
             return self._deny(s, DenialReason.PARALLEL_LIMIT)
         if access == LOGIN_PASS:
             assert passes is not None
-            s.end = s.planned_end + (0.0 if s.closed else rules.session_inactivity)
             anonymous = self.world.scenario.users[int(self.world.user_group[s.user])].anonymous
             until = carried(float(self.pass_until[li, s.user]), anonymous)
             starts = login_pass_starts(t, s.end, until, rules.login_pass_period)

@@ -6,14 +6,18 @@ for 5 minutes (licensing-rules §3). The limit belongs to the user's access on o
 site: it is counted per user **per pool** (one pool per signed key, shared by every server
 on it; one per server on a LEF or SLD), so sessions on an unrelated license do not use the
 user's slots. Slots are tracked per (pool, user) as the time until which each is busy: an
-open session keeps its slot busy until it closes; a slot closed at the limit stays busy for
-the wait.
+open session keeps its slot busy until it closes (its logout, or the idle timeout after its
+last activity: :mod:`sim.rules.session`), so a tab closed without logging out still holds
+its slot for 30 minutes; a slot closed at the limit stays busy for the wait.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
+
+import numpy as np
 
 PARALLEL_ACCESS = ("professional", "analyzer", "user_pass", "login_pass")
 """Access types under the parallel-session limit (licensing-rules §3, §5); which sessions
@@ -44,6 +48,17 @@ class ParallelSessions:
         busy.append(math.inf)
         return True
 
+    def busy_users(self, t: float) -> Counter[int]:
+        """Per user, the slots busy at ``t`` over all pools (open or waiting)."""
+        count: Counter[int] = Counter()
+        for key in list(self.slots):
+            busy = self._busy(*key, t)
+            if busy:
+                count[key[1]] += len(busy)
+            else:
+                del self.slots[key]
+        return count
+
     def close(self, pool: int, user: int, t: float) -> None:
         """Close one of the user's open sessions in ``pool`` at ``t``."""
         busy = self.slots[pool, user]
@@ -51,3 +66,25 @@ class ParallelSessions:
         busy.remove(math.inf)
         if open_now >= self.limit:
             busy.append(t + self.wait)
+
+
+def peak_open(user: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """For each session, at most how many sessions its user has open at one instant.
+
+    A session is open from ``start`` to ``end``, both included: a session that ends as
+    another starts counts as open with it, and a session of no length as open at its
+    instant. That bounds what :class:`ParallelSessions` counts both when a session opens and
+    when one closes (where a close at the limit starts the wait).
+    """
+    if user.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    ones = np.ones(user.size, dtype=np.int64)
+    who = np.concatenate([user, user])
+    step = np.concatenate([ones, -ones])
+    order = np.lexsort((-step, np.concatenate([start, end]), who))
+    # Each user's steps add up to 0, so the running sum starts afresh at each user's block.
+    running = np.cumsum(step[order])
+    w = who[order]
+    first = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
+    peaks = np.maximum.reduceat(running, first)
+    return peaks[np.searchsorted(w[first], user)]

@@ -6,7 +6,8 @@ parallel sessions); removing it quarantines the token for 7 days from its last u
 **login access pass** comes ten to a token and is shared by a group: a pass covers 60
 minutes from the first login, and the clock keeps running after logout, so a login within
 those 60 minutes is covered by the same pass. A session that lasts longer takes another
-pass every 60 minutes until it ends (at logout, or after 30 minutes without activity).
+pass every 60 minutes until it ends (at logout, or after 30 minutes without activity;
+see :mod:`sim.rules.session`).
 Every pass used returns to the pool 28 days after its use.
 """
 
@@ -33,11 +34,6 @@ def login_pass_starts(start: float, end: float, covered_until: float, period: fl
         starts.append(t)
         t += period
     return starts
-
-
-def session_end(activity_end: float, logged_out: bool, inactivity: float) -> float:
-    """A Qlik Sense session ends at logout, or ``inactivity`` after the last activity."""
-    return activity_end if logged_out else activity_end + inactivity
 
 
 @dataclass

@@ -169,6 +169,16 @@ class Behaviour(_Model):
         description="Devices per user, each with its own daily sessions; capacity counts "
         "per device. Default 1 (licensing-rules §3, §4).",
     )
+    logout_share: Annotated[float, BeforeValidator(_not_bool)] = Field(
+        0.1,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Share of sessions the user ends by logging out; the others stay open "
+        "until the idle timeout after their last click (closing the browser tab does not "
+        "end a session). Default 0.1 (inferred, licensing-rules §5, §6: Qlik documents no "
+        "share; most users close the tab, so most sessions time out).",
+    )
     documents: dict[str, Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
         default_factory=dict,
         description="QlikView documents the group opens, with relative weights: each session "
@@ -218,7 +228,14 @@ class ScriptedSession(_Model):
     )
     duration: Duration | None = Field(
         None,
-        description="Session length from at. Default: ends at the last activity (model choice).",
+        description="When the user leaves the session, as an offset from at. Default: at "
+        "the last activity (model choice).",
+    )
+    logout: Annotated[bool, Field(strict=True)] | None = Field(
+        None,
+        description="Whether the user logs out when leaving (the session closes then) or "
+        "just closes the tab (it stays open until the idle timeout after that). Default: "
+        "logs out when duration is given, else times out (licensing-rules §5, §6).",
     )
     document: str | None = Field(
         None,
@@ -269,8 +286,13 @@ class ScriptedSession(_Model):
 
     @property
     def length(self) -> float:
-        """Seconds from ``at`` to the end of the session."""
+        """Seconds from ``at`` to when the user leaves the session (before any idle tail)."""
         return self.duration if self.duration is not None else self.activity[-1]
+
+    @property
+    def logs_out(self) -> bool:
+        """Whether the session closes when the user leaves it rather than at the timeout."""
+        return self.logout if self.logout is not None else self.duration is not None
 
     @property
     def stop(self) -> datetime:
