@@ -173,7 +173,7 @@ class Engine(Routing, PoolKeeping, TokenAccess, CalAccess, DesktopFleets):
         )
         # Whose sessions the parallel limit counts on the fast path (routing decides per day).
         self.group_parallel = np.array(
-            [bool(set(g.access_types) & PARALLEL_ACCESS) for g in sc.users], dtype=bool
+            [bool(set(g.access_types) & set(PARALLEL_ACCESS)) for g in sc.users], dtype=bool
         )
 
     # -- processes ---------------------------------------------------------------------
