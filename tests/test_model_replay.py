@@ -143,3 +143,30 @@ def test_a_grown_site_needs_more_seats(tmp_path: Path) -> None:
     refused = s[s["denied_reason"] == "no_seat"]
     assert refused["user"].nunique() == 4
     assert s["directory"].notna().all()
+
+
+def test_sweep_and_whatif_take_a_replaying_scenario(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = site(tmp_path, WEEK, ANALYZERS.format(n=4), SITE)
+
+    def licsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sim", *map(str, args)],
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    done = licsim("sweep", path, "--out", tmp_path / "sw", "--set",
+                  "licenses.corp.analyzer=3,4", "--workers", "2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "sw" / "summary.csv")
+    no_seat = summary[summary["metric"] == "denied_no_seat"].set_index("variant")["mean"]
+    assert no_seat.to_dict() == {"licenses.corp.analyzer=3": 1.0, "licenses.corp.analyzer=4": 0.0}
+    done = licsim("whatif", path, "--outage", "backend", "--durations", "96h", "--no-charts",
+                  "--at", "2026-03-02T08:00", "--out", tmp_path / "wi")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # The backend is down from Monday 08:00, before anyone logs in: every user would need a
+    # new dynamic allocation, which needs the backend, so all 5 sessions of the 4 users are
+    # refused backend_unreachable (3.75 h unserved), an hour after the outage starts.
+    row = pd.read_csv(tmp_path / "wi" / "whatif.csv").iloc[0]
+    assert row["extra_denied_backend_unreachable"] == 5 and row["users_affected"] == 4
+    assert row["unserved_session_hours"] == 3.75 and row["first_denial_after"] == 1.0
