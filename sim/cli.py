@@ -154,12 +154,19 @@ def validate(file: Path) -> None:
     show_default=True,
     help="Rows per sheet of report.xlsx, header included (the CSV and Parquet files have all).",
 )
+@click.option(
+    "--csv",
+    is_flag=True,
+    help="Write every table as CSV too (default: Parquet for all, CSV for summary, capacity "
+    "and server_states only).",
+)
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def run(
     file: Path,
     out: Path | None,
     seed: int | None,
+    csv: bool,
     sets: tuple[str, ...],
     charts: bool,
     report: bool,
@@ -167,7 +174,7 @@ def run(
     force: bool,
 ) -> None:
     """Run a scenario; write its tables, charts and reports and print the summary."""
-    from sim.result import mark_complete, write_result
+    from sim.result import CSV_TABLES, TABLES, mark_complete, write_result
     from sim.run import simulate
 
     try:
@@ -182,7 +189,7 @@ def run(
     except ScenarioError as err:
         _fail(err)
     with _writing(out):
-        write_result(result, out, complete=False)
+        write_result(result, out, complete=False, csv=csv)
         if charts:
             from sim.charts import save_charts
 
@@ -194,6 +201,9 @@ def run(
             write_workbook(result, out, max_rows=xlsx_rows)
         mark_complete(result, out)
     click.echo(f"{sc.name}: {result.metadata['wall_seconds']:.2f} s → {out}")
+    if not csv:
+        only = ", ".join(t for t in TABLES if t not in CSV_TABLES)
+        click.echo(f"  {only} in Parquet only (--csv writes them as CSV too)")
     click.echo(_format_summary(result.summary))
 
 

@@ -88,6 +88,11 @@ TABLES = (
     "summary",
 )
 
+CSV_TABLES = ("capacity", "server_states", "summary")
+"""Tables written as CSV too by default: a few rows each, read by people. The others can
+hold millions of rows; they are CSV only when asked (``write_result(..., csv=True)``,
+``licsim run --csv``): Parquet keeps every table in full, typed and compressed."""
+
 RUN_OUTPUTS = (
     *(f"{name}.{ext}" for name in TABLES for ext in ("csv", "parquet")),
     "scenario.json",
@@ -490,8 +495,11 @@ def deployment_pools(pools: Iterable[str]) -> list[str]:
     return [p for p in names if p.partition("@")[0] not in wide or "@" not in p]
 
 
-def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Path]:
-    """Write every table as CSV and Parquet, the effective scenario and, last, the metadata.
+def write_result(
+    result: Result, out: Path, *, complete: bool = True, csv: bool = False
+) -> list[Path]:
+    """Write every table as Parquet (the small ones of :data:`CSV_TABLES`, or with ``csv``
+    all of them, as CSV too), the effective scenario and, last, the metadata.
 
     With ``complete=False`` the folder is left without ``metadata.json`` so that the caller
     can add more files (charts) before marking it complete with :func:`mark_complete`.
@@ -500,10 +508,11 @@ def write_result(result: Result, out: Path, *, complete: bool = True) -> list[Pa
     discard_completion(out)
     written: list[Path] = []
     for name, df in result.tables().items():
-        csv, parquet = out / f"{name}.csv", out / f"{name}.parquet"
-        write_csv(csv, df)
+        parquet = out / f"{name}.parquet"
         atomic_write(parquet, lambda f, df=df: df.to_parquet(f, index=False))
-        written += [csv, parquet]
+        written.append(parquet)
+        if csv or name in CSV_TABLES:
+            written.append(write_csv(out / f"{name}.csv", df))
     scen = out / "scenario.json"
     atomic_text(scen, result.scenario.model_dump_json(indent=2))
     written.append(scen)

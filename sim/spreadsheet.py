@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from sim.atomic import atomic_write
 
@@ -51,6 +54,35 @@ def _risky(value: Any) -> bool:
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> Path:
-    """Write ``df`` to ``path`` as CSV (no index) with formula-like text quoted, atomically."""
-    safe = neutralise_frame(df)
-    return atomic_write(path, lambda f: safe.to_csv(f, index=False))
+    """Write ``df`` to ``path`` as CSV (no index) with formula-like text quoted, atomically.
+
+    The writer is pyarrow's (C++, tens of times faster than pandas' for millions of rows).
+    Timestamps are written as ISO 8601 at second resolution in their own time zone, with
+    its offset (``2026-03-09T08:00:00+01:00``), so that a spreadsheet shows local time and
+    a reader still gets the instant; categories are written as their text.
+    """
+    table = _csv_table(neutralise_frame(df))
+    return atomic_write(path, lambda f: pacsv.write_csv(table, f))
+
+
+def _csv_table(df: pd.DataFrame) -> pa.Table:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    columns = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column = column.cast(kind.value_type)
+        elif pa.types.is_timestamp(kind):
+            column = _iso_seconds(column)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _iso_seconds(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = column.type
+    seconds = pc.cast(pc.floor_temporal(column, unit="second"), pa.timestamp("s", tz=kind.tz))
+    if kind.tz is None:
+        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S")
+    text = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%S%z")
+    # %z gives +0100; ISO 8601's extended form, like the date and time, has +01:00.
+    return pc.replace_substring_regex(text, pattern=r"([+-]\d\d)(\d\d)$", replacement=r"\1:\2")

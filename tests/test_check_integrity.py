@@ -39,10 +39,10 @@ def problems(folder: Path) -> dict[str, str]:
 
 def test_a_finished_run_matches_its_digests(run: Path) -> None:
     files = json.loads((run / "metadata.json").read_text())["files"]
-    assert set(files) == {f"{t}.{e}" for t in (
+    assert set(files) == {f"{t}.parquet" for t in (
         "sessions", "events", "allocations", "capacity", "capacity_use", "server_states",
         "launches", "summary"
-    ) for e in ("csv", "parquet")} | {"scenario.json"}  # fmt: skip
+    )} | {"capacity.csv", "server_states.csv", "summary.csv", "scenario.json"}  # fmt: skip
     assert problems(run) == {}
 
 
@@ -55,7 +55,7 @@ def test_a_deleted_denied_session_is_found(run: Path) -> None:
 
 
 def test_an_edited_summary_csv_and_a_changed_seat_count_are_found(run: Path) -> None:
-    text = (run / "summary.csv").read_text().replace("sessions_denied,", "sessions_denied,0", 1)
+    text = (run / "summary.csv").read_text().replace('"sessions_denied",', '"sessions_denied",0', 1)
     (run / "summary.csv").write_text(text)
     scenario = json.loads((run / "scenario.json").read_text())
     scenario["licenses"][0]["capacity_minutes"] = 6000
@@ -66,8 +66,8 @@ def test_an_edited_summary_csv_and_a_changed_seat_count_are_found(run: Path) -> 
 def test_emptied_and_removed_tables_are_found(run: Path) -> None:
     events = pd.read_parquet(run / "events.parquet")
     events.head(0).to_parquet(run / "events.parquet", index=False)
-    (run / "allocations.csv").unlink()
-    assert problems(run) == {"events.parquet": "changed", "allocations.csv": "missing"}
+    (run / "server_states.csv").unlink()
+    assert problems(run) == {"events.parquet": "changed", "server_states.csv": "missing"}
 
 
 def test_the_command_exits_1_and_names_the_file(run: Path) -> None:

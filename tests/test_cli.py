@@ -25,11 +25,15 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     out = tmp_path / "out"
     done = licsim("run", GOOD, "--out", out)
     assert done.returncode == 0, done.stderr
-    for table in ("sessions", "events", "allocations", "capacity", "server_states", "summary"):
-        assert (out / f"{table}.csv").is_file()
+    # Every table in Parquet; the small ones people read in CSV too, the large ones only
+    # with --csv.
+    for table in ("capacity", "server_states", "summary"):
         assert len(pd.read_parquet(out / f"{table}.parquet")) == len(
             pd.read_csv(out / f"{table}.csv")
         )
+    for table in ("sessions", "events", "allocations", "capacity_use", "launches"):
+        assert (out / f"{table}.parquet").is_file() and not (out / f"{table}.csv").exists()
+    assert "in Parquet only" in done.stdout
     for chart in ("allocations", "capacity", "server_timeline", "denials"):
         assert (out / "charts" / f"{chart}.png").stat().st_size > 1000
     assert "sessions_attempted" in done.stdout
@@ -41,7 +45,44 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(list((out / "charts").glob("*.png")))
     book = pd.read_excel(out / "report.xlsx", sheet_name=None)
-    assert len(book["sessions"]) == len(pd.read_csv(out / "sessions.csv"))
+    assert len(book["sessions"]) == len(pd.read_parquet(out / "sessions.parquet"))
+
+
+def test_run_csv_writes_every_table_as_csv_equal_to_parquet_to_the_second(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    done = licsim("run", ENTERPRISE, "--out", out, "--csv", "--no-charts", "--no-report")
+    assert done.returncode == 0, done.stderr
+    for table in ("sessions", "events", "allocations", "capacity_use", "summary"):
+        parquet = pd.read_parquet(out / f"{table}.parquet")
+        csv = pd.read_csv(out / f"{table}.csv")
+        assert list(csv.columns) == list(parquet.columns) and len(csv) == len(parquet)
+        for name, column in parquet.items():
+            if isinstance(column.dtype, pd.DatetimeTZDtype):
+                # ISO 8601 in the scenario's zone with its offset, to the second
+                assert (
+                    csv[name]
+                    .dropna()
+                    .str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+                    .all()
+                )
+                read = pd.to_datetime(csv[name], utc=True)
+                pd.testing.assert_series_equal(
+                    read.astype("datetime64[ns, UTC]"),
+                    column.dt.floor("s").dt.tz_convert("UTC").astype("datetime64[ns, UTC]"),
+                    check_names=False,
+                )
+            elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+                assert (csv[name].fillna(-1) == column.astype(float).fillna(-1)).all(), name
+            else:
+
+                def text(v: object) -> str | None:
+                    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+                        return None
+                    return str(v).lower() if isinstance(v, bool) else str(v)
+
+                assert list(map(text, csv[name])) == list(map(text, column)), name
 
 
 def test_run_cuts_long_sheets_of_the_workbook_and_can_skip_reports(tmp_path: Path) -> None:

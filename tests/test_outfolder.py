@@ -142,7 +142,7 @@ def test_formula_like_text_is_written_as_text(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "out"
-    done = licsim("run", formula_scenario(tmp_path), "--out", out, "--no-charts")
+    done = licsim("run", formula_scenario(tmp_path), "--out", out, "--no-charts", "--csv")
     assert done.returncode == 0, done.stderr
     book = load_workbook(out / "report.xlsx")
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
@@ -215,7 +215,8 @@ def test_links_at_table_names_are_replaced_not_written_through(
 ) -> None:
     out = tmp_path / "out"
     assert licsim("run", GOOD, "--out", out, "--no-charts").returncode == 0
-    for name in ("sessions.csv", "summary.parquet", "metadata.json", "report.xlsx"):
+    (out / "sessions.csv").symlink_to(victim / "secret.txt")  # a table written only with --csv
+    for name in ("summary.csv", "summary.parquet", "metadata.json", "report.xlsx"):
         (out / name).unlink()
         (out / name).symlink_to(victim / "secret.txt")
     # A link under the name a temporary file might take: creation is exclusive, and the
@@ -225,8 +226,9 @@ def test_links_at_table_names_are_replaced_not_written_through(
     done = licsim("run", GOOD, "--out", out, "--no-charts")
     assert done.returncode == 0, done.stderr
     assert snapshot(victim) == before
-    for name in ("sessions.csv", "summary.parquet", "metadata.json", "report.xlsx"):
+    for name in ("summary.csv", "summary.parquet", "metadata.json", "report.xlsx"):
         assert (out / name).is_file() and not (out / name).is_symlink()
+    assert not (out / "sessions.csv").is_symlink() and not (out / "sessions.csv").exists()
 
 
 def test_a_linked_charts_folder_is_unlinked_not_written_through(
