@@ -10,6 +10,7 @@ to draw says so instead of failing.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,14 +409,29 @@ def relevant_charts(result: Result) -> dict[str, Any]:
     return {**CHARTS, **shown}
 
 
-def save_charts(result: Result, folder: Path) -> list[Path]:
-    """Draw every chart of :func:`relevant_charts` as a PNG into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+def chart_pngs(result: Result) -> dict[str, bytes]:
+    """Every chart of :func:`relevant_charts` drawn once, as PNG bytes by name: the same
+    images go into ``charts/`` and into ``report.html``."""
+    pngs = {}
     for name, draw in relevant_charts(result).items():
         fig = draw(result)
-        paths.append(save_png(fig, folder / f"{name}.png"))
-    return paths
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=PNG_DPI)
+        pngs[name] = buffer.getvalue()
+    return pngs
+
+
+def save_charts(
+    result: Result, folder: Path, pngs: dict[str, bytes] | None = None
+) -> list[Path]:
+    """Write every chart of :func:`relevant_charts` (``pngs`` if already drawn) as a PNG
+    into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = chart_pngs(result) if pngs is None else pngs
+    return [
+        atomic_write(folder / f"{name}.png", lambda f, data=data: f.write(data))
+        for name, data in drawn.items()
+    ]
 
 
 def save_png(fig: Figure, path: Path) -> Path:

@@ -190,14 +190,19 @@ def run(
         _fail(err)
     with _writing(out):
         write_result(result, out, complete=False, csv=csv)
+        pngs = None
+        if charts or report:
+            from sim.charts import chart_pngs
+
+            pngs = chart_pngs(result)  # drawn once, for charts/ and report.html alike
         if charts:
             from sim.charts import save_charts
 
-            save_charts(result, subfolder(out, "charts"))
+            save_charts(result, subfolder(out, "charts"), pngs)
         if report:
             from sim.htmlreport import write_report, write_workbook
 
-            write_report(result, out)
+            write_report(result, out, pngs)
             write_workbook(result, out, max_rows=xlsx_rows)
         mark_complete(result, out)
     click.echo(f"{sc.name}: {result.metadata['wall_seconds']:.2f} s → {out}")

@@ -43,7 +43,12 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     assert "breakdowns that are zero: see summary.csv" in done.stdout
     assert not list(out.rglob("*.partial*"))
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == len(list((out / "charts").glob("*.png")))
+    pngs = sorted((out / "charts").glob("*.png"))
+    assert html.count("data:image/png;base64,") == len(pngs)
+    # The report embeds the very images of charts/ (drawn once for both).
+    import base64
+
+    assert all(base64.b64encode(p.read_bytes()).decode() in html for p in pngs)
     book = pd.read_excel(out / "report.xlsx", sheet_name=None)
     assert len(book["sessions"]) == len(pd.read_parquet(out / "sessions.parquet"))
 

@@ -122,12 +122,13 @@ def png(fig: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def chart(name: str, fig: Figure, caption: str = "") -> str:
-    """A figure embedded as an ``<img>`` with a ``data:`` URL."""
+def chart(name: str, fig: Figure | bytes, caption: str = "") -> str:
+    """A figure (or its PNG bytes) embedded as an ``<img>`` with a ``data:`` URL."""
     text = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+    data = base64.b64encode(fig).decode("ascii") if isinstance(fig, bytes) else png(fig)
     return (
         f'<figure class="chart" id="chart-{escape(name)}">'
-        f'<img alt="{escape(name)}" src="data:image/png;base64,{png(fig)}">{text}</figure>'
+        f'<img alt="{escape(name)}" src="data:image/png;base64,{data}">{text}</figure>'
     )
 
 

@@ -1,7 +1,7 @@
 """The HTML report of one run: headline KPIs, the report tables and every relevant chart.
 
 The KPIs and tables are :func:`sim.reports.kpis` and :func:`sim.reports.report_tables`, the
-charts exactly those :func:`sim.charts.save_charts` draws (:func:`sim.charts.relevant_charts`),
+charts exactly the PNGs of ``charts/`` (:func:`sim.charts.chart_pngs`, drawn once for both),
 and the whole run summary follows them.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 import sim
 from sim import reports
 from sim.atomic import atomic_text
-from sim.charts import relevant_charts
+from sim.charts import chart_pngs
 from sim.result import Result
 
 from . import page
@@ -26,8 +26,9 @@ def report_content(result: Result) -> tuple[pd.DataFrame, dict[str, pd.DataFrame
     return reports.kpis(result), reports.report_tables(result)
 
 
-def render_report(result: Result) -> str:
-    """The report of ``result`` as one self-contained HTML page."""
+def render_report(result: Result, pngs: dict[str, bytes] | None = None) -> str:
+    """The report of ``result`` as one self-contained HTML page; ``pngs`` are the charts
+    already drawn (:func:`sim.charts.chart_pngs`), drawn here if not given."""
     sc = result.scenario
     headline, tables = report_content(result)
     summary = result.summary[["metric", "value", "unit"]]
@@ -37,7 +38,8 @@ def render_report(result: Result) -> str:
         f"variant {meta.get('variant', 'base')} · replication {meta.get('replication', 0)} · "
         f"seed {meta.get('seed', sc.seed)} · licsim {sim.__version__}"
     )
-    charts = [page.chart(name, draw(result)) for name, draw in relevant_charts(result).items()]
+    drawn = chart_pngs(result) if pngs is None else pngs
+    charts = [page.chart(name, data) for name, data in drawn.items()]
     scenario_json = json.dumps(sc.model_dump(mode="json", exclude_unset=True), indent=2)
     sections = [
         page.section("Headline", [page.cards(headline)]),
@@ -55,7 +57,7 @@ def render_report(result: Result) -> str:
     return page.document(f"licsim report: {sc.name}", subtitle, sections)
 
 
-def write_report(result: Result, out: Path) -> Path:
+def write_report(result: Result, out: Path, pngs: dict[str, bytes] | None = None) -> Path:
     """Write ``out/report.html`` (atomically) and return its path."""
-    text = render_report(result)
+    text = render_report(result, pngs)
     return atomic_text(Path(out) / "report.html", text)
