@@ -421,9 +421,7 @@ def chart_pngs(result: Result) -> dict[str, bytes]:
     return pngs
 
 
-def save_charts(
-    result: Result, folder: Path, pngs: dict[str, bytes] | None = None
-) -> list[Path]:
+def save_charts(result: Result, folder: Path, pngs: dict[str, bytes] | None = None) -> list[Path]:
     """Write every chart of :func:`relevant_charts` (``pngs`` if already drawn) as a PNG
     into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -150,9 +150,10 @@ def validate(file: Path) -> None:
 @click.option(
     "--xlsx-rows",
     type=click.IntRange(min=2, max=1_048_576),
-    default=100_000,
+    default=10_000,
     show_default=True,
-    help="Rows per sheet of report.xlsx, header included (the CSV and Parquet files have all).",
+    help="Rows per raw-table sheet of report.xlsx, header included (the Parquet files have "
+    "all; the report tables come first, whole).",
 )
 @click.option(
     "--csv",
@@ -161,6 +162,7 @@ def validate(file: Path) -> None:
     "and server_states only).",
 )
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--quiet", "-q", is_flag=True, help="Print one line: no phases and no summary table.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def run(
     file: Path,
@@ -168,48 +170,67 @@ def run(
     seed: int | None,
     csv: bool,
     sets: tuple[str, ...],
+    quiet: bool,
     charts: bool,
     report: bool,
     xlsx_rows: int,
     force: bool,
 ) -> None:
     """Run a scenario; write its tables, charts and reports and print the summary."""
+    from sim.phases import Phases
     from sim.result import CSV_TABLES, TABLES, mark_complete, write_result
     from sim.run import simulate
 
+    clock = Phases(None if quiet or not sys.stderr.isatty() else _say)
     try:
         overrides = _overrides(sets)
         sc = _overridden(load_scenario(file), overrides)
         out = out or _default_out(sc.name)
         # From here until mark_complete the folder holds no finished result (sim.result).
         _prepare_out(out, force, Kind.RUN)
-        result = simulate(sc, seed=seed)
+        with clock.phase("simulate"):
+            result = simulate(sc, seed=seed)
         if overrides:
             result.metadata["overrides"] = overrides
     except ScenarioError as err:
         _fail(err)
     with _writing(out):
-        write_result(result, out, complete=False, csv=csv)
+        with clock.phase("tables"):
+            write_result(result, out, complete=False, csv=csv)
         pngs = None
         if charts or report:
             from sim.charts import chart_pngs
 
-            pngs = chart_pngs(result)  # drawn once, for charts/ and report.html alike
+            with clock.phase("charts"):
+                pngs = chart_pngs(result)  # drawn once, for charts/ and report.html alike
         if charts:
             from sim.charts import save_charts
 
             save_charts(result, subfolder(out, "charts"), pngs)
         if report:
             from sim.htmlreport import write_report, write_workbook
+            from sim.reports import report_tables
 
-            write_report(result, out, pngs)
-            write_workbook(result, out, max_rows=xlsx_rows)
+            with clock.phase("report"):
+                tables = report_tables(result)  # once, for report.html and report.xlsx
+                write_report(result, out, pngs, tables)
+            with clock.phase("workbook"):
+                write_workbook(result, out, max_rows=xlsx_rows, tables=tables)
+        result.metadata.update(clock.record())
         mark_complete(result, out)
-    click.echo(f"{sc.name}: {result.metadata['wall_seconds']:.2f} s → {out}")
+    click.echo(
+        f"{sc.name}: engine {result.metadata['wall_seconds']:.2f} s, command "
+        f"{clock.seconds:.2f} s → {out}"
+    )
     if not csv:
         only = ", ".join(t for t in TABLES if t not in CSV_TABLES)
         click.echo(f"  {only} in Parquet only (--csv writes them as CSV too)")
-    click.echo(_format_summary(result.summary))
+    if not quiet:
+        click.echo(_format_summary(result.summary))
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
 
 
 BREAKDOWNS = ("denied_", "sessions_", "launches_", "desktop_launches")

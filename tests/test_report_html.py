@@ -120,11 +120,17 @@ def test_workbook_has_a_sheet_per_table_with_local_naive_times(week, tmp_path: P
     path = write_workbook(result, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == list(TABLES)
+    # The report tables first, then every raw table.
+    assert book.sheetnames[0] == "Headline KPIs" and "Seats by type" in book.sheetnames
+    assert book.sheetnames[-len(TABLES) :] == list(TABLES)
     rows = list(book["sessions"].iter_rows(values_only=True))
-    assert list(rows[0]) == list(result.sessions.columns)
+    zone = result.scenario.timezone
+    assert list(rows[0]) == [
+        f"{c} ({zone})" if isinstance(t, pd.DatetimeTZDtype) else c
+        for c, t in result.sessions.dtypes.items()
+    ]
     assert len(rows) == len(result.sessions) + 1
-    start = rows[0].index("start")
+    start = rows[0].index(f"start ({zone})")
     first = result.sessions["start"].iloc[0]
     assert isinstance(rows[1][start], datetime) and rows[1][start].tzinfo is None
     assert abs(pd.Timestamp(rows[1][start]) - first.tz_localize(None)) < pd.Timedelta("1ms")
@@ -222,3 +228,14 @@ def test_report_opens_in_chromium_without_errors_or_requests(run, tmp_path: Path
     assert console == []
     assert requested == []
     assert len(Page(dom).all("img")) == len(relevant_charts(result))
+
+
+def test_workbook_sheets_have_frozen_bold_headers_and_filters(week, tmp_path: Path) -> None:
+    book = load_workbook(write_workbook(week, tmp_path, max_rows=50))
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref is not None and sheet.auto_filter.ref.startswith("A1:")
+        assert sheet["A1"].font.bold
+    notes = book["notes"]
+    texts = [row[3] for row in notes.iter_rows(min_row=2, values_only=True)]
+    assert "only the first rows; the whole table is sessions.parquet" in texts

@@ -132,7 +132,7 @@ def test_state_reason_is_null_in_every_file(tmp_path: Path) -> None:
     csv = pd.read_csv(tmp_path / "server_states.csv", keep_default_na=False)
     assert csv["reason"].tolist() == ["", "", "grace_expired", ""]
     write_workbook(r, tmp_path)
-    sheet = load_workbook(tmp_path / "report.xlsx")["server_states"]
+    sheet = load_workbook(tmp_path / "report.xlsx", read_only=True)["server_states"]
     rows = list(sheet.values)
     column = rows[0].index("reason")
     assert [row[column] for row in rows[1:]] == [None, None, "grace_expired", None]

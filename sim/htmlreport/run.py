@@ -26,11 +26,21 @@ def report_content(result: Result) -> tuple[pd.DataFrame, dict[str, pd.DataFrame
     return reports.kpis(result), reports.report_tables(result)
 
 
-def render_report(result: Result, pngs: dict[str, bytes] | None = None) -> str:
+def render_report(
+    result: Result,
+    pngs: dict[str, bytes] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> str:
     """The report of ``result`` as one self-contained HTML page; ``pngs`` are the charts
-    already drawn (:func:`sim.charts.chart_pngs`), drawn here if not given."""
+    and ``tables`` the report tables already made (:func:`sim.charts.chart_pngs`,
+    :func:`sim.reports.report_tables`), made here if not given."""
     sc = result.scenario
-    headline, tables = report_content(result)
+    if tables is None:
+        headline, tables = report_content(result)
+    else:
+        headline = tables.get("Headline KPIs")
+        if headline is None:
+            headline = reports.kpis(result)
     summary = result.summary[["metric", "value", "unit"]]
     meta = result.metadata
     subtitle = (
@@ -57,7 +67,12 @@ def render_report(result: Result, pngs: dict[str, bytes] | None = None) -> str:
     return page.document(f"licsim report: {sc.name}", subtitle, sections)
 
 
-def write_report(result: Result, out: Path, pngs: dict[str, bytes] | None = None) -> Path:
+def write_report(
+    result: Result,
+    out: Path,
+    pngs: dict[str, bytes] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> Path:
     """Write ``out/report.html`` (atomically) and return its path."""
-    text = render_report(result, pngs)
+    text = render_report(result, pngs, tables)
     return atomic_text(Path(out) / "report.html", text)
