@@ -606,7 +606,8 @@ def check(folder: Path) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml.",
+    help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml, "
+    "calibrated.yaml, fit.html.",
 )
 @click.option(
     "--timezone",
@@ -643,7 +644,12 @@ def import_(
         click.echo(f"--name: {name!r}: {err}", err=True)
         sys.exit(2)
     from sim.importers.limits import DEFAULT_MAX_REJECTED
-    from sim.importers.site_import import import_site, site_scenario_text, write_outputs
+    from sim.importers.site_import import (
+        calibrated_texts,
+        import_site,
+        site_scenario_text,
+        write_outputs,
+    )
 
     try:
         result = import_site(
@@ -654,8 +660,9 @@ def import_(
             echo=lambda msg: click.echo(msg, err=True),
         )
         text = site_scenario_text(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
+        calibrated = calibrated_texts(result, out, scenario_text=text, name=name)
         _prepare_out(out, force, Kind.IMPORT)
-        written = write_outputs(result, out, tz=tz, scenario_text=text)
+        written = write_outputs(result, out, tz=tz, scenario_text=text, calibrated=calibrated)
     except (SourceError, ScenarioError) as err:
         click.echo(str(err), err=True)
         sys.exit(2)
