@@ -93,9 +93,9 @@ def _local_days(trace: pd.DataFrame) -> pd.Series:
 def holidays(trace: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
     """Weekdays in ``[start, end)`` with under a fifth of that weekday's median sessions."""
     days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
-    days = days[days.weekday < 5]
+    days = days[days.day_of_week < 5]
     per_day = _local_days(trace).value_counts().reindex(days, fill_value=0)
-    median = per_day.groupby(per_day.index.weekday).transform("median")
+    median = per_day.groupby(per_day.index.day_of_week).transform("median")
     return [d for d in days if median[d] > 0 and per_day[d] < 0.2 * median[d]]
 
 
@@ -110,7 +110,7 @@ def month_end_dates(days: pd.DatetimeIndex) -> set[pd.Timestamp]:
         last = g.iloc[-1]
         month_last = last + pd.offsets.MonthEnd(0)
         rest = pd.date_range(last + pd.Timedelta(days=1), month_last, freq="D")
-        if (rest.weekday < 5).any():
+        if (rest.day_of_week < 5).any():
             continue
         out.update(g.iloc[-MONTH_END_DAYS:])
     return out
@@ -136,8 +136,8 @@ def fit_group(
     dates = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
     open_dates = pd.DatetimeIndex([d for d in dates if d not in closed_set])
     user_days = mine.groupby(["key", "day"]).size().rename("sessions").reset_index()
-    user_days["weekday"] = user_days["day"].dt.weekday
-    month_end = month_end_dates(open_dates[open_dates.weekday < 5])
+    user_days["weekday"] = user_days["day"].dt.day_of_week
+    month_end = month_end_dates(open_dates[open_dates.day_of_week < 5])
 
     # sessions per active day
     count = choose_count(user_days["sessions"].to_numpy()) if len(user_days) else None
@@ -188,7 +188,10 @@ def fit_group(
 
     # session length and intensity
     lengths = mine["duration_s"].to_numpy(dtype=np.float64)
-    length = choose_continuous(lengths) if (lengths > 0).sum() >= 2 else None
+    positive = lengths[lengths > 0]
+    # with fewer than two distinct lengths no law can be fitted: the clicks' pace then
+    # gives the observed mean length (clicks × click_gap)
+    length = choose_continuous(positive) if len(np.unique(positive)) >= 2 else None
     selections = mine["selections"].astype("Float64").dropna().to_numpy(dtype=np.float64)
     clicks = max(float(selections.mean()), 1.0) if len(selections) else 40.0
 
@@ -230,6 +233,8 @@ def fit_group(
         "session_break": round(mean_break),
         "attendance": {d: round(v, 4) for d, v in attendance.items()},
     }
+    if length is None and len(positive):
+        behaviour["click_gap"] = round(float(positive.mean()) / clicks, 3)
     if length is not None:
         law_block: dict[str, object] = {
             "distribution": length.name,

@@ -47,7 +47,7 @@ def weekly(
     start: pd.Series, end: pd.Series, user: pd.Series, weeks: pd.DatetimeIndex
 ) -> pd.DataFrame:
     """Sessions, distinct users and peak concurrency per week (naive local starts)."""
-    week = start.dt.normalize() - pd.to_timedelta(start.dt.weekday, unit="D")
+    week = start.dt.normalize() - pd.to_timedelta(start.dt.day_of_week, unit="D")
     conc = _peaks(
         start.to_numpy(dtype="datetime64[ns]").astype(np.int64),
         end.to_numpy(dtype="datetime64[ns]").astype(np.int64),

@@ -50,7 +50,7 @@ def user_key(trace: pd.DataFrame) -> pd.Series:
 def working_dates(trace: pd.DataFrame) -> pd.DatetimeIndex:
     """The local weekdays (Mon–Fri) on which the site had any session."""
     dates = pd.DatetimeIndex(trace["start"].dt.tz_localize(None).dt.normalize().unique())
-    return dates[dates.weekday < 5].sort_values()
+    return dates[dates.day_of_week < 5].sort_values()
 
 
 def usage_groups(
@@ -58,16 +58,15 @@ def usage_groups(
 ) -> pd.DataFrame:
     """One row per user: active days, day share, hours per week and tier (index: user key).
 
-    ``weeks`` is the length of the observed period (default: the span of the trace's
-    working dates, at least one week).
+    ``weeks`` is the length of the observed period (default: the calendar weeks, Monday
+    to Sunday, with a working date).
     """
     key = user_key(trace)
     day = trace["start"].dt.tz_localize(None).dt.normalize()
     work = working_dates(trace)
     if weeks is None:
-        span = (work.max() - work.min()).days + 1 if len(work) else 7
-        weeks = max(span / 7.0, 1.0)
-    weekday = day.dt.weekday < 5
+        weeks = float(max(len(set(work.to_period("W-SUN"))), 1))
+    weekday = day.dt.day_of_week < 5
     active = (
         pd.DataFrame({"user": key, "day": day})[weekday.to_numpy()]
         .drop_duplicates()
