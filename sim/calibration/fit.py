@@ -8,7 +8,11 @@ from the group's sessions, each by the measure the model draws:
   presence first and then a session count that may be zero, so with a Poisson count the
   share is divided by P(count > 0);
 * **month end** — attendance on the last two working days of each month against what the
-  weekday shares predict; kept when the difference is beyond three standard deviations;
+  weekday shares predict, as a factor with its z score (observed minus expected user-days
+  over the binomial standard deviation). A month-end peak is a property of the site, and
+  a small group has too few user-days to show it: the whole site is tested first, and
+  where its z exceeds 3 each group gets its own factor if its own z exceeds 3, and the
+  site's factor otherwise;
 * **holidays** — weekdays on which the whole site had under a fifth of that weekday's
   median sessions;
 * **day start** — the first session start of each user-day: normal mean and sd;
@@ -56,6 +60,10 @@ class GroupFit:
     day_start_ks: float
     break_ks: float
     month_end_z: float
+    month_end_factor: float
+    month_end_source: str
+    """"group" (its own factor), "site" (the site's, the group's own being unclear) or
+    "none" (no significant month-end peak)."""
     monthly_active: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Month → (observed share of the group's users active, share the fit implies)."""
     devices_per_day: float = 1.0
@@ -75,7 +83,8 @@ class GroupFit:
         )
         out.append(
             f"day start normal KS {self.day_start_ks:.3f}; breaks exponential KS "
-            f"{self.break_ks:.3f}; month end z {self.month_end_z:+.1f}"
+            f"{self.break_ks:.3f}; month end z {self.month_end_z:+.1f} (factor "
+            f"{self.month_end_factor:.2f}; used: {self.month_end_source})"
         )
         if self.monthly_active:
             out.append(
@@ -123,10 +132,12 @@ def fit_group(
     start: pd.Timestamp,
     end: pd.Timestamp,
     closed: list[pd.Timestamp],
+    site: GroupFit | None = None,
 ) -> GroupFit:
     """Fit the behaviour of ``users`` from their sessions in ``trace`` over ``[start, end)``.
 
-    ``start`` and ``end`` are local midnights (naive); ``closed`` are the site's holidays.
+    ``start`` and ``end`` are local midnights (naive); ``closed`` are the site's holidays;
+    ``site`` is the fit of all users together, whose month-end peak a group falls back on.
     """
     mine = trace[user_key(trace).isin(set(users))].copy()
     mine["key"] = user_key(mine)
@@ -166,7 +177,13 @@ def fit_group(
     expected = float(n_users * p.sum())
     var = float(n_users * (p * (1 - p)).sum())
     z = (observed - expected) / math.sqrt(var) if var > 0 else 0.0
-    factor = observed / expected if expected > 0 else 1.0
+    own = observed / expected if expected > 0 else 1.0
+    if abs(z) > 3 and (site is None or site.month_end_source != "none"):
+        factor, source = own, "group"
+    elif site is not None and site.month_end_source != "none":
+        factor, source = site.month_end_factor, "site"
+    else:
+        factor, source = 1.0, "none"
 
     # day start
     first = mine.groupby(["key", "day"])["start"].min()
@@ -218,7 +235,7 @@ def fit_group(
         for d in g:
             pin = attendance.get(WEEKDAYS[d.weekday()], 0.0) * p_any
             if d in month_end:
-                pin = min(1.0, pin * factor) if abs(z) > 3 else pin
+                pin = min(1.0, pin * factor)
             prob_out *= 1.0 - pin
         seen = mine.loc[mine["day"].dt.to_period("M") == month, "key"].nunique()
         monthly[str(month)] = (seen / max(n_users, 1), 1.0 - prob_out)
@@ -244,7 +261,7 @@ def fit_group(
         if "shape" in length.params:
             law_block["shape"] = round(length.params["shape"], 4)
         behaviour["session_length"] = law_block
-    if abs(z) > 3 and me_days:
+    if source != "none" and me_days:
         behaviour["month_end"] = {"days": MONTH_END_DAYS, "factor": round(factor, 3)}
     return GroupFit(
         tier=tier,
@@ -257,6 +274,8 @@ def fit_group(
         day_start_ks=ks_start,
         break_ks=ks_break,
         month_end_z=z,
+        month_end_factor=own if source == "group" else factor,
+        month_end_source=source,
         monthly_active=monthly,
         devices_per_day=float(devices.mean()) if len(devices) else 1.0,
         samples={

@@ -1,6 +1,6 @@
 """Hold-out validation: fit on the first part of a trace, simulate the rest, compare weeks.
 
-The trace is cut at a whole week near two thirds of its span. The calibration
+The trace is cut at a whole week near two thirds of its span (weeks start on Monday). The calibration
 (:func:`sim.calibration.scenario.calibrate`) sees only the sessions before the cut and
 writes a scenario of the weeks after it; that scenario is run for several seeded
 replications, and each later week's observed figures are compared with the 95 % band
@@ -81,7 +81,9 @@ def _cut(trace: pd.DataFrame, fraction: float) -> tuple[pd.Timestamp, pd.Timesta
     last = trace["end"].dt.tz_localize(None).max().normalize() + pd.Timedelta(days=1)
     weeks = int(np.ceil((last - first).days / 7))
     fit_weeks = max(1, min(weeks - 1, round(weeks * fraction)))
-    return first, first + pd.Timedelta(weeks=fit_weeks), first + pd.Timedelta(weeks=weeks)
+    # the simulation stops where the trace does: a last week it cuts short is compared
+    # over the days both have
+    return first, first + pd.Timedelta(weeks=fit_weeks), last
 
 
 def holdout(

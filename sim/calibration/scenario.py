@@ -64,8 +64,11 @@ def calibrate(
     used = trace[(local >= start) & (local < end)]
     closed = holidays(used, start, end)
     usage = usage_groups(used, thresholds, weeks=max((end - start).days / 7.0, 1.0))
+    everyone = fit_group("site", list(usage.index), used, start, end, closed)
     fits = {
-        tier: fit_group(tier, list(usage.index[usage["tier"] == tier]), used, start, end, closed)
+        tier: fit_group(
+            tier, list(usage.index[usage["tier"] == tier]), used, start, end, closed, everyone
+        )
         for tier in TIERS
         if (usage["tier"] == tier).any()
     }
