@@ -141,8 +141,12 @@ def test_hand_checked_group_fit() -> None:
 
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sim.importers.site_import import calibrated_texts, import_site, site_scenario_text
-    from sim.importers.site_import import write_outputs
+    from sim.importers.site_import import (
+        calibrated_texts,
+        import_site,
+        site_scenario_text,
+        write_outputs,
+    )
 
     out = tmp_path_factory.mktemp("site")
     src = [ROOT / "examples/site/logs", ROOT / "examples/site/qrs"]

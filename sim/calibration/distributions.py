@@ -53,13 +53,12 @@ class Fit:
         """A one-line account, for YAML comments and the fit page."""
         params = ", ".join(f"{k} {v:.4g}" for k, v in self.params.items())
         rest = ", ".join(f"{k} {v:,.1f}" for k, v in self.others.items())
-        return (
-            f"{self.name} ({params}): AIC {self.aic:,.1f}, KS {self.ks:.3f}, n {self.n:,}"
-            + (f"; other AIC: {rest}" if rest else "")
+        return f"{self.name} ({params}): AIC {self.aic:,.1f}, KS {self.ks:.3f}, n {self.n:,}" + (
+            f"; other AIC: {rest}" if rest else ""
         )
 
 
-def _bisect(f, lo: float, hi: float) -> float:  # noqa: ANN001 - a decreasing function
+def _bisect(f, lo: float, hi: float) -> float:
     """The root of a decreasing ``f`` on ``[lo, hi]`` (geometric bisection)."""
     for _ in range(200):
         mid = math.sqrt(lo * hi)

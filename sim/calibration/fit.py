@@ -189,9 +189,7 @@ def fit_group(
     first = mine.groupby(["key", "day"])["start"].min()
     # the local wall clock of each first start (a DST day keeps 09:00 at 09:00)
     wall = (
-        (first.dt.hour * 3600 + first.dt.minute * 60 + first.dt.second).to_numpy(
-            dtype=np.float64
-        )
+        (first.dt.hour * 3600 + first.dt.minute * 60 + first.dt.second).to_numpy(dtype=np.float64)
         if len(first)
         else np.zeros(0)
     )
@@ -288,5 +286,5 @@ def fit_group(
 
 
 def _hhmm(seconds: float) -> str:
-    minutes = int(round(seconds / 60.0)) % (24 * 60)
+    minutes = round(seconds / 60.0) % (24 * 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

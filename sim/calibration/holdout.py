@@ -1,18 +1,20 @@
 """Hold-out validation: fit on the first part of a trace, simulate the rest, compare weeks.
 
-The trace is cut at a whole week near two thirds of its span (weeks start on Monday). The calibration
-(:func:`sim.calibration.scenario.calibrate`) sees only the sessions before the cut and
-writes a scenario of the weeks after it; that scenario is run for several seeded
-replications, and each later week's observed figures are compared with the 95 % band
-(2.5th to 97.5th percentile) of the replications:
+The trace is cut at a whole week near two thirds of its span (weeks start on Monday). The
+calibration (:func:`sim.calibration.scenario.calibrate`) sees only the sessions before the
+cut and writes a scenario of the days after it, up to the trace's end; that scenario is
+run for several seeded replications, and each later week's observed figures are compared
+with the 95 % band (2.5th to 97.5th percentile) of the replications:
 
 * sessions started in the week (granted sessions: a log holds no denied ones);
 * distinct users with a session in the week;
 * the week's peak of concurrent sessions;
-* capacity minutes, where the site has Analyzer Capacity (none on the example site).
+
+Capacity minutes are not compared: a log records sessions, not the 6-minute units charged,
+and the example sites have no Analyzer Capacity.
 
 A model that captures the site should hold the observed figure inside the band in about
-95 % of the weeks; the test asks for 90 %.
+95 % of the comparisons; the test asks for 90 % of all (week, metric) pairs.
 """
 
 from __future__ import annotations

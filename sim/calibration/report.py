@@ -106,8 +106,9 @@ def fit_html(cal: Calibration, title: str = "licsim calibration") -> str:
         parts.append(
             "<p>Holidays found: " + ", ".join(f"{d:%Y-%m-%d}" for d in cal.closed) + "</p>"
         )
-    parts.append("<table><tr><th>tier</th><th>users</th><th>mean day share</th>"
-                 "<th>mean h/week</th></tr>")
+    parts.append(
+        "<table><tr><th>tier</th><th>users</th><th>mean day share</th><th>mean h/week</th></tr>"
+    )
     for tier, g in cal.usage.groupby("tier", sort=False):
         parts.append(
             f"<tr><td>{tier}</td><td>{len(g)}</td><td>{g['day_share'].mean():.2f}</td>"

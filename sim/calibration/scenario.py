@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from sim.calibration.fit import GroupFit, fit_group, holidays
-from sim.calibration.usage import TIERS, Thresholds, usage_groups, user_key
+from sim.calibration.usage import DEFAULT_THRESHOLDS, TIERS, Thresholds, usage_groups, user_key
 from sim.importers.site_scenario import _q
 
 __all__ = ["Calibration", "calibrate"]
@@ -52,7 +52,7 @@ def calibrate(
     *,
     fit_period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     sim_period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> Calibration:
     """Fit ``trace`` (sessions starting in ``fit_period``, naive local midnights, default
     the trace's span) and write a scenario of ``site_text``'s license and servers that
@@ -87,15 +87,16 @@ def calibrate(
         "# fits). Usage tiers: " + thresholds.describe() + ".",
         f"# fitted on sessions from {start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d}",
         "name: " + _q(str(site.get("name", "site")) + " (calibrated)"),
-        f"start: \"{sim_start:%Y-%m-%dT%H:%M}\"",
-        f"end: \"{sim_end:%Y-%m-%dT%H:%M}\"",
+        f'start: "{sim_start:%Y-%m-%dT%H:%M}"',
+        f'end: "{sim_end:%Y-%m-%dT%H:%M}"',
         *[ln for ln in head if not ln.startswith("seed:")],
         "seed: 0",
     ]
     if closed:
-        lines.append("# holidays (weekdays with under a fifth of the usual sessions): " + ", ".join(
-            f"{d:%Y-%m-%d}" for d in closed
-        ))
+        lines.append(
+            "# holidays (weekdays with under a fifth of the usual sessions): "
+            + ", ".join(f"{d:%Y-%m-%d}" for d in closed)
+        )
     lines.append("users:")
     seen = set(user_key(used))
     for g in site.get("users") or []:

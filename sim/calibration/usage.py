@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIERS", "Thresholds", "usage_groups", "user_key", "working_dates"]
+__all__ = ["DEFAULT_THRESHOLDS", "TIERS", "Thresholds", "usage_groups", "user_key", "working_dates"]
 
 TIERS: tuple[str, ...] = ("light", "regular", "heavy")
 
@@ -42,6 +42,9 @@ class Thresholds:
         )
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 def user_key(trace: pd.DataFrame) -> pd.Series:
     """``DIRECTORY\\USER`` of each session, as scenario.yaml names users."""
     return (trace["directory"].str.upper() + "\\" + trace["user"].str.upper()).astype(str)
@@ -54,7 +57,7 @@ def working_dates(trace: pd.DataFrame) -> pd.DatetimeIndex:
 
 
 def usage_groups(
-    trace: pd.DataFrame, thresholds: Thresholds = Thresholds(), weeks: float | None = None
+    trace: pd.DataFrame, thresholds: Thresholds = DEFAULT_THRESHOLDS, weeks: float | None = None
 ) -> pd.DataFrame:
     """One row per user: active days, day share, hours per week and tier (index: user key).
 

@@ -246,6 +246,7 @@ class GroupPlanner:
 
         def pace(rows: np.ndarray) -> float | np.ndarray:
             return gap if np.isscalar(gap) else np.asarray(gap)[rows]
+
         window_end = self.running_until[dev].copy()
         at = start.copy()
         left = clicks.astype(np.float64)

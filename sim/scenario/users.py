@@ -160,8 +160,7 @@ class SessionLength(_Model):
     )
     max: PositiveDuration = Field(
         86400.0,
-        description="Longest session drawn; longer draws are cut here. Default 24h (model "
-        "choice).",
+        description="Longest session drawn; longer draws are cut here. Default 24h (model choice).",
     )
 
     @property
@@ -246,13 +245,11 @@ class Behaviour(_Model):
         "pace that makes the draw its mean length) and has at least one click. Default none: "
         "clicks × click_gap (model choice).",
     )
-    attendance: dict[Weekday, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] = (
-        Field(
-            default_factory=dict,
-            description="Probability that a user works on a given working day, by weekday "
-            "(drawn per user and day). Default none: every user on every day in `days` "
-            "(model choice).",
-        )
+    attendance: dict[Weekday, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] = Field(
+        default_factory=dict,
+        description="Probability that a user works on a given working day, by weekday "
+        "(drawn per user and day). Default none: every user on every day in `days` "
+        "(model choice).",
     )
     session_count: Literal["poisson", "one_plus_poisson"] = Field(
         "poisson",
