@@ -274,3 +274,16 @@ def test_session_length_groups_are_identical_both_ways() -> None:
     a, b, _ = both_ways(parse_scenario(text))
     assert_same(a, b)
     assert len(a.sessions) > 100
+
+
+def test_a_session_length_law_averaging_days_is_refused() -> None:
+    """lognormal median 20 h, sigma 1: mean 20 h × e^0.5 ≈ 33 h, cut at max 48 h → 33 h,
+    over the 24 h limit of a mean generated session."""
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(
+            _one_user(
+                "{session_length: {distribution: lognormal, scale: 20h, shape: 1, max: 48h}}"
+            ),
+            "k.yaml",
+        )
+    assert "session_length" in str(err.value) and "at most 1d" in str(err.value)

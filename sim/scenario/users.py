@@ -298,6 +298,15 @@ class Behaviour(_Model):
         return days
 
     @property
+    def mean_session_seconds(self) -> float:
+        """The mean generated session length: of ``session_length`` (at most its cut),
+        else clicks_per_session × click_gap."""
+        law = self.session_length
+        if law is not None:
+            return min(law.mean_seconds, law.max)
+        return self.clicks_per_session * self.click_gap
+
+    @property
     def weekday_numbers(self) -> tuple[int, ...]:
         """The working days as ``datetime.weekday()`` numbers (Monday is 0), in order."""
         return tuple(sorted(WEEKDAYS.index(day) for day in self.days))
