@@ -70,6 +70,18 @@ class GroupFit:
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     """Observed samples (session lengths, day starts, counts, breaks), for the fit page."""
 
+    def expected_sessions(self, day: pd.Timestamp, month_end: set[pd.Timestamp]) -> float:
+        """Sessions the fitted behaviour gives the group on ``day`` on average."""
+        b = self.behaviour
+        attendance = b["attendance"]
+        assert isinstance(attendance, dict)
+        p = float(attendance.get(WEEKDAYS[day.weekday()], 0.0))
+        me = b.get("month_end")
+        if isinstance(me, dict) and day in month_end:
+            p = min(1.0, p * float(me["factor"]))
+        mean = float(b["sessions_per_day"])  # type: ignore[arg-type]
+        return self.users * p * mean
+
     def comments(self) -> list[str]:
         """The fit statistics, as YAML comment lines."""
         out = [f"{self.users} users, {self.sessions:,} sessions in the fitted period"]

@@ -2,7 +2,8 @@
 
 A self-contained page (charts as inline base64 PNG, no external request) with, per usage
 group, the observed against the fitted distribution of session lengths, day starts and
-sessions per active day, the group's weekly sessions, and the statistics behind the
+sessions per active day, the group's weekly sessions against what the fitted behaviour
+gives on average, and the statistics behind the
 choice (AIC of every candidate, KS of the winner). Figures are drawn with matplotlib's
 object API (``Figure``), so no display or global pyplot state is involved.
 """
@@ -19,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.calibration.distributions import law_cdf, law_logpdf
-from sim.calibration.fit import GroupFit
+from sim.calibration.fit import GroupFit, month_end_dates
 from sim.calibration.scenario import Calibration
 from sim.calibration.special import poisson_logpmf
 from sim.calibration.usage import user_key
@@ -33,7 +34,22 @@ def _png(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _charts(fit: GroupFit, weekly: pd.Series) -> Figure:
+def _weekly(cal: Calibration, fit: GroupFit, observed: pd.Series) -> pd.DataFrame:
+    """Observed sessions per week against what the fitted behaviour gives on average
+    (weeks from Monday; holidays none)."""
+    start, end = cal.period
+    days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
+    closed = set(cal.closed)
+    open_days = pd.DatetimeIndex([d for d in days if d not in closed])
+    month_end = month_end_dates(open_days[open_days.day_of_week < 5])
+    expected = pd.Series([fit.expected_sessions(d, month_end) for d in open_days], open_days)
+    fitted = expected.groupby(open_days.to_period("W-SUN").start_time).sum()
+    frame = pd.DataFrame({"fitted": fitted})
+    frame["observed"] = observed.reindex(frame.index, fill_value=0)
+    return frame
+
+
+def _charts(fit: GroupFit, weekly: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(13, 3.2))
     axes = fig.subplots(1, 4)
     x = fit.samples["length"]
@@ -74,8 +90,10 @@ def _charts(fit: GroupFit, weekly: pd.Series) -> Figure:
         ax.legend(fontsize=7)
     ax.set_title("sessions per active day", fontsize=9)
     ax = axes[3]
-    ax.plot(weekly.index, weekly.to_numpy(), marker="o")
-    ax.set_title("sessions per week (observed)", fontsize=9)
+    ax.plot(weekly.index, weekly["observed"].to_numpy(), marker="o", label="observed")
+    ax.plot(weekly.index, weekly["fitted"].to_numpy(), marker=".", label="fitted (mean)")
+    ax.legend(fontsize=7)
+    ax.set_title("sessions per week", fontsize=9)
     ax.tick_params(axis="x", labelsize=7, rotation=45)
     return fig
 
@@ -117,7 +135,7 @@ def fit_html(cal: Calibration, title: str = "licsim calibration") -> str:
     parts.append("</table>")
     for tier, fit in cal.fits.items():
         users = set(cal.usage.index[cal.usage["tier"] == tier])
-        weekly = week[key.isin(users)].value_counts().sort_index()
+        weekly = _weekly(cal, fit, week[key.isin(users)].value_counts().sort_index())
         parts.append(f"<h2>{html.escape(tier)}</h2><ul>")
         parts += [f"<li>{html.escape(c)}</li>" for c in fit.comments()]
         line = _ks_line(fit)

@@ -34,6 +34,8 @@ class Calibration:
     closed: list[pd.Timestamp]
     trace: pd.DataFrame
     """The sessions the fit used."""
+    period: tuple[pd.Timestamp, pd.Timestamp]
+    """The fitted period, local midnights."""
 
 
 def _flow(value: object) -> str:
@@ -132,4 +134,4 @@ def calibrate(
             ]
     if lines[-1] == "users:":
         lines[-1] = "users: []"
-    return Calibration("\n".join(lines) + "\n", fits, usage, thresholds, closed, used)
+    return Calibration("\n".join(lines) + "\n", fits, usage, thresholds, closed, used, (start, end))
