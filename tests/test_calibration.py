@@ -287,3 +287,18 @@ def test_a_session_length_law_averaging_days_is_refused() -> None:
             "k.yaml",
         )
     assert "session_length" in str(err.value) and "at most 1d" in str(err.value)
+
+
+def test_licsim_runs_the_calibrated_scenario(example_site: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", example_site / "calibrated.yaml", "--out", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    sessions = pd.read_parquet(tmp_path / "sessions.parquet")
+    assert set(sessions["group"].astype(str)) >= {"professional_heavy", "analyzer_regular"}
