@@ -302,3 +302,23 @@ def test_licsim_runs_the_calibrated_scenario(example_site: Path, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     sessions = pd.read_parquet(tmp_path / "sessions.parquet")
     assert set(sessions["group"].astype(str)) >= {"professional_heavy", "analyzer_regular"}
+
+
+def test_round_the_clock_day_starts_choose_the_uniform_spread() -> None:
+    """One user in on each of 10 working days, first sessions spread evenly over the day
+    (00:00, 02:24, ..., 21:36): a uniform on the day beats a normal by AIC."""
+    days = pd.bdate_range("2026-01-05", "2026-01-16")
+    rows = [
+        ("eve", f"{d:%Y-%m-%d} {i * 144 // 60:02d}:{i * 144 % 60:02d}", 600.0 + i, 3)
+        for i, d in enumerate(days)
+    ]
+    fit = fit_group(
+        "light", ["CORP\\EVE"], _trace(rows), days[0], days[-1] + pd.Timedelta(days=1), []
+    )
+    assert fit.day_start_law == "uniform"
+    assert fit.behaviour["day_start"] == {"spread": "uniform"}
+    # the hand-checked trace's 10:00 every day stays normal
+    bob = fit_group(
+        "regular", ["CORP\\BOB"], _two_weeks(), days[0], days[-1] + pd.Timedelta(days=1), []
+    )
+    assert bob.day_start_law == "normal"

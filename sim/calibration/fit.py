@@ -15,7 +15,8 @@ from the group's sessions, each by the measure the model draws:
   site's factor otherwise;
 * **holidays** — weekdays on which the whole site had under a fifth of that weekday's
   median sessions;
-* **day start** — the first session start of each user-day: normal mean and sd;
+* **day start** — the first session start of each user-day: a normal (mean, sd) or a
+  uniform over the day, by AIC;
 * **sessions per active day** — zero-truncated Poisson or one plus Poisson, by AIC;
 * **session length** — lognormal, gamma, Weibull or exponential, by AIC
   (:mod:`.distributions`), cut at the longest session seen;
@@ -58,6 +59,8 @@ class GroupFit:
     count: Fit | None
     attendance_share: dict[str, float]
     day_start_ks: float
+    day_start_law: str
+    """"normal" or "uniform" (over the local day), by AIC."""
     break_ks: float
     month_end_z: float
     month_end_factor: float
@@ -94,7 +97,7 @@ class GroupFit:
             + ", ".join(f"{d} {v:.2f}" for d, v in self.attendance_share.items())
         )
         out.append(
-            f"day start normal KS {self.day_start_ks:.3f}; breaks exponential KS "
+            f"day start {self.day_start_law} KS {self.day_start_ks:.3f}; breaks exponential KS "
             f"{self.break_ks:.3f}; month end z {self.month_end_z:+.1f} (factor "
             f"{self.month_end_factor:.2f}; used: {self.month_end_source})"
         )
@@ -207,11 +210,7 @@ def fit_group(
     )
     mean_start = float(wall.mean()) if len(wall) else 9 * 3600.0
     sd_start = float(wall.std()) if len(wall) > 1 else 1800.0
-    ks_start = (
-        ks_statistic(np.sort(wall), normal_cdf((np.sort(wall) - mean_start) / sd_start))
-        if len(wall) > 1 and sd_start > 0
-        else 0.0
-    )
+    spread, ks_start = _day_start_law(wall, mean_start, sd_start)
 
     # session length and intensity
     lengths = mine["duration_s"].to_numpy(dtype=np.float64)
@@ -253,7 +252,9 @@ def fit_group(
 
     behaviour: dict[str, object] = {
         "days": list(attendance) or ["mon"],
-        "day_start": {"mean": _hhmm(mean_start), "sd": round(sd_start)},
+        "day_start": {"mean": _hhmm(mean_start), "sd": round(sd_start)}
+        if spread == "normal"
+        else {"spread": "uniform"},
         "sessions_per_day": round(lam, 4) if lam > 0 else 0,
         "session_count": law,
         "clicks_per_session": round(clicks, 3),
@@ -282,6 +283,7 @@ def fit_group(
         count=count,
         attendance_share=share,
         day_start_ks=ks_start,
+        day_start_law=spread,
         break_ks=ks_break,
         month_end_z=z,
         month_end_factor=own if source == "group" else factor,
@@ -295,6 +297,24 @@ def fit_group(
             "break": gaps,
         },
     )
+
+
+def _day_start_law(wall: np.ndarray, mean: float, sd: float) -> tuple[str, float]:
+    """Normal or uniform over the day, by AIC, with the winner's KS statistic.
+
+    The model's two ``day_start`` spreads: a normal (two parameters) against a uniform on
+    the local day (none, log L = -n log 86400). A site used around the clock draws its
+    first sessions all over the day, and there the uniform wins.
+    """
+    x = np.sort(wall)
+    if len(x) < 2 or sd <= 0:
+        return "normal", 0.0
+    z = (x - mean) / sd
+    normal_aic = 4.0 - 2.0 * float(np.sum(-0.5 * z**2 - math.log(sd * math.sqrt(2 * math.pi))))
+    uniform_aic = 2.0 * len(x) * math.log(86400.0)
+    if uniform_aic < normal_aic:
+        return "uniform", ks_statistic(x, x / 86400.0)
+    return "normal", ks_statistic(x, normal_cdf(z))
 
 
 def _hhmm(seconds: float) -> str:
