@@ -222,12 +222,12 @@ def fit_group(
     clicks = max(float(selections.mean()), 1.0) if len(selections) else 40.0
 
     # breaks between a user's sessions of one day
-    ordered = mine.sort_values(["key", "day", "start"])
+    ordered = mine[["key", "day", "start", "end"]].sort_values(["key", "day", "start"])
     same = (ordered["key"].to_numpy()[1:] == ordered["key"].to_numpy()[:-1]) & (
         ordered["day"].to_numpy()[1:] == ordered["day"].to_numpy()[:-1]
     )
     gaps = (
-        ordered["start"].to_numpy()[1:][same] - ordered["end"].to_numpy()[:-1][same]
+        _instants(ordered["start"])[1:][same] - _instants(ordered["end"])[:-1][same]
     ) / np.timedelta64(1, "s")
     gaps = np.maximum(gaps.astype(np.float64), 0.0)
     mean_break = float(gaps.mean()) if len(gaps) else 3600.0
@@ -315,6 +315,11 @@ def _day_start_law(wall: np.ndarray, mean: float, sd: float) -> tuple[str, float
     if uniform_aic < normal_aic:
         return "uniform", ks_statistic(x, x / 86400.0)
     return "normal", ks_statistic(x, normal_cdf(z))
+
+
+def _instants(times: pd.Series) -> np.ndarray:
+    """Time-zone-aware times as UTC ``datetime64`` (not an object array of Timestamps)."""
+    return times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
 
 
 def _hhmm(seconds: float) -> str:

@@ -101,6 +101,7 @@ def calibrate(
         )
     lines.append("users:")
     seen = set(user_key(used))
+    tiers = usage["tier"].to_dict()
     for g in site.get("users") or []:
         replay = g.get("replay")
         if not replay:
@@ -109,7 +110,7 @@ def calibrate(
         members = [u for u in replay.get("users", []) if u in seen]
         idle = len(replay.get("users", [])) - len(members)
         for tier, fit in fits.items():
-            mine = [u for u in members if usage.at[u, "tier"] == tier]
+            mine = [u for u in members if tiers[u] == tier]
             if not mine:
                 continue
             behaviour = dict(fit.behaviour)
