@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.calibration.special import digamma, gamma_cdf, normal_cdf, poisson_cdf, poisson_logpmf
+from sim.scenario.users import SESSION_COUNTS, SESSION_LENGTH_LAWS
 
 __all__ = [
     "CONTINUOUS",
@@ -33,8 +34,8 @@ __all__ = [
     "law_logpdf",
 ]
 
-#: Candidate session-length laws, by licsim name.
-CONTINUOUS: tuple[str, ...] = ("lognormal", "gamma", "weibull", "exponential")
+#: Candidate session-length laws: those ``session_length`` can draw.
+CONTINUOUS: tuple[str, ...] = SESSION_LENGTH_LAWS
 
 
 @dataclass
@@ -209,7 +210,7 @@ def choose_count(k: np.ndarray) -> Fit:
     k = k[k >= 1]
     if len(k) == 0:
         raise ValueError("expected at least one day with a session")
-    fits = [_count_fit(n, k) for n in ("poisson", "one_plus_poisson")]
+    fits = [_count_fit(n, k) for n in SESSION_COUNTS]
     best = min(fits, key=lambda f: f.aic)
     best.others = {f.name: f.aic for f in fits if f is not best}
     return best

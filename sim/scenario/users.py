@@ -49,6 +49,8 @@ from .replay import Replay, ReplayRows, replayed_rows
 __all__ = [
     "ACCESS_TYPES",
     "QMC_CLIENTS",
+    "SESSION_COUNTS",
+    "SESSION_LENGTH_LAWS",
     "WEEKDAYS",
     "AccessType",
     "Behaviour",
@@ -133,6 +135,8 @@ class DayStart(_Model):
 
 SessionLengthLaw = Literal["lognormal", "gamma", "weibull", "exponential"]
 SESSION_LENGTH_LAWS: tuple[str, ...] = get_args(SessionLengthLaw)
+SessionCount = Literal["poisson", "one_plus_poisson"]
+SESSION_COUNTS: tuple[str, ...] = get_args(SessionCount)
 
 
 class SessionLength(_Model):
@@ -251,7 +255,7 @@ class Behaviour(_Model):
         "(drawn per user and day). Default none: every user on every day in `days` "
         "(model choice).",
     )
-    session_count: Literal["poisson", "one_plus_poisson"] = Field(
+    session_count: SessionCount = Field(
         "poisson",
         description="Sessions per working day: Poisson(sessions_per_day), or one plus "
         "Poisson(sessions_per_day - 1) (every attending user opens one). Default poisson "
