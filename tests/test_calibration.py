@@ -115,8 +115,10 @@ def test_hand_checked_group_fit() -> None:
     """bob alone, by hand: 2 weeks, Mondays and Tuesdays one session each.
 
     Mondays: 2 dates, bob in on both → share 1.0; Tuesdays likewise; other weekdays 0.
-    Sessions per active day: all 1 → zero-truncated Poisson with mean 1 (λ → 0) ties one
-    plus Poisson(0); both give probability 1 to a count of 1 and the first listed wins.
+    Sessions per active day: all 1 → zero-truncated Poisson (λ → 0) ties one plus
+    Poisson(0), both giving a count of 1 probability 1; but a Poisson(λ → 0) count is
+    almost never above 0, so bob's attendance of 1 would have to be 1 / (1 - e^-λ) ≫ 1:
+    one plus Poisson with mean 1 is written.
     Day start: 10:00 every day → mean "10:00", sd 0. Clicks: 10 each. No breaks (one
     session a day): the default 1 h stays.
     """
@@ -132,6 +134,8 @@ def test_hand_checked_group_fit() -> None:
     b = fit.behaviour
     assert fit.attendance_share == {"mon": 1.0, "tue": 1.0}
     assert b["days"] == ["mon", "tue"]
+    assert b["session_count"] == "one_plus_poisson" and b["sessions_per_day"] == 1
+    assert b["attendance"] == {"mon": 1.0, "tue": 1.0}
     assert b["day_start"] == {"mean": "10:00", "sd": 0}
     assert b["clicks_per_session"] == 10
     assert b["session_break"] == 3600

@@ -200,17 +200,17 @@ def _truncated_rate(mean: float) -> float:
     return (lo + hi) / 2
 
 
-def choose_count(k: np.ndarray) -> Fit:
+def choose_count(k: np.ndarray, candidates: tuple[str, ...] = SESSION_COUNTS) -> Fit:
     """Sessions per active day (counts ≥ 1): zero-truncated Poisson or one plus Poisson.
 
     The winner's ``mean`` is the ``sessions_per_day`` to write: the Poisson rate, or the
-    mean of one plus Poisson.
+    mean of one plus Poisson. A tie goes to the first of ``candidates``.
     """
     k = np.asarray(k, dtype=np.int64)
     k = k[k >= 1]
     if len(k) == 0:
         raise ValueError("expected at least one day with a session")
-    fits = [_count_fit(n, k) for n in SESSION_COUNTS]
+    fits = [_count_fit(n, k) for n in candidates]
     best = min(fits, key=lambda f: f.aic)
     best.others = {f.name: f.aic for f in fits if f is not best}
     return best

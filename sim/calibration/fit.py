@@ -17,7 +17,8 @@ from the group's sessions, each by the measure the model draws:
   median sessions;
 * **day start** — the first session start of each user-day: a normal (mean, sd) or a
   uniform over the day, by AIC;
-* **sessions per active day** — zero-truncated Poisson or one plus Poisson, by AIC;
+* **sessions per active day** — zero-truncated Poisson or one plus Poisson, by AIC (one
+  plus Poisson where a Poisson count would need an attendance above 1);
 * **session length** — lognormal, gamma, Weibull or exponential, by AIC
   (:mod:`.distributions`), cut at the longest session seen;
 * **intensity** — clicks per session from the logged selections (at least one);
@@ -165,14 +166,6 @@ def fit_group(
     user_days["weekday"] = user_days["day"].dt.day_of_week
     month_end = month_end_dates(open_dates[open_dates.day_of_week < 5])
 
-    # sessions per active day
-    count = choose_count(user_days["sessions"].to_numpy()) if len(user_days) else None
-    if count is None:
-        lam, law = 0.0, "poisson"
-    else:
-        lam, law = count.params["mean"], count.name
-    p_any = 1.0 if law == "one_plus_poisson" else -math.expm1(-lam) if lam > 0 else 1.0
-
     # attendance by weekday, on ordinary (not month-end) days
     plain = user_days[~user_days["day"].isin(month_end)]
     share: dict[str, float] = {}
@@ -183,6 +176,22 @@ def fit_group(
         s = float((plain["weekday"] == wd).sum()) / (n_users * n_dates)
         if s >= 0.005:
             share[WEEKDAYS[wd]] = s
+    # sessions per active day; a Poisson count is zero on some days a user comes in, so
+    # it needs attendance share / P(count > 0): where that passes 1 the law cannot give
+    # the observed days, and one plus Poisson is used
+    counts = user_days["sessions"].to_numpy()
+    count = choose_count(counts) if len(user_days) else None
+    needs = max(share.values(), default=0.0)
+    if count is not None and count.name == "poisson" and needs > -math.expm1(-count.params["mean"]):
+        poisson = count
+        count = choose_count(counts, ("one_plus_poisson",))
+        count.others = {"poisson (would need attendance above 1)": poisson.aic}
+    if count is None:
+        lam, law = 0.0, "poisson"
+    else:
+        lam, law = count.params["mean"], count.name
+    p_any = 1.0 if law == "one_plus_poisson" else -math.expm1(-lam) if lam > 0 else 1.0
+
     attendance = {d: min(1.0, s / p_any) for d, s in share.items()}
 
     # month-end peak: observed user-days against the weekday shares
