@@ -150,7 +150,9 @@ class GroupPlanner:
             x = law.scale * rng.weibull(law.shape, size)
         else:
             x = rng.exponential(law.scale, size)
-        return np.minimum(x, law.max)
+        # a gamma or Weibull draw of small shape can underflow to 0; a capacity session's
+        # click pace is length / clicks, so lengths start at a millisecond
+        return np.clip(x, 1e-3, law.max)
 
     def plan(self, day: LocalDay, index: int) -> DayPlan | None:
         """The plan of the run's ``index``-th local day.
