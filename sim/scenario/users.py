@@ -164,7 +164,8 @@ class SessionLength(_Model):
     )
     max: PositiveDuration = Field(
         86400.0,
-        description="Longest session drawn; longer draws are cut here. Default 24h (model choice).",
+        description="Longest session drawn; longer draws are cut here (and draws start at "
+        "1 ms). Default 24h (model choice).",
     )
 
     @property
