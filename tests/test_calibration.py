@@ -192,7 +192,8 @@ def test_calibrate_then_the_html_of_a_small_trace() -> None:
     site = (
         'name: "t"\nstart: "2026-01-05T00:00"\nend: "2026-01-17T00:00"\ntimezone: Europe/Berlin\n'
         "licenses:\n  - id: site\n    professional: 4\nservers:\n  - id: QS1\n    license: site\n"
-        "users:\n  - group: observed\n    access: professional\n    servers: [QS1]\n"
+        "users:\n  - group: observed\n    directory: CORP\n    access: professional\n"
+        "    servers: [QS1]\n"
         "    replay:\n      trace: trace.parquet\n"
         '      users: ["CORP\\\\ANN", "CORP\\\\BOB", "CORP\\\\CID", "CORP\\\\DAN"]\n'
     )
@@ -203,6 +204,7 @@ def test_calibrate_then_the_html_of_a_small_trace() -> None:
         ("observed_light", 1),
         ("observed_regular", 1),
     ]
+    assert {g.directory for g in sc.users} == {"CORP"}
     assert "<img" in fit_html(cal)
 
 

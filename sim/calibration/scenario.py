@@ -6,7 +6,9 @@ becomes up to three behaviour groups, ``<group>_light``, ``_regular`` and ``_hea
 holding the group's users of that usage tier (:mod:`.usage`) with the tier's fitted
 behaviour (:mod:`.fit`). Tiers are fitted across the whole site, so that a tier has data
 enough even where an access type has few users; groups of seat holders without sessions
-stay as they are. Every fitted figure comes with its statistics as a YAML comment.
+stay as they are. Every fitted figure comes with its statistics as a YAML comment. A
+replaying group is read as the importer writes it: it names its users
+(``replay: {users: [...]}``), and keeps its ``directory``, ``access`` and ``servers``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class Calibration:
 
 
 def _flow(value: object) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000).strip()
+    """``value`` as one line of YAML (a scalar without the document-end marker)."""
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1000)
+    return text.removesuffix("\n...\n").strip()
 
 
 def _period(trace: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -117,22 +121,21 @@ def calibrate(
             if closed:
                 behaviour["holidays"] = [d.date() for d in closed]
             lines += [f"  # {c}" for c in fit.comments()]
+            lines += [f"  - group: {g['group']}_{tier}", f"    count: {len(mine)}"]
             lines += [
-                f"  - group: {g['group']}_{tier}",
-                f"    count: {len(mine)}",
-                f"    access: {g['access']}",
-                f"    servers: {_flow(g['servers'])}",
-                f"    behaviour: {_flow(behaviour)}",
+                f"    {k}: {_flow(g[k])}" for k in ("directory", "access", "servers") if k in g
             ]
+            lines.append(f"    behaviour: {_flow(behaviour)}")
         if idle:
             lines += [
                 f"  # {idle} users of {g['group']} have no session in the fitted period",
                 f"  - group: {g['group']}_unseen",
                 f"    count: {idle}",
-                f"    access: {g['access']}",
-                f"    servers: {_flow(g['servers'])}",
-                "    behaviour: {sessions_per_day: 0}",
             ]
+            lines += [
+                f"    {k}: {_flow(g[k])}" for k in ("directory", "access", "servers") if k in g
+            ]
+            lines.append("    behaviour: {sessions_per_day: 0}")
     if lines[-1] == "users:":
         lines[-1] = "users: []"
     return Calibration("\n".join(lines) + "\n", fits, usage, thresholds, closed, used, (start, end))
