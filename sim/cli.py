@@ -642,7 +642,8 @@ def check(folder: Path) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml.",
+    help="Folder for trace.parquet, denials.parquet, license_state.json, scenario.yaml, "
+    "calibrated.yaml, fit.html.",
 )
 @click.option(
     "--timezone",
@@ -701,7 +702,12 @@ def import_(
         click.echo(f"--name: {name!r}: {err}", err=True)
         sys.exit(2)
     from sim.importers.limits import DEFAULT_MAX_REJECTED
-    from sim.importers.site_import import import_site, site_scenario_text, write_outputs
+    from sim.importers.site_import import (
+        calibrated_texts,
+        import_site,
+        site_scenario_text,
+        write_outputs,
+    )
 
     try:
         result = import_site(
@@ -719,8 +725,11 @@ def import_(
             key = salt.encode() if salt is not None else secrets.token_bytes(32)
             result = pseudonymise(result, key)
         text = site_scenario_text(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
+        calibrated = calibrated_texts(result, out, scenario_text=text, name=name)
         _prepare_out(out, force, Kind.IMPORT)
-        written = write_outputs(result, out, tz=tz, scenario_text=text, anonymised=anonymise)
+        written = write_outputs(
+            result, out, tz=tz, scenario_text=text, calibrated=calibrated, anonymised=anonymise
+        )
     except (SourceError, ScenarioError) as err:
         click.echo(str(err), err=True)
         sys.exit(2)

@@ -11,6 +11,9 @@ its reader, and joins the results:
 * ``license_state.json`` — QRS seat totals and allocations (:mod:`sim.importers.qrs`);
 * ``scenario.yaml`` — the site as found (:mod:`sim.importers.site_scenario`), validated
   with licsim's own loader before the import reports success;
+* ``calibrated.yaml`` and ``fit.html`` — the same license and servers with users simulated
+  by licsim's behaviour model fitted to the trace, and the page of the fits
+  (:mod:`sim.calibration`), where the trace has sessions;
 * ``import.json`` — what was read: files by kind, rows used, rows rejected by reason.
 
 Rejected rows may be at most ``max_rejected`` of all rows (default 1 %); beyond that, or
@@ -41,7 +44,7 @@ from sim.importers.repository_denials import empty_denials, read_denials
 from sim.importers.site_scenario import build_scenario_yaml
 from sim.importers.trace import finish_trace
 
-__all__ = ["ImportResult", "import_site"]
+__all__ = ["ImportResult", "calibrated_texts", "import_site"]
 
 
 @dataclass
@@ -243,6 +246,8 @@ IMPORT_OUTPUTS = (
     "proxy_sessions.parquet",
     "license_state.json",
     "scenario.yaml",
+    "calibrated.yaml",
+    "fit.html",
     "import.json",
 )
 """Everything an import folder holds; a new import into it removes all of it first, so an
@@ -268,8 +273,30 @@ def site_scenario_text(
     return text
 
 
+def calibrated_texts(
+    result: ImportResult, out: Path, *, scenario_text: str, name: str
+) -> tuple[str, str] | None:
+    """``calibrated.yaml`` and ``fit.html`` of the import, the scenario validated (raise
+    ScenarioError); None when the trace has no session to fit."""
+    from sim.calibration import calibrate
+    from sim.calibration.report import fit_html
+    from sim.scenario import parse_scenario
+
+    if result.trace.empty or not (result.trace["duration_s"] > 0).any():
+        return None
+    cal = calibrate(result.trace, scenario_text)
+    parse_scenario(cal.text, str(out / "calibrated.yaml"), base=str(out))
+    return cal.text, fit_html(cal, f"{name}: behaviour fitted to the trace")
+
+
 def write_outputs(
-    result: ImportResult, out: Path, *, tz: str, scenario_text: str, anonymised: bool = False
+    result: ImportResult,
+    out: Path,
+    *,
+    tz: str,
+    scenario_text: str,
+    calibrated: tuple[str, str] | None = None,
+    anonymised: bool = False,
 ) -> list[Path]:
     """Write the import's files into ``out``, each one atomically, ``import.json`` last."""
     written: list[Path] = []
@@ -286,6 +313,9 @@ def write_outputs(
         text = json.dumps(result.state, indent=2, default=str)
         written.append(atomic_text(out / "license_state.json", text))
     written.append(atomic_text(out / "scenario.yaml", scenario_text))
+    if calibrated is not None:
+        written.append(atomic_text(out / "calibrated.yaml", calibrated[0]))
+        written.append(atomic_text(out / "fit.html", calibrated[1]))
     report = {
         "files": result.files,
         "sessions_used": len(result.trace),

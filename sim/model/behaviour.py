@@ -18,6 +18,13 @@ few unit draws, exact in distribution. The plan is drawn for a whole group-day a
 assumes every unit is granted; the engine falls back to :func:`replan_activity` in the rare
 case where a denial changed which unit was running when a session began.
 
+Calibrated groups (:mod:`sim.calibration`) may say more, each key absent by default and
+then drawing nothing: ``attendance`` (a user comes in on a weekday with that probability,
+drawn per user and day after the session counts), ``month_end`` (attendance raised on the
+month's last working days), ``holidays``, ``session_count: one_plus_poisson`` and
+``session_length`` (a session lasts a draw from a heavy-tailed law instead of clicks at
+``click_gap``; a capacity group's clicks then come at the pace length / clicks).
+
 A device runs one session at a time: a day's first session waits for the device's last
 session of the day before if that one is still running. An anonymous group's sessions are
 each their own user and device: no unit carries from one to the next
@@ -34,6 +41,7 @@ faces the same demand (common random numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -41,6 +49,7 @@ from sim.model.calendar import LocalDay
 from sim.model.streams import Streams
 from sim.rules.anonymous import carried
 from sim.scenario import UserGroup
+from sim.scenario.users import WEEKDAYS
 
 
 @dataclass
@@ -99,6 +108,56 @@ class GroupPlanner:
         self.doc_codes = np.array([(documents or []).index(d) for d in names], dtype=np.int64)
         weights = np.array([self.b.documents[d] for d in names], dtype=np.float64)
         self.doc_weights = weights / weights.sum() if names else weights
+        self.holidays = frozenset(d.isoformat() for d in self.b.holidays)
+
+    def _count(self, rng: np.random.Generator, day: LocalDay) -> np.ndarray:
+        """Sessions of each device on ``day``; zero for the users who do not come in."""
+        b = self.b
+        if b.session_count == "one_plus_poisson":
+            count = 1 + rng.poisson(b.sessions_per_day - 1.0, self.devices)
+        else:
+            count = rng.poisson(b.sessions_per_day, self.devices)
+        p = self._attendance(day)
+        if p < 1.0:
+            present = rng.random(self.group.count) < p
+            count = count * np.repeat(present, b.devices)
+        return count
+
+    def _attendance(self, day: LocalDay) -> float:
+        """The probability that a user of the group works on ``day``."""
+        b = self.b
+        p = b.attendance.get(WEEKDAYS[day.weekday], 1.0)
+        if b.month_end is not None and self._working_days_left(day) < b.month_end.days:
+            p = min(1.0, p * b.month_end.factor)
+        return p
+
+    def _working_days_left(self, day: LocalDay) -> int:
+        """The group's working days after ``day`` in its calendar month."""
+        d = date.fromisoformat(day.date)
+        left = 0
+        nxt = d + timedelta(days=1)
+        while nxt.month == d.month:
+            if nxt.weekday() in self.weekdays and nxt.isoformat() not in self.holidays:
+                left += 1
+            nxt += timedelta(days=1)
+        return left
+
+    def _lengths(self, rng: np.random.Generator, size: int) -> np.ndarray | None:
+        """Session lengths drawn from ``session_length`` (None when the group has none)."""
+        law = self.b.session_length
+        if law is None:
+            return None
+        if law.distribution == "lognormal":
+            x = rng.lognormal(np.log(law.scale), law.shape, size)
+        elif law.distribution == "gamma":
+            x = rng.gamma(law.shape, law.scale, size)
+        elif law.distribution == "weibull":
+            x = law.scale * rng.weibull(law.shape, size)
+        else:
+            x = rng.exponential(law.scale, size)
+        # a gamma or Weibull draw of small shape can underflow to 0; a capacity session's
+        # click pace is length / clicks, so lengths start at a millisecond
+        return np.clip(x, 1e-3, law.max)
 
     def plan(self, day: LocalDay, index: int) -> DayPlan | None:
         """The plan of the run's ``index``-th local day.
@@ -108,6 +167,8 @@ class GroupPlanner:
         """
         if day.weekday not in self.weekdays or self.b.sessions_per_day <= 0:
             return None
+        if day.date in self.holidays:
+            return None
         b = self.b
         rng = self.streams.generator("behaviour", self.group.group, index)
         n = self.devices
@@ -116,7 +177,7 @@ class GroupPlanner:
         else:
             wall = np.clip(rng.normal(b.day_start.mean_seconds, b.day_start.sd, n), 0.0, 86399.0)
         next_start = np.maximum(day.wall_clock(wall), self.busy_until)
-        count = rng.poisson(b.sessions_per_day, n)
+        count = self._count(rng, day)
         parts: list[tuple[np.ndarray, ...]] = []
         unit_parts: list[tuple[np.ndarray, np.ndarray]] = []
         done = 0
@@ -124,15 +185,23 @@ class GroupPlanner:
             dev = np.flatnonzero(count > j)
             start = next_start[dev]
             clicks = rng.poisson(b.clicks_per_session, dev.size)
+            length = self._lengths(rng, dev.size)
+            if length is not None:
+                clicks = np.maximum(clicks, 1)
             if self.group.anonymous:
                 self.running_until[dev] = carried(self.running_until[dev], True)
             if self.with_units:
                 ready = self.running_until[dev]
-                end, u_sess, u_time = self._units(rng, dev, start, clicks)
+                gap = b.click_gap if length is None else length / clicks
+                end, u_sess, u_time = self._units(rng, dev, start, clicks, gap)
                 unit_parts.append((u_sess + done, u_time))
             else:
                 ready = np.full(dev.size, -np.inf)
-                end = start + rng.gamma(np.maximum(clicks, 1), b.click_gap) * (clicks > 0)
+                end = (
+                    start + rng.gamma(np.maximum(clicks, 1), b.click_gap) * (clicks > 0)
+                    if length is None
+                    else start + length
+                )
             pause = rng.exponential(b.session_break, dev.size) if b.session_break > 0 else 0.0
             next_start[dev] = end + pause
             server = self.servers[rng.integers(0, self.servers.size, dev.size)]
@@ -177,10 +246,22 @@ class GroupPlanner:
         return rng.random(n) < self.b.logout_share
 
     def _units(
-        self, rng: np.random.Generator, dev: np.ndarray, start: np.ndarray, clicks: np.ndarray
+        self,
+        rng: np.random.Generator,
+        dev: np.ndarray,
+        start: np.ndarray,
+        clicks: np.ndarray,
+        gap: float | np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Unit starts and session ends for one round of sessions (one per device)."""
-        gap, unit = self.b.click_gap, self.unit
+        """Unit starts and session ends for one round of sessions (one per device).
+
+        ``gap`` is the mean click gap: the group's, or one per session (``session_length``).
+        """
+        unit = self.unit
+
+        def pace(rows: np.ndarray) -> float | np.ndarray:
+            return gap if np.isscalar(gap) else np.asarray(gap)[rows]
+
         window_end = self.running_until[dev].copy()
         at = start.copy()
         left = clicks.astype(np.float64)
@@ -191,7 +272,7 @@ class GroupPlanner:
         window_end[fresh] = at[fresh] + unit
         active = np.flatnonzero(left > 0)
         while active.size:
-            inside = rng.poisson((window_end[active] - at[active]) / gap)
+            inside = rng.poisson((window_end[active] - at[active]) / pace(active))
             last = inside >= left[active]
             fin = active[last]
             if fin.size:
@@ -200,7 +281,7 @@ class GroupPlanner:
             go = active[~last]
             # The first click after the window is one of the session's clicks too.
             left[go] -= inside[~last] + 1
-            at[go] = window_end[go] + rng.exponential(gap, go.size)
+            at[go] = window_end[go] + rng.exponential(pace(go), go.size)
             end[go] = at[go]
             u_sess.append(go)
             u_time.append(at[go])

@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.model.streams import Streams
 from sim.scenario import Scenario, UserGroup
-from sim.scenario.replay import ReplayRows, server_id
+from sim.scenario.replay import ReplayRows, active_seconds, server_id
 
 CHUNK = 4096
 """Sessions whose activity is drawn from one random stream."""
@@ -110,9 +110,7 @@ def replay_schedule(
         count=len(rows),
     )
     inactivity = scenario.rules.session_inactivity
-    active = np.where(
-        rows.timed_out & (rows.duration > inactivity), rows.duration - inactivity, rows.duration
-    )
+    active = active_seconds(rows.duration, rows.timed_out, inactivity)
     gap = group.behaviour.click_gap
     clicks = np.where(
         rows.selections >= 0,

@@ -40,9 +40,11 @@ __all__ = [
     "REPLAY_COLUMNS",
     "Replay",
     "ReplayRows",
+    "active_seconds",
     "identity",
     "replayed_rows",
     "server_id",
+    "timed_out",
 ]
 
 REPLAY_COLUMNS = (
@@ -263,7 +265,6 @@ def _selected(replay_json: str, size: int, mtime_ns: int) -> ReplayRows:
         spelling.setdefault(k, (identity(d, u), d))
     keys = sorted(spelling)
     index = {k: i for i, k in enumerate(keys)}
-    exits = rows["exit_reason"].fillna("").str.lower()
     return ReplayRows(
         identities=[spelling[k][0] for k in keys],
         directories=[spelling[k][1] for k in keys],
@@ -274,10 +275,25 @@ def _selected(replay_json: str, size: int, mtime_ns: int) -> ReplayRows:
             (rows["end"] - rows["start"]).dt.total_seconds().to_numpy(dtype=np.float64), 0.0
         ),
         selections=rows["selections"].fillna(-1).to_numpy(dtype=np.int64),
-        timed_out=np.logical_or.reduce([exits.str.contains(w, regex=False) for w in TIMEOUT_EXITS])
-        if len(rows)
-        else np.zeros(0, dtype=bool),
+        timed_out=timed_out(rows["exit_reason"]),
     )
+
+
+def timed_out(exit_reasons: pd.Series) -> np.ndarray:
+    """Which recorded sessions ended at their inactivity timeout (:data:`TIMEOUT_EXITS`),
+    rather than by a logout or a closed client."""
+    exits = exit_reasons.fillna("").astype(str).str.lower()
+    if not len(exits):
+        return np.zeros(0, dtype=bool)
+    return np.logical_or.reduce(
+        [exits.str.contains(w, regex=False).to_numpy() for w in TIMEOUT_EXITS]
+    )
+
+
+def active_seconds(duration: np.ndarray, timed_out: np.ndarray, inactivity: float) -> np.ndarray:
+    """Seconds from a recorded session's start to its last interaction: the whole session,
+    or, where it ended at its timeout, the session less ``inactivity`` (the idle tail)."""
+    return np.where(timed_out & (duration > inactivity), duration - inactivity, duration)
 
 
 def _grown(

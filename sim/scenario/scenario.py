@@ -258,12 +258,15 @@ class Scenario(_Model):
 
     def _check_size(self, problems: list[tuple[Loc, object, str]]) -> None:
         for i, length in long_sessions(self):
+            by_law = self.users[i].behaviour.session_length is not None
             problems.append(
                 (
-                    ("users", i, "behaviour", "clicks_per_session"),
+                    ("users", i, "behaviour", "session_length" if by_law else "clicks_per_session"),
                     f"a mean session of {format_duration(length)}",
                     f"expected sessions of at most {format_duration(MAX_SESSION_LENGTH)} "
-                    "on average (clicks_per_session × click_gap)",
+                    "on average ("
+                    + ("session_length" if by_law else "clicks_per_session × click_gap")
+                    + ")",
                 )
             )
         for load in estimate(self):

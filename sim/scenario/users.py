@@ -14,9 +14,10 @@ zero-padded to the width of the group's count, so group ``readers`` of 12 is
 them, ``DIRECTORY\\user``.
 """
 
+import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -48,12 +49,16 @@ from .replay import Replay, ReplayRows, replayed_rows
 __all__ = [
     "ACCESS_TYPES",
     "QMC_CLIENTS",
+    "SESSION_COUNTS",
+    "SESSION_LENGTH_LAWS",
     "WEEKDAYS",
     "AccessType",
     "Behaviour",
     "DayStart",
+    "MonthEnd",
     "QmcUse",
     "ScriptedSession",
+    "SessionLength",
     "UserGroup",
     "Weekday",
     "match_user",
@@ -128,6 +133,69 @@ class DayStart(_Model):
         return int(hours) * 3600.0 + int(minutes) * 60.0
 
 
+SessionLengthLaw = Literal["lognormal", "gamma", "weibull", "exponential"]
+SESSION_LENGTH_LAWS: tuple[str, ...] = get_args(SessionLengthLaw)
+SessionCount = Literal["poisson", "one_plus_poisson"]
+SESSION_COUNTS: tuple[str, ...] = get_args(SessionCount)
+
+
+class SessionLength(_Model):
+    """A session-length distribution, as scipy.stats names it (location 0).
+
+    ``lognormal``: median ``scale``, log-sd ``shape``; ``gamma``: shape ``shape``, scale
+    ``scale``; ``weibull``: shape ``shape`` (``weibull_min`` c), scale ``scale``;
+    ``exponential``: mean ``scale`` (``shape`` unused). Calibration (:mod:`sim.calibration`)
+    chooses the law by AIC among these.
+    """
+
+    distribution: SessionLengthLaw = Field(
+        description="lognormal, gamma, weibull or exponential. Required (model choice)."
+    )
+    scale: PositiveDuration = Field(
+        description="Scale: the median of a lognormal, the mean of an exponential. Required "
+        "(model choice)."
+    )
+    shape: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Shape (lognormal sigma, gamma a, weibull c). Default 1 (model choice).",
+    )
+    max: PositiveDuration = Field(
+        86400.0,
+        description="Longest session drawn; longer draws are cut here (and draws start at "
+        "1 ms). Default 24h (model choice).",
+    )
+
+    @property
+    def mean_seconds(self) -> float:
+        """The mean length, before the cut at ``max``."""
+        if self.distribution == "lognormal":
+            return self.scale * math.exp(self.shape**2 / 2.0)
+        if self.distribution == "gamma":
+            return self.shape * self.scale
+        if self.distribution == "weibull":
+            return self.scale * math.gamma(1.0 + 1.0 / self.shape)
+        return self.scale
+
+
+class MonthEnd(_Model):
+    """A month-end peak: more users come in on the last working days of a month."""
+
+    days: Annotated[int, BeforeValidator(_not_bool)] = Field(
+        2, ge=1, le=10, description="Last working days of each month. Default 2 (model choice)."
+    )
+    factor: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Attendance on those days is multiplied by this (capped at 1). Default 1: "
+        "no peak (model choice).",
+    )
+
+
 class Behaviour(_Model):
     """How the users of a group work: when, how often and how intensely."""
 
@@ -185,6 +253,53 @@ class Behaviour(_Model):
         "opens one, drawn by weight (Document and Usage CALs are per document). Default "
         "none: one unnamed document (licensing-rules §6).",
     )
+    session_length: SessionLength | None = Field(
+        None,
+        description="Session-length distribution (heavy tails: lognormal, gamma, weibull). "
+        "When given, a session lasts a draw from it (capacity groups: its clicks come at the "
+        "pace that makes the draw its mean length) and has at least one click. Default none: "
+        "clicks × click_gap (model choice).",
+    )
+    attendance: dict[Weekday, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] = Field(
+        default_factory=dict,
+        description="Probability that a user works on a given working day, by weekday "
+        "(drawn per user and day). Default none: every user on every day in `days` "
+        "(model choice).",
+    )
+    session_count: SessionCount = Field(
+        "poisson",
+        description="Sessions per working day: Poisson(sessions_per_day), or one plus "
+        "Poisson(sessions_per_day - 1) (every attending user opens one). Default poisson "
+        "(model choice).",
+    )
+    month_end: MonthEnd | None = Field(
+        None,
+        description="Month-end peak of attendance. Default none (model choice).",
+    )
+    holidays: list[date] = Field(
+        default_factory=list,
+        description="Local dates nobody of the group works. Default none (model choice).",
+    )
+
+    @model_validator(mode="after")
+    def _calibrated_keys(self) -> "Behaviour":
+        problems: list[tuple[Loc, object, str]] = []
+        for day in self.attendance:
+            if day not in self.days:
+                problems.append(
+                    (("attendance", day), self.attendance[day], "expected a day listed in days")
+                )
+        if self.session_count == "one_plus_poisson" and 0 < self.sessions_per_day < 1:
+            problems.append(
+                (
+                    ("sessions_per_day",),
+                    self.sessions_per_day,
+                    "expected 0 or at least 1 with session_count one_plus_poisson",
+                )
+            )
+        if problems:
+            raise Invalid(problems)
+        return self
 
     @field_validator("days")
     @classmethod
@@ -196,6 +311,15 @@ class Behaviour(_Model):
         if problems:
             raise Invalid(problems)
         return days
+
+    @property
+    def mean_session_seconds(self) -> float:
+        """The mean generated session length: of ``session_length`` (at most its cut),
+        else clicks_per_session × click_gap."""
+        law = self.session_length
+        if law is not None:
+            return min(law.mean_seconds, law.max)
+        return self.clicks_per_session * self.click_gap
 
     @property
     def weekday_numbers(self) -> tuple[int, ...]:

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 MAX_SESSION_LENGTH = DAY
-"""Longest mean generated session (clicks_per_session × click_gap): a Qlik session lasting
+"""Longest mean generated session (``Behaviour.mean_session_seconds``): a Qlik session lasting
 days is a typing slip, and its capacity units and passes would be drawn one by one."""
 
 
@@ -94,7 +94,7 @@ def estimate(scenario: Scenario) -> list[Load]:
             b = group.behaviour
             totals["user-days"] += group.count * b.devices * days
             sessions = group.count * b.devices * b.sessions_per_day * len(b.days) / 7 * days
-            length = b.clicks_per_session * b.click_gap
+            length = b.mean_session_seconds
         totals["sessions"] += sessions
         if "capacity" in access:
             totals["capacity units"] += sessions * (1 + length / rules.capacity_unit)
@@ -115,8 +115,7 @@ def estimate(scenario: Scenario) -> list[Load]:
 def long_sessions(scenario: Scenario) -> list[tuple[int, float]]:
     """Groups (by index) whose mean generated session is longer than the limit."""
     return [
-        (i, g.behaviour.clicks_per_session * g.behaviour.click_gap)
+        (i, g.behaviour.mean_session_seconds)
         for i, g in enumerate(scenario.users)
-        if g.generated
-        and g.behaviour.clicks_per_session * g.behaviour.click_gap > MAX_SESSION_LENGTH
+        if g.generated and g.behaviour.mean_session_seconds > MAX_SESSION_LENGTH
     ]
