@@ -62,11 +62,12 @@ def _session_pool(result: Result, sessions: pd.DataFrame) -> pd.Series:
         )
         for s in sc.servers
     }
-    keys = [
-        f"{licence[srv]}@{srv}" if f"{licence[srv]}@{srv}" in pools else licence[srv]
-        for srv in sessions["server"].astype(str)
-    ]
-    return pd.Series(keys, index=sessions.index, dtype=object)
+    # One key per server (a handful), mapped onto the sessions' server column.
+    pool_of = {
+        srv: f"{lic}@{srv}" if f"{lic}@{srv}" in pools else lic for srv, lic in licence.items()
+    }
+    keys = sessions["server"].astype(str).map(pool_of)
+    return pd.Series(keys.to_numpy(dtype=object), index=sessions.index, dtype=object)
 
 
 def seats_used(result: Result, freq: str | None = None) -> pd.DataFrame:
