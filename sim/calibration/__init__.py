@@ -5,8 +5,8 @@ trace into a behaviour-based scenario (``calibrated.yaml``) and a page of the fi
 (``fit.html``). One idea per module:
 
 * :mod:`.usage` — light / regular / heavy users by active days and hours;
-* :mod:`.distributions` — choosing a law by AIC, with its KS statistic (:mod:`.special`
-  holds the numerical functions);
+* :mod:`.distributions` — choosing a law by AIC, with its KS statistic (scipy.stats
+  fits, densities and distribution functions);
 * :mod:`.fit` — one usage group's behaviour keys from its sessions;
 * :mod:`.scenario` — the calibrated scenario text;
 * :mod:`.report` — ``fit.html``;

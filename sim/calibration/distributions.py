@@ -8,10 +8,10 @@ and the observed distribution function) as a plain measure of fit. The candidate
 laws licsim's behaviour model can draw (:class:`sim.scenario.users.SessionLength`,
 ``session_count``).
 
-scipy is not among licsim's dependencies, so the estimators are written here with numpy:
-closed forms for the lognormal and exponential, a bisection on the likelihood equation for
-the gamma and Weibull shapes (the scale then follows), and the gamma distribution function
-from its series and continued fraction (:mod:`.special`).
+The estimators, densities and distribution functions are scipy.stats'. Its parameters map
+onto licsim's as :mod:`sim.model.behaviour` draws them: a lognormal's ``shape`` is scipy's
+``s`` (σ of log x) and its ``scale`` is ``exp(μ)``, the median; a gamma's and a Weibull's
+``shape`` are scipy's ``a`` and ``c``; every law's ``scale`` is scipy's ``scale``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import optimize, stats
 
-from sim.calibration.special import digamma, gamma_cdf, normal_cdf, poisson_cdf, poisson_logpmf
 from sim.scenario.users import SESSION_COUNTS, SESSION_LENGTH_LAWS
 
 __all__ = [
@@ -29,13 +29,20 @@ __all__ = [
     "Fit",
     "choose_continuous",
     "choose_count",
-    "ks_statistic",
-    "law_cdf",
-    "law_logpdf",
+    "count_pmf",
+    "law",
 ]
 
 #: Candidate session-length laws: those ``session_length`` can draw.
 CONTINUOUS: tuple[str, ...] = SESSION_LENGTH_LAWS
+
+#: scipy's family for each length law; the first shape argument is licsim's ``shape``.
+_SCIPY = {
+    "lognormal": stats.lognorm,
+    "gamma": stats.gamma,
+    "weibull": stats.weibull_min,
+    "exponential": stats.expon,
+}
 
 
 @dataclass
@@ -59,92 +66,24 @@ class Fit:
         )
 
 
-def _bisect(f, lo: float, hi: float) -> float:
-    """The root of a decreasing ``f`` on ``[lo, hi]`` (geometric bisection)."""
-    for _ in range(200):
-        mid = math.sqrt(lo * hi)
-        if f(mid) > 0:
-            lo = mid
-        else:
-            hi = mid
-        if hi / lo < 1 + 1e-12:
-            break
-    return math.sqrt(lo * hi)
-
-
-def _mle(name: str, x: np.ndarray) -> dict[str, float]:
-    logx = np.log(x)
-    if name == "lognormal":
-        return {"shape": float(logx.std()), "scale": float(np.exp(logx.mean()))}
+def law(name: str, params: dict[str, float]):
+    """The frozen scipy distribution of a length law with licsim's ``params``."""
+    family = _SCIPY[name]
     if name == "exponential":
-        return {"scale": float(x.mean())}
-    if name == "gamma":
-        s = math.log(x.mean()) - float(logx.mean())
-        a = _bisect(lambda a: math.log(a) - digamma(a) - s, 1e-4, 1e4)
-        return {"shape": a, "scale": float(x.mean()) / a}
-    # Weibull: 1/c + mean(log x) - Σ x^c log x / Σ x^c = 0, decreasing in c.
-    z = logx - logx.max()  # scale-free: x / max(x) keeps x^c finite
-
-    def score(c: float) -> float:
-        w = np.exp(c * z)
-        return 1.0 / c + float(z.mean()) - float((w * z).sum() / w.sum())
-
-    c = _bisect(score, 1e-3, 1e3)
-    return {"shape": c, "scale": float(np.exp(logx.max()) * np.mean(np.exp(c * z)) ** (1 / c))}
-
-
-def law_logpdf(name: str, params: dict[str, float], x: np.ndarray) -> np.ndarray:
-    """Log density of a length law at ``x`` (> 0)."""
-    scale, shape = params["scale"], params.get("shape", 1.0)
-    if name == "lognormal":
-        z = (np.log(x) - math.log(scale)) / shape
-        return -0.5 * z**2 - np.log(x * shape * math.sqrt(2 * math.pi))
-    if name == "gamma":
-        return (shape - 1) * np.log(x) - x / scale - shape * math.log(scale) - math.lgamma(shape)
-    if name == "weibull":
-        y = x / scale
-        return math.log(shape / scale) + (shape - 1) * np.log(y) - y**shape
-    return -x / scale - math.log(scale)
-
-
-def law_cdf(name: str, params: dict[str, float], x: np.ndarray) -> np.ndarray:
-    """Distribution function of a length law at ``x``."""
-    x = np.asarray(x, dtype=np.float64)
-    scale, shape = params["scale"], params.get("shape", 1.0)
-    if name == "lognormal":
-        return normal_cdf((np.log(np.maximum(x, 1e-300)) - math.log(scale)) / shape)
-    if name == "gamma":
-        return gamma_cdf(shape, x / scale)
-    if name == "weibull":
-        return -np.expm1(-((np.maximum(x, 0) / scale) ** shape))
-    return -np.expm1(-np.maximum(x, 0) / scale)
-
-
-KS_POINTS = 20_000
-"""Order statistics the KS statistic is evaluated at: all of a smaller sample, evenly
-spaced ones of a larger (the gap this leaves is at most 1 / KS_POINTS)."""
-
-
-def ks_statistic(x: np.ndarray, cdf: np.ndarray) -> float:
-    """KS distance between the sample ``x`` (sorted) and fitted ``cdf`` values at it."""
-    n = len(x)
-    i = np.arange(1, n + 1)
-    return float(max(np.max(i / n - cdf), np.max(cdf - (i - 1) / n)))
-
-
-def _ks(name: str, params: dict[str, float], x: np.ndarray) -> float:
-    n = len(x)
-    if n <= KS_POINTS:
-        return ks_statistic(x, law_cdf(name, params, x))
-    at = np.unique(np.linspace(0, n - 1, KS_POINTS).astype(np.int64))
-    cdf = law_cdf(name, params, x[at])
-    return float(max(np.max((at + 1) / n - cdf), np.max(cdf - at / n)))
+        return family(scale=params["scale"])
+    return family(params["shape"], scale=params["scale"])
 
 
 def _continuous(name: str, x: np.ndarray) -> Fit:
-    params = _mle(name, x)
-    loglik = float(np.sum(law_logpdf(name, params, x)))
-    ks = _ks(name, params, x)
+    if name == "exponential":
+        _, scale = stats.expon.fit(x, floc=0)
+        params = {"scale": float(scale)}
+    else:
+        shape, _, scale = _SCIPY[name].fit(x, floc=0)
+        params = {"shape": float(shape), "scale": float(scale)}
+    dist = law(name, params)
+    loglik = float(dist.logpdf(x).sum())
+    ks = float(stats.ks_1samp(x, dist.cdf, method="asymp").statistic)
     return Fit(name, params, 2 * len(params) - 2 * loglik, ks, len(x))
 
 
@@ -154,7 +93,7 @@ def choose_continuous(x: np.ndarray, candidates: tuple[str, ...] = CONTINUOUS) -
     Parameters use licsim's names: ``shape`` and ``scale`` as in
     :class:`~sim.scenario.users.SessionLength` (a lognormal's scale is its median).
     """
-    x = np.sort(np.asarray(x, dtype=np.float64))
+    x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x) & (x > 0)]
     if len(x) < 2 or np.ptp(x) == 0:
         raise ValueError(f"expected at least two distinct positive values, got {len(x)}")
@@ -164,40 +103,46 @@ def choose_continuous(x: np.ndarray, candidates: tuple[str, ...] = CONTINUOUS) -
     return best
 
 
+def count_pmf(name: str, mean: float, k: np.ndarray) -> np.ndarray:
+    """P(K = k), k ≥ 1, of a session-count law with the ``mean`` :func:`choose_count` gives."""
+    return np.exp(_count_logpmf(name, mean, k))
+
+
+def _count_logpmf(name: str, mean: float, k: np.ndarray) -> np.ndarray:
+    if name == "one_plus_poisson":
+        return stats.poisson.logpmf(k - 1, max(mean - 1.0, 1e-9))
+    # zero-truncated Poisson of rate ``mean``
+    return stats.poisson.logpmf(k, mean) - stats.poisson.logsf(0, mean)
+
+
+def _count_cdf(name: str, mean: float, k: np.ndarray) -> np.ndarray:
+    if name == "one_plus_poisson":
+        return stats.poisson.cdf(k - 1, max(mean - 1.0, 1e-9))
+    p0 = stats.poisson.pmf(0, mean)
+    return (stats.poisson.cdf(k, mean) - p0) / (1 - p0)
+
+
 def _count_fit(name: str, k: np.ndarray) -> Fit:
     """``k`` are counts of at least 1 (sessions on a day someone came in)."""
-    mean = float(k.mean())
-    grid = np.arange(1, int(k.max()) + 2)
+    sample_mean = float(k.mean())
     if name == "one_plus_poisson":
-        lam = max(mean - 1.0, 1e-9)
-        logpmf = poisson_logpmf(k - 1, lam)
-        cdf = poisson_cdf(grid - 1, lam)
-        params = {"mean": lam + 1.0}
+        mean = max(sample_mean, 1.0 + 1e-9)
     else:
         # Zero-truncated Poisson: what licsim's Poisson count gives on the days with a
         # session. Its mean λ / (1 - e^-λ) is the sample mean; solve for λ.
-        lam = _truncated_rate(mean)
-        p0 = math.exp(-lam)
-        logpmf = poisson_logpmf(k, lam) - math.log1p(-p0)
-        cdf = (poisson_cdf(grid, lam) - p0) / (1 - p0)
-        params = {"mean": lam}
+        mean = _truncated_rate(sample_mean)
+    grid = np.arange(1, int(k.max()) + 2)
     emp = np.searchsorted(np.sort(k), grid, side="right") / len(k)
-    ks = float(np.max(np.abs(emp - cdf)))
-    return Fit(name, params, 2 * 1 - 2 * float(np.sum(logpmf)), ks, len(k))
+    ks = float(np.max(np.abs(emp - _count_cdf(name, mean, grid))))
+    loglik = float(_count_logpmf(name, mean, k).sum())
+    return Fit(name, {"mean": mean}, 2 * 1 - 2 * loglik, ks, len(k))
 
 
 def _truncated_rate(mean: float) -> float:
     """λ with λ / (1 - e^-λ) = mean (mean ≥ 1)."""
     if mean <= 1.0 + 1e-9:
         return 1e-6
-    lo, hi = 1e-9, mean
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if mid / -np.expm1(-mid) < mean:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+    return float(optimize.brentq(lambda lam: lam / -math.expm1(-lam) - mean, 1e-9, mean))
 
 
 def choose_count(k: np.ndarray, candidates: tuple[str, ...] = SESSION_COUNTS) -> Fit:

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from sim.calibration.distributions import Fit, choose_continuous, choose_count, ks_statistic
-from sim.calibration.special import normal_cdf
+from sim.calibration.distributions import Fit, choose_continuous, choose_count
 from sim.calibration.usage import user_key
 from sim.scenario.users import WEEKDAYS
 
@@ -245,7 +245,7 @@ def fit_group(
     gaps = np.maximum(gaps.astype(np.float64), 0.0)
     mean_break = float(gaps.mean()) if len(gaps) else 3600.0
     ks_break = (
-        ks_statistic(np.sort(gaps), -np.expm1(-np.sort(gaps) / mean_break))
+        float(stats.ks_1samp(gaps, stats.expon(scale=mean_break).cdf).statistic)
         if len(gaps) > 1 and mean_break > 0
         else 0.0
     )
@@ -320,15 +320,16 @@ def _day_start_law(wall: np.ndarray, mean: float, sd: float) -> tuple[str, float
     the local day (none, log L = -n log 86400). A site used around the clock draws its
     first sessions all over the day, and there the uniform wins.
     """
-    x = np.sort(wall)
+    x = np.asarray(wall, dtype=np.float64)
     if len(x) < 2 or sd <= 0:
         return "normal", 0.0
-    z = (x - mean) / sd
-    normal_aic = 4.0 - 2.0 * float(np.sum(-0.5 * z**2 - math.log(sd * math.sqrt(2 * math.pi))))
-    uniform_aic = 2.0 * len(x) * math.log(86400.0)
+    normal = stats.norm(mean, sd)
+    uniform = stats.uniform(0.0, 86400.0)
+    normal_aic = 4.0 - 2.0 * float(normal.logpdf(x).sum())
+    uniform_aic = -2.0 * float(uniform.logpdf(x).sum())
     if uniform_aic < normal_aic:
-        return "uniform", ks_statistic(x, x / 86400.0)
-    return "normal", ks_statistic(x, normal_cdf(z))
+        return "uniform", float(stats.ks_1samp(x, uniform.cdf).statistic)
+    return "normal", float(stats.ks_1samp(x, normal.cdf).statistic)
 
 
 def _instants(times: pd.Series) -> np.ndarray:

@@ -13,16 +13,15 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from scipy import stats
 
-from sim.calibration.distributions import law_cdf, law_logpdf
+from sim.calibration.distributions import count_pmf, law
 from sim.calibration.fit import GroupFit, month_end_dates
 from sim.calibration.scenario import Calibration
-from sim.calibration.special import poisson_logpmf
 from sim.calibration.usage import user_key
 
 __all__ = ["fit_html"]
@@ -61,7 +60,7 @@ def _charts(fit: GroupFit, weekly: pd.DataFrame) -> Figure:
         grid = np.sqrt(bins[1:] * bins[:-1])
         p = dict(fit.length.params)
         p["scale"] /= 60.0  # the chart is in minutes
-        dens = np.exp(law_logpdf(fit.length.name, p, grid))
+        dens = law(fit.length.name, p).pdf(grid)
         ax.plot(grid, dens, label=f"fitted {fit.length.name}")
         ax.set_xscale("log")
         ax.legend(fontsize=7)
@@ -72,7 +71,7 @@ def _charts(fit: GroupFit, weekly: pd.DataFrame) -> Figure:
         ax.hist(s, bins=48, range=(0, 24), density=True, alpha=0.5, label="observed")
         grid = np.linspace(0, 24, 200)
         mu, sd = s.mean(), max(s.std(), 1e-6)
-        ax.plot(grid, np.exp(-0.5 * ((grid - mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)))
+        ax.plot(grid, stats.norm.pdf(grid, mu, sd))
     ax.set_title("first session of the day (h)", fontsize=9)
     ax = axes[2]
     k = fit.samples["count"]
@@ -80,11 +79,7 @@ def _charts(fit: GroupFit, weekly: pd.DataFrame) -> Figure:
         top = int(k.max())
         ks = np.arange(1, top + 1)
         obs = np.array([(k == i).mean() for i in ks])
-        lam = fit.count.params["mean"]
-        if fit.count.name == "one_plus_poisson":
-            pmf = np.exp(poisson_logpmf(ks - 1, max(lam - 1, 1e-9)))
-        else:
-            pmf = np.exp(poisson_logpmf(ks, lam)) / -math.expm1(-lam)
+        pmf = count_pmf(fit.count.name, fit.count.params["mean"], ks)
         ax.bar(ks - 0.2, obs, width=0.4, label="observed")
         ax.bar(ks + 0.2, pmf, width=0.4, label=f"fitted {fit.count.name}")
         ax.legend(fontsize=7)
@@ -102,7 +97,7 @@ def _ks_line(fit: GroupFit) -> str:
     x = np.sort(fit.samples["length"][fit.samples["length"] > 0])
     if fit.length is None or not len(x):
         return ""
-    mid = law_cdf(fit.length.name, fit.length.params, np.median(x))
+    mid = law(fit.length.name, fit.length.params).cdf(np.median(x))
     return f"fitted CDF at the observed median {float(mid):.3f} (0.5 is a perfect fit)"
 
 
