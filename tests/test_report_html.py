@@ -239,3 +239,10 @@ def test_workbook_sheets_have_frozen_bold_headers_and_filters(week, tmp_path: Pa
     notes = book["notes"]
     texts = [row[3] for row in notes.iter_rows(min_row=2, values_only=True)]
     assert "only the first rows; the whole table is sessions.parquet" in texts
+
+
+def test_the_report_tables_hold_the_kpis_computed_from_scratch(week) -> None:
+    from sim import reports
+
+    tables = reports.report_tables(week)
+    pd.testing.assert_frame_equal(tables["Headline KPIs"], reports.kpis(week))

@@ -20,6 +20,7 @@ chart in :mod:`sim.charts` draws one of them. The modules, each explaining its c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -96,10 +97,19 @@ __all__ = [
 TOP = 25  # rows kept of per-user lists, so the report stays readable
 
 
-def kpis(result: Result) -> pd.DataFrame:
+def kpis(
+    result: Result,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """The headline numbers as (metric, value, unit): sessions and denial %, concurrency
     (peak, time-weighted mean, P95), seat utilisation per pool and type, capacity use,
-    outage hours and the candidate counts."""
+    outage hours and the candidate counts. ``tables`` may hold report tables already made
+    (by their titles in :func:`report_tables`), which are then not made again."""
+    made = tables or {}
+
+    def table(title: str, make: Callable[[Result], pd.DataFrame]) -> pd.DataFrame:
+        return made[title] if title in made else make(result)
+
     rows: list[tuple[str, float, str]] = []
     rate = denial_rate(result).iloc[0]
     rows += [
@@ -107,7 +117,7 @@ def kpis(result: Result) -> pd.DataFrame:
         ("sessions denied", float(rate["denied"]), "sessions"),
         ("denial rate", float(rate["denial_pct"]), "%"),
     ]
-    conc = concurrency_summary(result).set_index("pool")
+    conc = table("Concurrent sessions", concurrency_summary).set_index("pool")
     if "concurrent sessions" in conc.index:
         c = conc.loc["concurrent sessions"]
         rows += [
@@ -115,13 +125,13 @@ def kpis(result: Result) -> pd.DataFrame:
             ("mean concurrent sessions (time-weighted)", float(c["mean"]), "sessions"),
             ("P95 concurrent sessions", float(c["p95"]), "sessions"),
         ]
-    for row in seats(result).itertuples(index=False):
+    for row in table("Seats by type", seats).itertuples(index=False):
         label = f"{row.pool} {row.type}"
         rows += [
             (f"{label} peak allocated", float(row.peak_allocated), "seats"),
             (f"{label} utilisation (time-weighted)", float(row.utilisation_pct), "%"),
         ]
-    cap = capacity_months(result)
+    cap = table("Analyzer Capacity by month", capacity_months)
     if len(cap):
         bought, used = cap["allocated_minutes"].sum(), cap["used_minutes"].sum()
         rows += [
@@ -129,7 +139,7 @@ def kpis(result: Result) -> pd.DataFrame:
             ("capacity used of allocated", 100.0 * used / bought if bought else 0.0, "%"),
             ("capacity months exhausted", float(cap["exhausted_at"].notna().sum()), "months"),
         ]
-    outages = outage_impact(result)
+    outages = table("Outages and their impact", outage_impact)
     rows += [
         ("hours not licensed (grace, unlicensed, …)", float(outages["hours"].sum()), "h"),
         ("sessions denied during those hours", float(outages["denied"].sum()), "sessions"),
@@ -149,20 +159,26 @@ def report_tables(result: Result) -> dict[str, pd.DataFrame]:
     """The report's tables in reading order, keyed by their titles. Aggregates only:
     per-user lists keep the :data:`TOP` rows that matter most; tables that would be empty
     for this run (no capacity, no denials, no outages) are left out."""
-    tables: dict[str, pd.DataFrame] = {
-        "Headline KPIs": kpis(result),
+    made = {
         "Seats by type": seats(result),
-        "Seats by month": seats_by_period(result, "M"),
         "Concurrent sessions": concurrency_summary(result),
+        "Analyzer Capacity by month": capacity_months(result),
+        "Outages and their impact": outage_impact(result),
+    }
+    tables: dict[str, pd.DataFrame] = {
+        "Headline KPIs": kpis(result, made),
+        "Seats by type": made["Seats by type"],
+        "Seats by month": seats_by_period(result, "M"),
+        "Concurrent sessions": made["Concurrent sessions"],
         "Sessions by weekday and hour": weekday_hour(result),
         "Denial rate by server": denial_rate(result, "server"),
         "Denial rate by user group": denial_rate(result, "group"),
         "Denials by reason": denials_by_reason(result),
-        "Analyzer Capacity by month": capacity_months(result),
+        "Analyzer Capacity by month": made["Analyzer Capacity by month"],
         "Capacity minutes per user (top)": user_capacity_minutes(result).head(TOP),
         "Analyzer seat candidates": analyzer_candidates(result).head(TOP),
         "Reclaim candidates (longest idle)": reclaim_candidates(result).head(TOP),
-        "Outages and their impact": outage_impact(result),
+        "Outages and their impact": made["Outages and their impact"],
     }
     if result.sessions["directory"].notna().any():
         tables["Denial rate by directory"] = denial_rate(result, "directory")
