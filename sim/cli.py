@@ -49,27 +49,38 @@ def _default_out(name: str, suffix: str = "") -> Path:
     return Path("out") / safe_name(name + suffix)
 
 
-def _overrides(sets: tuple[str, ...]) -> dict[str, object]:
-    """Each ``--set PATH=VALUE`` as path → value (the sweep's syntax, one value per path);
-    exit 2 naming the option on any problem."""
+def _assignments(sets: tuple[str, ...]) -> dict[str, list[object]]:
+    """Each ``--set PATH=V1,V2,...`` as path → values (read as YAML scalars); exit 2
+    naming the option on a malformed one or a path given twice."""
     from sim.experiments import parse_assignment
 
-    overrides: dict[str, object] = {}
+    grid: dict[str, list[object]] = {}
     for text in sets:
         try:
             path, values = parse_assignment(text)
         except ValueError as err:
             click.echo(f"--set: {err}", err=True)
             sys.exit(2)
-        if len(values) != 1:
+        if path in grid:
             click.echo(
-                f"--set: {text!r}: expected one value (a run is one variant; "
-                "`licsim sweep` runs several)",
-                err=True,
+                f"--set: {path!r} is given twice; list all its values in one --set", err=True
             )
             sys.exit(2)
-        if path in overrides:
-            click.echo(f"--set: {path!r} is given twice", err=True)
+        grid[path] = values
+    return grid
+
+
+def _overrides(sets: tuple[str, ...]) -> dict[str, object]:
+    """Each ``--set PATH=VALUE`` as path → value (the sweep's syntax, one value per path);
+    exit 2 naming the option on any problem."""
+    overrides: dict[str, object] = {}
+    for path, values in _assignments(sets).items():
+        if len(values) != 1:
+            click.echo(
+                f"--set: {path}={','.join(map(str, values))}: expected one value (a run is "
+                "one variant; `licsim sweep` runs several)",
+                err=True,
+            )
             sys.exit(2)
         overrides[path] = values[0]
     return overrides
@@ -510,23 +521,11 @@ def sweep(
     n; OUT/differences.csv the differences from the baseline (the first combination),
     paired by replication.
     """
-    from sim.experiments import parse_assignment, plan
+    from sim.experiments import plan
     from sim.experiments import sweep as run_sweep
     from sim.experiments.executors import SchedulerUnreachable, dask_address_problem, worker_limit
 
-    grid: dict[str, list[object]] = {}
-    for text in sets:
-        try:
-            path, values = parse_assignment(text)
-        except ValueError as err:
-            click.echo(f"--set: {err}", err=True)
-            sys.exit(2)
-        if path in grid:
-            click.echo(
-                f"--set: {path!r} is given twice; list all its values in one --set", err=True
-            )
-            sys.exit(2)
-        grid[path] = values
+    grid = _assignments(sets)
     executor: object = "processes" if workers and workers > 1 else "serial"
     if dask is not None:
         import logging

@@ -247,9 +247,9 @@ def test_a_scheduler_dying_mid_sweep_is_one_line_and_keeps_the_pieces(tmp_path: 
     assert done.returncode == 0 and f"{stored} already done" in done.stdout, done.stdout
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_ctrl_c_ends_a_sweep_on_a_local_dask_cluster_with_one_line(tmp_path: Path) -> None:
-    out = tmp_path / "s"
+def _local_dask_sweep_at_work(out: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """A sweep on a local Dask cluster, once it has stored a piece, and the processes of
+    its cluster (the cluster's own process and its two workers)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", "sweep", str(ENTERPRISE), "--out", str(out),
          "--reps", "60", "--dask", "local", "--workers", "2"],
@@ -262,33 +262,30 @@ def test_ctrl_c_ends_a_sweep_on_a_local_dask_cluster_with_one_line(tmp_path: Pat
         time.sleep(0.1)
     cluster = _descendants(process.pid)
     assert len(cluster) >= 3, "expected the cluster and its two workers"
+    return process, cluster
+
+
+def _all_gone(pids: list[int]) -> bool:
+    deadline = time.monotonic() + 20
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not [pid for pid in pids if _alive(pid)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_ends_a_sweep_on_a_local_dask_cluster_with_one_line(tmp_path: Path) -> None:
+    process, cluster = _local_dask_sweep_at_work(tmp_path / "s")
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     _, err = process.communicate(timeout=90)
     text = err.decode()
     assert process.returncode != 0
     assert "Traceback" not in text and len(text.strip().splitlines()) <= 1, text
-    deadline = time.monotonic() + 20
-    while any(map(_alive, cluster)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in cluster if _alive(pid)], "the cluster outlived its sweep"
+    assert _all_gone(cluster), "the cluster outlived its sweep"
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_a_local_dask_cluster_ends_when_its_sweep_is_killed(tmp_path: Path) -> None:
-    out = tmp_path / "s"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", str(ENTERPRISE), "--out", str(out),
-         "--reps", "60", "--dask", "local", "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(out.glob("runs/*/replication=*/piece.json")):
-        time.sleep(0.1)
-    cluster = _descendants(process.pid)
-    assert len(cluster) >= 3, "expected the cluster and its two workers"
+    process, cluster = _local_dask_sweep_at_work(tmp_path / "s")
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-    deadline = time.monotonic() + 20
-    while any(map(_alive, cluster)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in cluster if _alive(pid)], "the cluster outlived its sweep"
+    assert _all_gone(cluster), "the cluster outlived its sweep"
