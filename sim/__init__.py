@@ -9,7 +9,7 @@ executor="processes")`` (see :mod:`sim.experiments`).
 """
 
 from sim.experiments import SweepResult, sweep
-from sim.result import Result
+from sim.result import Result, load_run
 from sim.run import simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
@@ -18,6 +18,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SweepResult",
+    "load_run",
     "load_scenario",
     "parse_scenario",
     "simulate",

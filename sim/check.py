@@ -24,7 +24,15 @@ import pandas as pd
 
 from sim.outfolder import digest
 from sim.recorder import EVENT_KINDS
-from sim.result import TABLES, Result, deployment_pools, run_files, summary_table
+from sim.result import (
+    TABLES,
+    Result,
+    RunFolderError,
+    deployment_pools,
+    load_run,
+    run_files,
+    summary_table,
+)
 from sim.rules.anonymous import needs_identity
 from sim.rules.connectivity import LicenseState
 from sim.rules.pool import TEST_POOL_SUFFIX, pool_label, uses_test_pool
@@ -62,10 +70,6 @@ STATES = tuple(s.value for s in LicenseState)
 EXCESS_CAUSES = ("excess", "license_change")
 """Event kinds after which a pool may hold more than its total: a partition's offline
 allocations meeting at reconciliation (``excess``), or fewer seats (``license_change``)."""
-
-
-class RunFolderError(Exception):
-    """The folder is missing or holds no licsim run at all (nothing to check)."""
 
 
 @dataclass
@@ -151,18 +155,6 @@ def _integrity(folder: Path) -> list[Violation]:
 def rows_checked(result: Result) -> int:
     """How many table rows the checks looked at (for the summary line)."""
     return sum(len(t) for t in result.tables().values())
-
-
-def load_run(folder: Path) -> Result:
-    """The tables, scenario and metadata of a complete run folder."""
-    try:
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-        scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
-        metadata = json.loads((folder / "metadata.json").read_text())
-    # Whatever a foreign or damaged file raises, the answer is the same: not a run we can read.
-    except Exception as err:
-        raise RunFolderError(f"{folder}: not a readable licsim run ({err})") from err
-    return Result(scenario=scenario, metadata=metadata, **tables)
 
 
 def _missing_files(folder: Path) -> list[str]:

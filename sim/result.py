@@ -521,6 +521,24 @@ def write_result(
     return written
 
 
+class RunFolderError(Exception):
+    """The folder is missing or holds no licsim run that can be read."""
+
+
+def load_run(folder: Path) -> Result:
+    """The tables, scenario and metadata of a run folder written by :func:`write_result`
+    (``licsim run``), read back from its Parquet files as a :class:`Result`."""
+    folder = Path(folder)
+    try:
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+        scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
+        metadata = json.loads((folder / "metadata.json").read_text())
+    # Whatever a foreign or damaged file raises, the answer is the same: not a run we can read.
+    except Exception as err:
+        raise RunFolderError(f"{folder}: not a readable licsim run ({err})") from err
+    return Result(scenario=scenario, metadata=metadata, **tables)
+
+
 def discard_completion(out: Path) -> None:
     """Make ``out`` look unfinished before anything in it is replaced."""
     (out / "metadata.json").unlink(missing_ok=True)

@@ -136,3 +136,16 @@ def test_state_reason_is_null_in_every_file(tmp_path: Path) -> None:
     rows = list(sheet.values)
     column = rows[0].index("reason")
     assert [row[column] for row in rows[1:]] == [None, None, "grace_expired", None]
+
+
+def test_load_run_reads_a_run_folder_back_into_the_same_result(tmp_path: Path) -> None:
+    import sim
+
+    r = simulate(load_scenario(HERE / "link-outage-grace.yaml"))
+    write_result(r, tmp_path)
+    back = sim.load_run(tmp_path)
+    for name, table in r.tables().items():
+        pd.testing.assert_frame_equal(getattr(back, name), table, check_categorical=False)
+    assert back.scenario == r.scenario and back.kpi("sessions_attempted") == r.kpi(
+        "sessions_attempted"
+    )
