@@ -626,8 +626,9 @@ def check(folder: Path) -> None:
         for v in violations:
             click.echo(str(v))
         sys.exit(1)
-    rows = rows_checked(load_run(folder))
-    files = len(load_run(folder).metadata.get("files", {}))
+    run = load_run(folder)
+    rows = rows_checked(run)
+    files = len(run.metadata.get("files", {}))
     click.echo(
         f"ok: {len(CHECKS)} invariants hold over {rows} rows; "
         f"{files} files match the digests the run recorded"

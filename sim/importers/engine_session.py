@@ -37,12 +37,17 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 
 from sim.importers.errors import Rejects
 from sim.importers.qlik_time import parse_durations, parse_timestamps
-from sim.importers.tabular import read_header, resolve_columns, stream_blocks, whole_counts
+from sim.importers.tabular import (
+    Accepted,
+    read_header,
+    resolve_columns,
+    stream_blocks,
+    whole_counts,
+)
 from sim.importers.trace import session_rows
 
 __all__ = ["COLUMNS", "NAME_PATTERN", "machine_from_name", "read_engine_sessions"]
@@ -90,7 +95,8 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
     for block in stream_blocks(path, delimiter="\t", columns=cols, header=header, rejects=rejects):
         f = block.frame
         lines = block.lines
-        ok = np.ones(len(f), dtype=bool)
+        accepted = Accepted(rejects, path, lines)
+        reject = accepted.reject
 
         def text(c: str, f: pd.DataFrame = f) -> pd.Series:
             return f[c].str.strip() if c in f else pd.Series("", index=f.index, dtype="string")
@@ -104,21 +110,6 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
                 directory = directory.where(directory != "", auth[0].where(auth[1].notna(), ""))
             else:
                 user = user.where(user != "", auth[0])
-
-        def reject(
-            mask: np.ndarray,
-            reason: str,
-            column: str | None = None,
-            values: pd.Series | None = None,
-            expected: bool = False,
-            lines: np.ndarray = lines,
-        ) -> None:
-            nonlocal ok
-            hit = mask & ok
-            if hit.any():
-                vals = None if values is None else values[hit].astype(str).head(3).tolist()
-                rejects.add(reason, path, lines[hit], column=column, values=vals, expected=expected)
-                ok &= ~hit
 
         reject((user == "").to_numpy(), "no user id", names["user"])
         reject(
@@ -171,7 +162,7 @@ def read_engine_sessions(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataF
             source_line=lines,
             entry_id=text("entry_id"),
         )
-        parts.append(out[ok])
+        parts.append(out[accepted.ok])
     if not parts:
         return pd.DataFrame()
     return pd.concat(parts, ignore_index=True)

@@ -31,12 +31,17 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 
 from sim.importers.errors import Rejects
 from sim.importers.qlik_time import parse_durations, parse_timestamps
-from sim.importers.tabular import read_header, resolve_columns, stream_blocks, whole_counts
+from sim.importers.tabular import (
+    Accepted,
+    read_header,
+    resolve_columns,
+    stream_blocks,
+    whole_counts,
+)
 from sim.importers.trace import session_rows
 
 __all__ = ["COLUMNS", "read_plain_csv", "sniff_delimiter"]
@@ -77,24 +82,11 @@ def read_plain_csv(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
     ):
         f = block.frame
         lines = block.lines
-        ok = np.ones(len(f), dtype=bool)
+        accepted = Accepted(rejects, path, lines)
+        reject = accepted.reject
 
         def text(c: str, f: pd.DataFrame = f) -> pd.Series:
             return f[c].str.strip() if c in f else pd.Series("", index=f.index, dtype="string")
-
-        def reject(
-            mask: np.ndarray,
-            reason: str,
-            column: str | None = None,
-            values: pd.Series | None = None,
-            lines: np.ndarray = lines,
-        ) -> None:
-            nonlocal ok
-            hit = mask & ok
-            if hit.any():
-                vals = None if values is None else values[hit].astype(str).head(3).tolist()
-                rejects.add(reason, path, lines[hit], column=column, values=vals)
-                ok &= ~hit
 
         user = text("user")
         directory = text("directory")
@@ -139,7 +131,7 @@ def read_plain_csv(path: Path, tz: ZoneInfo, rejects: Rejects) -> pd.DataFrame:
             source_file=str(path),
             source_line=lines,
         )
-        parts.append(out[ok])
+        parts.append(out[accepted.ok])
     if not parts:
         return pd.DataFrame()
     return pd.concat(parts, ignore_index=True)

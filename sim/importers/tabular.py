@@ -47,6 +47,31 @@ class Block:
     lines: np.ndarray
 
 
+class Accepted:
+    """Which rows of one block are still accepted: each check rejects the rows it catches
+    that no earlier check did, and records them (one reason per row) in ``rejects``."""
+
+    def __init__(self, rejects: Rejects, path: Path, lines: np.ndarray) -> None:
+        self.rejects, self.path, self.lines = rejects, path, lines
+        self.ok = np.ones(len(lines), dtype=bool)
+
+    def reject(
+        self,
+        mask: np.ndarray,
+        reason: str,
+        column: str | None = None,
+        values: pd.Series | None = None,
+        expected: bool = False,
+    ) -> None:
+        hit = mask & self.ok
+        if hit.any():
+            shown = None if values is None else values[hit].astype(str).head(3).tolist()
+            self.rejects.add(
+                reason, self.path, self.lines[hit], column=column, values=shown, expected=expected
+            )
+            self.ok &= ~hit
+
+
 def _arrow_text(t: pa.DataType) -> pd.StringDtype | None:
     return pd.StringDtype("pyarrow") if pa.types.is_string(t) else None
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.scenario.replay import REPLAY_COLUMNS
+
 __all__ = ["TEXT_COLUMNS", "TRACE_COLUMNS", "empty_trace", "finish_trace", "session_rows"]
 
 TEXT_COLUMNS = (
@@ -48,16 +50,8 @@ TEXT_COLUMNS = (
     "source_file",
 )
 TRACE_COLUMNS = (
-    "directory",
-    "user",
-    "server",
-    "app_id",
-    "app_title",
-    "start",
-    "end",
-    "duration_s",
-    "selections",
-    "exit_reason",
+    # the columns a replay reads first (sim.scenario.replay), then the reader's provenance
+    *REPLAY_COLUMNS,
     "session_id",
     "virtual_proxy",
     "device",
