@@ -408,14 +408,61 @@ def _all_charts() -> dict[str, Any]:
     return {**CHARTS, **{name: draw for name, (draw, _) in LEGACY_CHARTS.items()}}
 
 
+def _no_seats(result: Result) -> str | None:
+    levels = reports.seat_levels(result).values()
+    held = any(df["total"].max() > 0 or df["allocated"].max() > 0 for df in levels)
+    return None if held else "no seats in this scenario"
+
+
+def _no_capacity(result: Result) -> str | None:
+    return "no Analyzer Capacity in this scenario" if result.capacity.empty else None
+
+
+def _always_licensed(result: Result) -> str | None:
+    calm = (result.server_states["state"] == "licensed").all()
+    return (
+        "every server licensed throughout, no outage"
+        if calm and reports.network_outages(result).empty
+        else None
+    )
+
+
+def _no_denials(result: Result) -> str | None:
+    return None if result.sessions["denied_reason"].notna().any() else "no session was denied"
+
+
+def _no_sessions(result: Result) -> str | None:
+    return None if result.sessions["access"].notna().any() else "no session was granted"
+
+
+NOTHING_TO_SAY = {
+    "allocations": _no_seats,
+    "seat_stack": _no_seats,
+    "capacity": _no_capacity,
+    "capacity_burn_down": _no_capacity,
+    "server_timeline": _always_licensed,
+    "denials": _no_denials,
+    "weekday_hour": _no_sessions,
+    "duration_curve": _no_sessions,
+}
+"""Per chart of :data:`CHARTS`: why a run gives it nothing to show (None: it has)."""
+
+
 def relevant_charts(result: Result) -> dict[str, Any]:
-    """The charts worth drawing for ``result``, by name, in drawing order: every chart of
-    :data:`CHARTS`, then the legacy charts that have something to show in this run. The
-    PNG folder and the HTML report both draw exactly these."""
+    """The charts worth drawing for ``result``, by name, in drawing order: the charts of
+    :data:`CHARTS` that have something to show (:func:`left_out`), then the legacy charts
+    that do. The PNG folder and the HTML report both draw exactly these."""
     from sim.legacy_charts import LEGACY_CHARTS
 
+    skipped = left_out(result)
     shown = {name: draw for name, (draw, wanted) in LEGACY_CHARTS.items() if wanted(result)}
-    return {**CHARTS, **shown}
+    return {**{k: v for k, v in CHARTS.items() if k not in skipped}, **shown}
+
+
+def left_out(result: Result) -> dict[str, str]:
+    """The charts of :data:`CHARTS` this run has nothing for, each with the reason: the
+    report says so in a line instead of showing an empty chart."""
+    return {name: why for name, says in NOTHING_TO_SAY.items() if (why := says(result))}
 
 
 def chart_pngs(result: Result) -> dict[str, bytes]:

@@ -161,10 +161,9 @@ def validate(file: Path) -> None:
 @click.option(
     "--xlsx-rows",
     type=click.IntRange(min=2, max=1_048_576),
-    default=10_000,
-    show_default=True,
-    help="Rows per raw-table sheet of report.xlsx, header included (the Parquet files have "
-    "all; the report tables come first, whole).",
+    default=None,
+    help="Rows per raw-table sheet of report.xlsx, header included; default 1,000 (the "
+    "Parquet files have all; the report tables come first, whole).",
 )
 @click.option(
     "--csv",
@@ -184,7 +183,7 @@ def run(
     quiet: bool,
     charts: bool,
     report: bool,
-    xlsx_rows: int,
+    xlsx_rows: int | None,
     force: bool,
 ) -> None:
     """Run a scenario; write its tables, charts and reports and print the summary."""
@@ -200,7 +199,7 @@ def run(
         # From here until mark_complete the folder holds no finished result (sim.result).
         _prepare_out(out, force, Kind.RUN)
         with clock.phase("simulate"):
-            result = simulate(sc, seed=seed)
+            result = simulate(sc, seed=seed, progress=clock.days)
         if overrides:
             result.metadata["overrides"] = overrides
     except ScenarioError as err:

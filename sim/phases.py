@@ -47,6 +47,21 @@ class Phases:
             "peak_rss_mb": round(_peak_mb(), 1),
         }
 
+    def days(self, done: int, total: int) -> None:
+        """A bar of the days simulated, redrawn in place on the terminal (only when the
+        phases are announced, and at most once per 1 % of the run)."""
+        if self.say is None or total <= 0:
+            return
+        step = max(1, total // 100)
+        if done % step and done != total:
+            return
+        width = 30
+        filled = width * done // total
+        bar = "█" * filled + "·" * (width - filled)
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r    {bar} {done:,}/{total:,} days{end}")
+        sys.stderr.flush()
+
     @property
     def seconds(self) -> float:
         """Seconds since the command started."""

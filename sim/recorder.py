@@ -156,9 +156,27 @@ class Recorder:
     """The fast path's (packed keys, units) of each batch, summed up by
     :meth:`capacity_use_columns`."""
 
-    def session_columns(self) -> list[np.ndarray]:
-        """Every session row, from both paths, as one array per column."""
-        return _columns(self.sessions, self.session_chunks, len(SESSION_COLUMNS))
+    def take_session_columns(self) -> dict[str, np.ndarray]:
+        """Every session row, from both paths, as one array per column of
+        :data:`SESSION_COLUMNS`, handed over: the recorder lets go of its rows a column at
+        a time, so a year of sessions is held about once, not twice, while it is joined."""
+        parts = [list(chunk) for chunk in self.session_chunks]
+        self.session_chunks.clear()
+        if self.sessions:
+            parts.append([np.asarray(col) for col in zip(*self.sessions, strict=True)])
+            self.sessions.clear()
+        columns = {}
+        for i, name in enumerate(SESSION_COLUMNS):
+            pieces = [p[i] for p in parts]
+            for p in parts:
+                p[i] = None
+            columns[name] = (
+                np.concatenate(pieces, dtype=_narrowest(pieces))
+                if pieces
+                else np.zeros(0, dtype=np.int64)
+            )
+            del pieces
+        return columns
 
     def unit_columns(self) -> list[np.ndarray]:
         return _columns(self.units or [], self.unit_chunks, len(UNIT_COLUMNS))
@@ -230,6 +248,26 @@ class Recorder:
 _MONTH_BITS = 10
 _USER_BITS = 21
 _SERVER_SHIFT = _MONTH_BITS + _USER_BITS
+
+
+def _narrowest(pieces: list[np.ndarray]) -> np.dtype:
+    """The narrowest type that holds every piece's values: the exact path's rows come as
+    Python numbers (int64), the fast path's chunks in small codes, and a column of
+    millions of rows should keep the small ones."""
+    kinds: list[np.dtype] = []
+    for piece in pieces:
+        if piece.dtype.kind == "i" and piece.size:
+            low, high = int(piece.min()), int(piece.max())
+            kinds.append(
+                next(
+                    np.dtype(t)
+                    for t in (np.int8, np.int16, np.int32, np.int64)
+                    if np.iinfo(t).min <= low and high <= np.iinfo(t).max
+                )
+            )
+        elif piece.size or not kinds:
+            kinds.append(piece.dtype)
+    return np.result_type(*kinds)
 
 
 def _columns(rows: list[tuple], chunks: list[tuple], width: int) -> list[np.ndarray]:

@@ -67,7 +67,6 @@ from sim.recorder import (
     ALLOCATION_COLUMNS,
     EVENT_COLUMNS,
     LAUNCH_COLUMNS,
-    SESSION_COLUMNS,
     STATE_COLUMNS,
     At,
     Recorder,
@@ -139,15 +138,20 @@ class Result:
         return ChartAccessor(self)
 
 
-def _times(start: datetime, tz: Any, seconds: pd.Series) -> pd.Series:
+def _times(start: datetime, tz: Any, seconds: pd.Series | np.ndarray) -> pd.Series:
     """Seconds since ``start`` as aware timestamps in ``tz`` (NaN becomes NaT)."""
-    sec = seconds.to_numpy(dtype=np.float64, na_value=np.nan)
+    sec = (
+        seconds.to_numpy(dtype=np.float64, na_value=np.nan)
+        if isinstance(seconds, pd.Series)
+        else np.asarray(seconds, dtype=np.float64)
+    )
     base = pd.Timestamp(start).tz_convert("UTC").as_unit("ns").value
     missing = np.isnan(sec)
     ns = base + np.round(np.where(missing, 0.0, sec) * 1e9).astype(np.int64)
     ns[missing] = np.iinfo(np.int64).min
     stamps = pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC").tz_convert(tz)
-    return pd.Series(stamps, index=seconds.index)
+    index = seconds.index if isinstance(seconds, pd.Series) else None
+    return pd.Series(stamps, index=index)
 
 
 def build_result(
@@ -161,11 +165,11 @@ def build_result(
         for c in cols:
             df[c] = _times(start, tz, df[c])
         df.insert(0, "replication", replication)
-        df.insert(0, "variant", variant)
-        df.insert(0, "scenario", sc.name)
+        df.insert(0, "variant", _constant(variant, len(df)))
+        df.insert(0, "scenario", _constant(sc.name, len(df)))
         return df
 
-    sessions = stamp(_sessions(world, rec), ("start", "end", "planned_end"))
+    sessions = stamp(_sessions(world, rec), ())
 
     events = pd.DataFrame.from_records(rec.events, columns=list(EVENT_COLUMNS))
     events["detail"] = _details(events["detail"], start, tz)
@@ -302,6 +306,12 @@ def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
 
 
+def _constant(value: str, rows: int) -> pd.Categorical | str:
+    """A column of one value: over millions of rows a categorical, not a string per row;
+    plain text in an empty table, which Parquet gives back as it was."""
+    return _categorical(np.zeros(rows, np.int8), [value]) if rows else value
+
+
 def _labels(codes: np.ndarray, per_code: list[str]) -> pd.Categorical:
     """A categorical of ``per_code[codes]`` (labels may repeat between codes)."""
     categories = sorted(set(per_code))
@@ -329,10 +339,9 @@ def _time_order(
 
 def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
     """The sessions table from the recorder's coded columns, in time order."""
-    cols = dict(zip(SESSION_COLUMNS, rec.session_columns(), strict=True))
-    rec.sessions.clear()
-    rec.session_chunks.clear()
+    cols = rec.take_session_columns()
     order = _time_order(cols["start"], cols["user_id"], cols["device"], cols["order"])
+    del cols["order"]
     uid = cols.pop("user_id").take(order)
     sid = cols.pop("server_id").take(order).astype(np.int64)
     gid = world.user_group[uid]
@@ -343,12 +352,17 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
         [-1 if d is None else dirs.index(d) for d in world.user_directories], dtype=np.int64
     )
 
+    # Each column is put in order and its raw copy let go before the next, so the rows
+    # are held about once more than the table, not twice.
     def coded(name: str, categories: list[str]) -> pd.Categorical:
-        codes = cols[name].take(order).astype(np.int8) - 1  # 0 means none
+        codes = cols.pop(name).take(order).astype(np.int8) - 1  # 0 means none
         return _categorical(codes, categories[1:])
 
     def column(name: str, dtype: type) -> np.ndarray:
         return cols.pop(name).take(order).astype(dtype, copy=False)
+
+    def moment(name: str) -> pd.Series:
+        return _times(sc.start_at, sc.tz, cols.pop(name).take(order))
 
     return pd.DataFrame(
         {
@@ -361,9 +375,9 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
             "product": _labels(sid, [x.product for x in world.servers]),
             "role": _labels(sid, [x.role for x in world.servers]),
             "device": column("device", np.int64),
-            "start": column("start", np.float64),
-            "end": column("end", np.float64),
-            "planned_end": column("planned_end", np.float64),
+            "start": moment("start"),
+            "end": moment("end"),
+            "planned_end": moment("planned_end"),
             "access": coded("access", list(ACCESS_CODES)),
             "denied_reason": coded("denied_reason", reasons),
             "interrupted": coded("interrupted", reasons),
@@ -374,7 +388,8 @@ def _sessions(world: World, rec: Recorder) -> pd.DataFrame:
                 cols.pop("document").take(order).astype(np.int64), world.documents
             ),
             "client": _categorical(cols.pop("client").take(order).astype(np.int64), CLIENTS),
-        }
+        },
+        copy=False,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from sim.model.engine import run_engine
+from sim.model.progress import Progress
 from sim.result import Result, build_result
 from sim.scenario import Scenario
 
@@ -21,14 +22,16 @@ def simulate(
     replication: int = 0,
     variant: str = "base",
     record_units: bool = False,
+    progress: Progress | None = None,
 ) -> Result:
     """Simulate ``scenario`` and return its tables.
 
     ``record_units`` adds ``result.units``: every capacity unit charged (time, license,
-    server, user, device), for audits and invariant checks.
+    server, user, device), for audits and invariant checks. ``progress`` is called with
+    the local days simulated so far and the run's days (a terminal's progress bar).
     """
     began = time.perf_counter()
-    world, rec = run_engine(scenario, replication, seed, record_units)
+    world, rec = run_engine(scenario, replication, seed, record_units, progress=progress)
     result = build_result(world, rec, variant, replication)
     result.metadata["wall_seconds"] = round(time.perf_counter() - began, 3)
     return result

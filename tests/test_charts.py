@@ -9,7 +9,7 @@ from reports_frames import tiny_result
 
 from sim import load_scenario, simulate
 from sim import reports as rp
-from sim.charts import CHARTS, relevant_charts, save_charts
+from sim.charts import CHARTS, left_out, relevant_charts, save_charts
 from sim.result import Result
 
 ROOT = Path(__file__).parent.parent
@@ -82,14 +82,31 @@ def test_no_capacity_says_so() -> None:
     r = simulate(sc)
     for name in ("capacity", "capacity_burn_down"):
         assert _texts(CHARTS[name](r)) == ["no Analyzer Capacity in this scenario"]
+    # ... and a run is not given those charts at all: a token site has no capacity, and
+    # over these 7 days no outage (it has denials: login passes run out).
+    assert r.sessions["denied_reason"].notna().any()
+    assert left_out(r) == {
+        "capacity": "no Analyzer Capacity in this scenario",
+        "capacity_burn_down": "no Analyzer Capacity in this scenario",
+        "server_timeline": "every server licensed throughout, no outage",
+    }
+    assert not set(left_out(r)) & set(relevant_charts(r))
+
+
+def test_a_run_without_sessions_leaves_out_what_needs_them() -> None:
+    skipped = left_out(tiny_result([]))
+    assert skipped["weekday_hour"] == skipped["duration_curve"] == "no session was granted"
+    assert skipped["denials"] == "no session was denied"
 
 
 def test_save_charts_writes_every_chart(tmp_path: Path) -> None:
     sc = load_scenario(ROOT / "scenarios" / "firewall-outage.yaml").with_overrides(
         {"duration": "10d"}
     )
-    paths = save_charts(simulate(sc), tmp_path)
+    r = simulate(sc)
+    paths = save_charts(r, tmp_path)
     names = {p.stem for p in paths}
-    assert set(CHARTS) <= names
+    assert names == set(relevant_charts(r))
+    assert set(CHARTS) - names == set(left_out(r))
     assert all(p.stat().st_size > 0 for p in paths)
     assert np.all([p.suffix == ".png" for p in paths])

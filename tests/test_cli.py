@@ -34,8 +34,11 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     for table in ("sessions", "events", "allocations", "capacity_use", "launches"):
         assert (out / f"{table}.parquet").is_file() and not (out / f"{table}.csv").exists()
     assert "in Parquet only" in done.stdout
-    for chart in ("allocations", "capacity", "server_timeline", "denials"):
+    for chart in ("capacity", "capacity_burn_down", "denials", "duration_curve"):
         assert (out / "charts" / f"{chart}.png").stat().st_size > 1000
+    # Capacity only, never an outage: no seat chart and no timeline, and the report says so.
+    assert not (out / "charts" / "allocations.png").exists()
+    assert not (out / "charts" / "server_timeline.png").exists()
     assert "sessions_attempted" in done.stdout
     # Zero breakdowns (no QlikView, no desktops here) stay in summary.csv only.
     summary = pd.read_csv(out / "summary.csv").set_index("metric")["value"]
@@ -43,6 +46,8 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     assert "breakdowns that are zero: see summary.csv" in done.stdout
     assert not list(out.rglob("*.partial*"))
     html = (out / "report.html").read_text()
+    assert "allocations (no seats in this scenario)" in html
+    assert "server_timeline (every server licensed throughout, no outage)" in html
     pngs = sorted((out / "charts").glob("*.png"))
     assert html.count("data:image/png;base64,") == len(pngs)
     # The report embeds the very images of charts/ (drawn once for both).

@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.reports.steps import (
     concurrency,
@@ -71,3 +73,27 @@ def test_empty_window() -> None:
     assert time_weighted_mean(empty, "level", T0, END) == 0.0
     assert duration_curve(empty, T0, END).empty
     assert exceeded_level(empty, T0, END, 0.05) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 8)), max_size=40))
+def test_concurrency_equals_counting_open_intervals_at_every_change(
+    intervals: list[tuple[int, int]],
+) -> None:
+    # Counted by brute force at every instant that changes something (minutes from T0):
+    # an interval [s, s + d) is open at x if s <= x < s + d; zero-length ones never are.
+    starts = pd.Series([T0 + pd.Timedelta(minutes=s) for s, _ in intervals], dtype="M8[ns, UTC]")
+    ends = pd.Series([T0 + pd.Timedelta(minutes=s + d) for s, d in intervals], dtype="M8[ns, UTC]")
+    c = concurrency(starts.sample(frac=1, random_state=1), ends, T0)
+    instants = sorted({0, *(s for s, _ in intervals), *(s + d for s, d in intervals)})
+    assert list(c["time"]) == [T0 + pd.Timedelta(minutes=x) for x in instants]
+    assert list(c["level"]) == [sum(s <= x < s + d for s, d in intervals) for x in instants]
+
+
+def test_duration_curve_and_percentiles_of_fractional_levels() -> None:
+    # Levels that are not whole counts take the sorting path: 0.5 for 1 h, 2.5 for 3 h.
+    series = pd.DataFrame({"time": hours(0, 1), "level": [0.5, 2.5]})
+    curve = duration_curve(series, T0, END)
+    assert list(curve["level"]) == [2.5, 0.5]
+    assert list(curve["share_of_time"]) == [0.75, 1.0]
+    assert exceeded_level(series, T0, END, 0.05) == 2.5

@@ -132,7 +132,7 @@ class StoredTables(Mapping[str, pd.DataFrame]):
             raise KeyError(name)
         if name not in self._loaded:
             frames = [pd.read_parquet(p / f"{name}.parquet") for p in self._pieces]
-            self._loaded[name] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            self._loaded[name] = stack(frames)
         return self._loaded[name]
 
     def __iter__(self) -> Iterator[str]:

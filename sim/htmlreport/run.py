@@ -15,7 +15,7 @@ import pandas as pd
 import sim
 from sim import reports
 from sim.atomic import atomic_text
-from sim.charts import chart_pngs
+from sim.charts import chart_pngs, left_out
 from sim.result import Result
 
 from . import page
@@ -50,6 +50,14 @@ def render_report(
     )
     drawn = chart_pngs(result) if pngs is None else pngs
     charts = [page.chart(name, data) for name, data in drawn.items()]
+    if skipped := left_out(result):
+        charts.append(
+            '<p class="note">Not drawn, nothing to show: '
+            + "; ".join(
+                f"{page.escape(name)} ({page.escape(why)})" for name, why in skipped.items()
+            )
+            + ".</p>"
+        )
     scenario_json = json.dumps(sc.model_dump(mode="json", exclude_unset=True), indent=2)
     sections = [
         page.section("Headline", [page.cards(headline)]),

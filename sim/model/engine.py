@@ -35,6 +35,7 @@ from sim.model.fastpath import (
     reason_code,
 )
 from sim.model.pools import SEAT_CODE, PoolKeeping
+from sim.model.progress import Progress, count_days
 from sim.model.replay import replay_schedule
 from sim.model.routing import Routing
 from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, UNIT, HeldSlot, Session
@@ -635,11 +636,19 @@ def run_engine(
     seed: int | None = None,
     record_units: bool = False,
     fast: bool = True,
+    progress: Progress | None = None,
 ) -> tuple[World, Recorder]:
     """Build the world for one replication and run it to the horizon.
 
     ``fast=False`` resolves every session on the exact event-ordered path; the tables are
-    the same, only slower (the equivalence is tested).
+    the same, only slower (the equivalence is tested). ``progress`` is told the days done
+    (:mod:`sim.model.progress`).
     """
     world = build_world(scenario, replication, seed)
-    return world, Engine(world, record_units, fast).run()
+    engine = Engine(world, record_units, fast)
+    if progress is not None:
+        engine.env.process(count_days(engine.env, world.days, world.horizon, progress))
+    rec = engine.run()
+    if progress is not None:
+        progress(len(world.days), len(world.days))
+    return world, rec

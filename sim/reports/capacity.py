@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .common import by_column, window
+from .common import by_column, coded, nanoseconds, per_run, window
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -48,8 +48,8 @@ def capacity_months(result: Result) -> pd.DataFrame:
 
 
 def _charges(result: Result) -> pd.DataFrame:
-    """Capacity minutes as (time, license, minutes): each unit at its start when the run
-    recorded units (``record_units``), else placed from the sessions.
+    """Capacity minutes as (time, license, minutes), sorted by time: each unit at its start
+    when the run recorded units (``record_units``), else placed from the sessions.
 
     Without units, each user's minutes of a month on a server (``capacity_use``) are put at
     the starts of their capacity sessions in that month, a session's whole minutes at its
@@ -58,71 +58,99 @@ def _charges(result: Result) -> pd.DataFrame:
     ``capacity`` table; only the moments within the month are approximate.
     """
     unit = result.scenario.rules.capacity_unit / 60.0
+    cols = ["time", "license", "minutes"]
     if result.units is not None:
         u = result.units
-        return pd.DataFrame(
+        charges = pd.DataFrame(
             {"time": u["time"], "license": u["license"].astype(str), "minutes": unit}
         )
-    cols = ["time", "license", "minutes"]
+        return charges.sort_values("time", kind="stable").reset_index(drop=True)
     use = result.capacity_use
     if use.empty:
         return pd.DataFrame(columns=cols)
     start, _ = window(result)
-    use = use.assign(
-        license=use["license"].astype(str),
-        server=use["server"].astype(str),
-        user=use["user"].astype(str),
-    )
-    s = result.sessions[result.sessions["capacity_minutes"] > 0]
-    s = s.assign(
-        server=s["server"].astype(str),
-        user=s["user"].astype(str),
-        month=_utc_month(s["start"]),
-        minutes=s["capacity_minutes"].astype(float),
-    ).sort_values("start", kind="stable")
-    keys = ["server", "user", "month"]
-    budget = use.set_index(keys)["capacity_minutes"]
-    s = s.join(budget.rename("budget"), on=keys)
+    s = result.sessions
+    s = s.loc[
+        (s["capacity_minutes"] > 0).to_numpy(), ["server", "user", "start", "capacity_minutes"]
+    ]
+    s = s.iloc[np.argsort(nanoseconds(s["start"]), kind="stable")]
+    # Sessions and the month's budgets meet on one integer key: server, user, UTC month.
+    servers, server_names = coded(s["server"])
+    users, user_names = coded(s["user"])
+    months = _month_number(s["start"])
+    first_month = int(min(months.min(initial=2**40), _month_number_of(use["month"]).min()))
+    span = int(max(months.max(initial=0), _month_number_of(use["month"]).max())) - first_month + 1
+
+    def key(server: np.ndarray, user: np.ndarray, month: np.ndarray) -> np.ndarray:
+        # Codes from -1 (unknown) up, hence the + 1.
+        return ((server + 1) * (len(user_names) + 1) + user + 1) * span + (month - first_month)
+
+    use_server = _codes_in(use["server"], server_names)
+    use_user = _codes_in(use["user"], user_names)
+    budget_key = key(use_server, use_user, _month_number_of(use["month"]))
+    budget = use["capacity_minutes"].to_numpy(dtype=float)
+    session_key = pd.Series(key(servers, users, months))
     # Cumulative minutes of the user's sessions in the month, clipped to what the month got.
-    placed = s.groupby(keys, sort=False)["minutes"].cumsum().clip(upper=s["budget"].fillna(0.0))
-    s = s.assign(
-        placed=placed - placed.groupby([s[k] for k in keys], sort=False).shift(1, fill_value=0.0)
-    )
-    at_starts = s.groupby(keys)["placed"].sum()
-    rest = use.set_index(keys).assign(
-        rest=lambda d: d["capacity_minutes"] - at_starts.reindex(d.index).fillna(0.0)
-    )
-    rest = rest[rest["rest"] > 0].reset_index()
-    month_start = pd.to_datetime(rest["month"] + "-01").dt.tz_localize("UTC")
+    cap = pd.Series(budget, index=budget_key).reindex(session_key).fillna(0.0).to_numpy()
+    running = pd.Series(s["capacity_minutes"].to_numpy(dtype=float))
+    running = running.groupby(session_key, sort=False).cumsum().clip(upper=cap)
+    placed = running - running.groupby(session_key, sort=False).shift(1, fill_value=0.0)
+    taken = placed.groupby(session_key).sum()
+    rest = budget - taken.reindex(budget_key).fillna(0.0).to_numpy()
+    left = rest > 0
+    month_start = pd.to_datetime(use["month"].astype(str)[left] + "-01").dt.tz_localize("UTC")
     rest_time = month_start.where(month_start > start.tz_convert("UTC"), start.tz_convert("UTC"))
-    return pd.concat(
+    licence = _licence(result)
+    names = np.array([licence.get(str(n)) for n in server_names] + [None], dtype=object)
+    charges = pd.concat(
         [
             pd.DataFrame(
                 {
-                    "time": s["start"],
-                    "license": s["server"].map(_licence(result)),
-                    "minutes": s["placed"],
+                    "time": s["start"].reset_index(drop=True),
+                    "license": names[servers],
+                    "minutes": placed.to_numpy(),
                 }
             ),
             pd.DataFrame(
                 {
-                    "time": rest_time.dt.tz_convert(start.tz),
-                    "license": rest["license"],
-                    "minutes": rest["rest"],
+                    "time": rest_time.dt.tz_convert(start.tz).reset_index(drop=True),
+                    "license": use["license"].astype(str).to_numpy()[left],
+                    "minutes": rest[left],
                 }
             ),
         ],
         ignore_index=True,
-    )[cols]
+    )
+    return charges.sort_values("time", kind="stable").reset_index(drop=True)[cols]
+
+
+def _codes_in(column: pd.Series, names: pd.Index) -> np.ndarray:
+    """The codes of ``column``'s values among ``names`` (-1 where absent)."""
+    return np.asarray(pd.Categorical(column.astype(str), categories=names).codes, np.int64)
 
 
 def _licence(result: Result) -> dict[str, str]:
     return {x.id: x.license for x in result.scenario.servers}
 
 
+def _month_number(times: pd.Series) -> np.ndarray:
+    """Months since January 1970 of each time's UTC calendar month."""
+    utc = pd.DatetimeIndex(times).tz_convert("UTC").tz_localize(None)
+    return utc.to_numpy().astype("datetime64[M]").astype(np.int64)
+
+
+def _month_number_of(labels: pd.Series) -> np.ndarray:
+    """Months since January 1970 of ``YYYY-MM`` labels."""
+    return np.asarray(labels.astype(str).to_numpy(), dtype="datetime64[M]").astype(np.int64)
+
+
 def _utc_month(times: pd.Series) -> pd.Series:
-    """The UTC calendar month (``YYYY-MM``) of each time, as the capacity meter counts."""
-    return times.dt.tz_convert("UTC").dt.strftime("%Y-%m")
+    """The UTC calendar month (``YYYY-MM``) of each time, as the capacity meter counts, as a
+    categorical (a handful of months over millions of rows)."""
+    numbers = _month_number(times)
+    months, inverse = np.unique(numbers, return_inverse=True)
+    labels = [str(np.datetime64(int(m), "M")) for m in months]
+    return pd.Series(pd.Categorical.from_codes(inverse, labels), index=times.index)
 
 
 def burn_down(result: Result) -> pd.DataFrame:
@@ -133,7 +161,11 @@ def burn_down(result: Result) -> pd.DataFrame:
     minutes used before the run (``capacity_used_at_start``), and the line spends what is
     left of the purchase by the reset."""
     start, end = window(result)
-    charges = _charges(result)
+    charges = {
+        str(lic): (c, pd.DatetimeIndex(c["time"]).as_unit("ns").asi8)
+        for lic, c in _charges(result).groupby("license", sort=False)
+    }
+    nothing = (pd.DataFrame({"time": [], "minutes": []}), np.zeros(0, np.int64))
     used_at_start = {lic.id: lic.capacity_used_at_start for lic in result.scenario.licenses}
     rows = []
     for (lic, month), m in result.capacity.groupby(["license", "month"], sort=True):
@@ -141,9 +173,8 @@ def burn_down(result: Result) -> pd.DataFrame:
         last = first + pd.offsets.MonthBegin(1)
         # Months are UTC, so the window is compared and concatenated in UTC.
         lo, hi = max(first, start.tz_convert("UTC")), min(last, end.tz_convert("UTC"))
-        mine = charges[
-            (charges["license"] == lic) & (charges["time"] >= lo) & (charges["time"] < hi)
-        ].sort_values("time", kind="stable")
+        mine, at = charges.get(str(lic), nothing)
+        mine = mine.iloc[np.searchsorted(at, lo.value) : np.searchsorted(at, hi.value)]
         times = pd.concat(
             [pd.Series([lo]), pd.to_datetime(mine["time"], utc=True), pd.Series([hi])],
             ignore_index=True,
@@ -174,17 +205,21 @@ def burn_down(result: Result) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+@per_run
 def user_capacity_minutes(result: Result, by: str | None = None) -> pd.DataFrame:
     """Capacity minutes per user and UTC month (``group`` and ``directory`` kept), each
     unit in the month it started in (``capacity_use``), with ``sessions``: the capacity
     sessions that started in the month; ``by`` adds a breakdown (per server, product, …)."""
     keys = list(dict.fromkeys(["user", "group", "directory", *by_column(by)]))
-    s = result.sessions[result.sessions["capacity_minutes"] > 0]
-    s = s.assign(**{k: s[k].astype(object) for k in ["user", "server", "product", *keys]})
+    s = result.sessions
+    s = s.loc[
+        (s["capacity_minutes"] > 0).to_numpy(),
+        list(dict.fromkeys(["user", "server", "product", *keys, "start"])),
+    ]
     # Who a user is (group, directory) and what a server is (product) come from the
     # sessions: every user and server in capacity_use has a capacity session.
-    people = s.drop_duplicates("user").set_index("user")[["group", "directory"]]
-    product = s.drop_duplicates("server").set_index("server")["product"]
+    people = _plain(s.drop_duplicates("user")).set_index("user")[["group", "directory"]]
+    product = _plain(s.drop_duplicates("server")).set_index("server")["product"]
     use = result.capacity_use
     use = use.assign(user=use["user"].astype(object), server=use["server"].astype(object))
     use = use.join(people, on="user").assign(product=use["server"].map(product))
@@ -194,8 +229,14 @@ def user_capacity_minutes(result: Result, by: str | None = None) -> pd.DataFrame
         .groupby([*keys, "month"], observed=True, dropna=False)
         .size()
     )
-    out = pd.DataFrame({"capacity_minutes": minutes, "sessions": started})
-    out = out.fillna({"capacity_minutes": 0.0, "sessions": 0}).reset_index()
+    # Grouped on categoricals: the few rows left meet ``minutes`` as plain values.
+    started = _plain(started.rename("sessions").reset_index())
+    out = (
+        minutes.reset_index()
+        .astype({k: object for k in keys})
+        .merge(started, on=[*keys, "month"], how="outer", sort=True)
+    )
+    out = out.fillna({"capacity_minutes": 0.0, "sessions": 0})
     out["sessions"] = out["sessions"].astype(int)
     out = out[(out["capacity_minutes"] > 0) | (out["sessions"] > 0)]
     for k in keys:
@@ -203,6 +244,11 @@ def user_capacity_minutes(result: Result, by: str | None = None) -> pd.DataFrame
     return out.sort_values(
         ["month", "capacity_minutes"], ascending=[True, False], kind="stable"
     ).reset_index(drop=True)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """A few rows with categorical columns as plain objects."""
+    return frame.astype({c: object for c in frame.columns if c not in ("start", "sessions")})
 
 
 def breakeven_minutes(result: Result) -> float | None:

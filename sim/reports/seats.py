@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from sim.rules.pool import pool_label, uses_test_pool
 
-from .common import granted, window
+from .common import coded, count_distinct, granted, nanoseconds, per_run, window
 from .steps import peak, share_at_or_above, time_weighted_mean, utilisation
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ LEVELS = ["total", "allocated", "quarantined", "available", "excess"]
 BUSY = 0.9  # the ≥ 90 % alert of floating-license tools
 
 
+@per_run
 def seat_levels(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
     """Per (pool, type): the levels as a step series (time and :data:`LEVELS`), one row per
     instant, closed by a row at the end of the run."""
@@ -51,9 +53,10 @@ def seat_levels(result: Result) -> dict[tuple[str, str], pd.DataFrame]:
     return out
 
 
-def _session_pool(result: Result, sessions: pd.DataFrame) -> pd.Series:
-    """The pool each session drew on: ``license@server`` where such a pool exists, the
-    Test & Development pool ``license.test`` on a test server of a key that has one."""
+def _session_pool(result: Result, sessions: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """The pool each session drew on, as codes into a list of pool names:
+    ``license@server`` where such a pool exists, the Test & Development pool
+    ``license.test`` on a test server of a key that has one."""
     pools = set(result.allocations["pool"].astype(str))
     sc = result.scenario
     licence = {
@@ -62,25 +65,57 @@ def _session_pool(result: Result, sessions: pd.DataFrame) -> pd.Series:
         )
         for s in sc.servers
     }
-    # One key per server (a handful), mapped onto the sessions' server column.
+    # One key per server (a handful), mapped onto the sessions' server codes.
     pool_of = {
         srv: f"{lic}@{srv}" if f"{lic}@{srv}" in pools else lic for srv, lic in licence.items()
     }
-    keys = sessions["server"].astype(str).map(pool_of)
-    return pd.Series(keys.to_numpy(dtype=object), index=sessions.index, dtype=object)
+    servers, names = coded(sessions["server"])
+    labels = sorted(set(pool_of.values()))
+    lookup = np.array([labels.index(pool_of[n]) if n in pool_of else -1 for n in names] + [-1])
+    return lookup[servers], labels
 
 
+def _periods(result: Result, local: np.ndarray, freq: str) -> pd.PeriodIndex:
+    """The periods of ``freq`` over the run and the times ``local`` (naive local ns)."""
+    start, end = window(result)
+    first, last = start.tz_localize(None), end.tz_localize(None) - pd.Timedelta(1)
+    if len(local):
+        first, last = min(first, pd.Timestamp(local.min())), max(last, pd.Timestamp(local.max()))
+    return pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq=freq)
+
+
+@per_run
 def seats_used(result: Result, freq: str | None = None) -> pd.DataFrame:
     """Distinct users granted each access type per pool (and period of ``freq``, e.g.
     ``"M"`` for months, in local time; ``None`` for the whole run)."""
     s = granted(result)
-    s = s.assign(pool=_session_pool(result, s), type=s["access"].astype(str))
-    keys = ["pool", "type"]
+    pool, pools = _session_pool(result, s)
+    access, types = coded(s["access"])
+    user, _ = coded(s["user"])
+    keys, sizes = [pool, access], [len(pools), len(types)]
     if freq is not None:
-        s = s.assign(period=s["start"].dt.tz_localize(None).dt.to_period(freq).dt.start_time)
-        keys = ["period", *keys]
-    used = s.groupby(keys, observed=True)["user"].nunique()
-    return used.rename("used").reset_index()
+        local = nanoseconds(s["start"].dt.tz_localize(None))
+        periods = _periods(result, local, freq)
+        starts = periods.start_time.as_unit("ns").asi8
+        keys.insert(0, np.searchsorted(starts, local, side="right") - 1)
+        sizes.insert(0, len(periods))
+    counted = count_distinct(keys, sizes, user)
+    names = {"pool": np.array(pools, dtype=object), "type": np.asarray(types, dtype=object)}
+    out = pd.DataFrame(
+        {
+            **(
+                {"period": periods.start_time[counted.pop("key0").to_numpy()]}
+                if freq is not None
+                else {}
+            ),
+            "pool": names["pool"][counted[f"key{len(keys) - 2}"].to_numpy()],
+            "type": names["type"][counted[f"key{len(keys) - 1}"].to_numpy()],
+            "used": counted["count"].to_numpy(),
+        }
+    )
+    return out.sort_values([c for c in ("period", "pool", "type") if c in out]).reset_index(
+        drop=True
+    )
 
 
 def seats(result: Result) -> pd.DataFrame:
@@ -127,15 +162,18 @@ def seats_by_period(result: Result, freq: str = "M") -> pd.DataFrame:
     start, end = window(result)
     first, stop = start.tz_localize(None), end.tz_localize(None)
     periods = pd.period_range(first, stop - pd.Timedelta(1), freq=freq)
+    # Each period's levels are those of the last row before its end (or the run's).
+    ends = np.minimum(periods.end_time.as_unit("ns").asi8, stop.as_unit("ns").value)
     rows = []
     for (pool, typ), df in seat_levels(result).items():
-        local = df["time"].dt.tz_localize(None)
-        for p in periods:
-            held = df[local < min(p.end_time, stop)]
-            rows.append(
-                {"period": p.start_time, "pool": pool, "type": typ}
-                | {k: int(held[k].iloc[-1]) for k in LEVELS}
-            )
+        local = nanoseconds(df["time"].dt.tz_localize(None))
+        at = np.maximum(np.searchsorted(local, ends, side="left") - 1, 0)
+        held = df[LEVELS].to_numpy()[at]
+        rows += [
+            {"period": p.start_time, "pool": pool, "type": typ}
+            | {k: int(v) for k, v in zip(LEVELS, row, strict=True)}
+            for p, row in zip(periods, held, strict=True)
+        ]
     levels = pd.DataFrame(rows, columns=["period", "pool", "type", *LEVELS])
     used = seats_used(result, freq)
     out = levels.merge(used, on=["period", "pool", "type"], how="left")

@@ -22,26 +22,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .common import nanoseconds
+
 __all__ = [
     "concurrency",
+    "curve_of",
     "duration_curve",
     "exceeded_level",
     "held_seconds",
+    "level_exceeded",
     "peak",
     "share_at_or_above",
+    "time_at_level",
     "time_weighted_mean",
     "utilisation",
 ]
+
+
+def _stamp_ns(at: pd.Timestamp) -> int:
+    return int(pd.Timestamp(at).as_unit("ns").value)
 
 
 def held_seconds(times: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """Seconds each row's level holds within ``[start, end)`` (rows sorted by time)."""
     if len(times) == 0:
         return np.zeros(0)
-    t = pd.to_datetime(times).clip(lower=start, upper=end)
-    nxt = t.shift(-1)
-    nxt.iloc[-1] = end
-    return (nxt - t).dt.total_seconds().clip(lower=0).to_numpy(dtype=float)
+    lo, hi = _stamp_ns(start), _stamp_ns(end)
+    t = np.clip(nanoseconds(times), lo, hi)
+    held = np.append(t[1:], hi)
+    held -= t
+    return held / 1e9
 
 
 def time_weighted_mean(
@@ -96,41 +106,58 @@ def peak(series: pd.DataFrame, column: str) -> tuple[float, pd.Timestamp | None]
 def concurrency(starts: pd.Series, ends: pd.Series, start: pd.Timestamp) -> pd.DataFrame:
     """How many ``[starts, ends)`` intervals are open, as a step series (time, level)
     beginning at ``start`` with level 0."""
-    # In numpy on nanosecond instants: a year of sessions is millions of changes.
+    # In numpy on nanosecond instants: a year of sessions is millions of changes. Each side
+    # is sorted on its own (starts come nearly sorted) and the two merged by counting, an
+    # instant's openings ahead of its closings.
     zone = pd.DatetimeIndex([start]).tz
-    instants = [
-        pd.DatetimeIndex([start]).as_unit("ns").asi8,
-        pd.DatetimeIndex(starts).as_unit("ns").asi8,
-        pd.DatetimeIndex(ends).as_unit("ns").asi8,
-    ]
-    times = np.concatenate(instants)
-    delta = np.concatenate(
-        [
-            np.zeros(1, np.int64),
-            np.ones(len(instants[1]), np.int64),
-            -np.ones(len(instants[2]), np.int64),
-        ]
-    )
-    order = np.argsort(times, kind="stable")
-    times, delta = times[order], delta[order]
-    at, first = np.unique(times, return_index=True)
-    level = np.cumsum(np.add.reduceat(delta, first)) if len(first) else np.zeros(0, np.int64)
-    index = pd.DatetimeIndex(at.view("datetime64[ns]")).tz_localize("UTC")
+    opened = np.sort(nanoseconds(starts), kind="stable")
+    closed = np.sort(nanoseconds(ends), kind="stable")
+    # Before the j-th opening come the closings strictly before it, after the i-th closing
+    # every opening at or before it; the level after each change follows from the counts.
+    # Arrays are let go as soon as they are placed: a year is tens of millions of changes.
+    opens_by = np.searchsorted(opened, closed, side="right")
+    closes_before = np.searchsorted(closed, opened, side="left")
+    times = np.empty(1 + len(opened) + len(closed), np.int64)
+    level = np.zeros(len(times), np.int64)
+    times[0] = _stamp_ns(start)
+    n = np.arange(1, len(opened) + 1)
+    level_after = n - closes_before
+    closes_before += n  # now the opening's place among all changes
+    times[closes_before], level[closes_before] = opened, level_after
+    del opened, closes_before, level_after
+    n = np.arange(1, len(closed) + 1)
+    level_after = opens_by - n
+    opens_by += n
+    times[opens_by], level[opens_by] = closed, level_after
+    del closed, opens_by, level_after, n
+    # An instant's level is the one after its last change.
+    last = np.flatnonzero(np.append(times[1:] != times[:-1], True))
+    times, level = times[last], level[last]
+    del last
+    index = pd.DatetimeIndex(times.view("datetime64[ns]")).tz_localize("UTC")
     return pd.DataFrame(
         {
             "time": index.tz_convert(zone) if zone is not None else index.tz_localize(None),
-            "level": level.astype(np.int64),
-        }
+            "level": level,
+        },
+        copy=False,
     )
 
 
-def _levels_by_time(
-    series: pd.DataFrame, column: str, start: pd.Timestamp, end: pd.Timestamp
+def time_at_level(
+    series: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, column: str = "level"
 ) -> pd.Series:
-    """Seconds spent at each level within the window, indexed by level (ascending)."""
+    """Seconds spent at each level within the window, indexed by level (ascending): what
+    the duration curve and the percentiles read."""
     dt = held_seconds(series["time"], start, end)
-    spent = pd.Series(dt, index=series[column].to_numpy(dtype=float))
-    spent = spent.groupby(level=0).sum().sort_index()
+    levels = series[column].to_numpy()
+    if levels.dtype.kind in "iu" and (len(levels) == 0 or levels.min() >= 0):
+        # Counts (sessions, CALs) are small whole numbers: one pass instead of a sort.
+        spent_at = np.bincount(levels, weights=dt) if len(levels) else np.zeros(0)
+        spent = pd.Series(spent_at, index=np.arange(len(spent_at), dtype=float))
+    else:
+        at, where = np.unique(levels.astype(float), return_inverse=True)
+        spent = pd.Series(np.bincount(where, weights=dt, minlength=len(at)), index=at)
     # A level that lasted no time (overwritten at the same instant) is not on the curve.
     return spent[spent > 0]
 
@@ -139,7 +166,11 @@ def duration_curve(
     series: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, column: str = "level"
 ) -> pd.DataFrame:
     """Per level k (highest first): ``share_of_time`` the level was ≥ k, and ``hours``."""
-    spent = _levels_by_time(series, column, start, end)
+    return curve_of(time_at_level(series, start, end, column))
+
+
+def curve_of(spent: pd.Series) -> pd.DataFrame:
+    """The duration curve of a :func:`time_at_level` table."""
     total = spent.sum()
     if not total:
         return pd.DataFrame({"level": [], "share_of_time": [], "hours": []})
@@ -162,7 +193,11 @@ def exceeded_level(
 ) -> float:
     """The lowest level L such that the level is above L at most ``share`` of the time
     (``share=0.05`` gives P95, ``0.01`` P99); 0 for an empty window."""
-    spent = _levels_by_time(series, column, start, end)
+    return level_exceeded(time_at_level(series, start, end, column), share)
+
+
+def level_exceeded(spent: pd.Series, share: float) -> float:
+    """:func:`exceeded_level` of a :func:`time_at_level` table."""
     total = spent.sum()
     if not total:
         return 0.0

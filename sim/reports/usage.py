@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from .common import by_column, granted, window
-from .steps import concurrency, duration_curve, exceeded_level, peak, time_weighted_mean
+from .common import by_column, granted, nanoseconds, per_run, window
+from .steps import concurrency, curve_of, level_exceeded, peak, time_at_level
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -37,10 +38,8 @@ def concurrent_sessions(
     keys = by_column(by)
     if not keys:
         return {"all": concurrency(s["start"], s["end"], start)}
-    return {
-        str(k): concurrency(g["start"], g["end"], start)
-        for k, g in s.groupby(s[keys[0]].astype(str), sort=True)
-    }
+    groups = {str(k): g for k, g in s.groupby(keys[0], observed=True)}
+    return {k: concurrency(g["start"], g["end"], start) for k, g in sorted(groups.items())}
 
 
 def session_cals_in_use(result: Result) -> pd.DataFrame:
@@ -53,6 +52,7 @@ def session_cals_in_use(result: Result) -> pd.DataFrame:
     )
 
 
+@per_run
 def concurrency_pools(result: Result) -> dict[str, pd.DataFrame]:
     """The concurrent pools of this run worth a duration curve: all sessions, capacity
     sessions and Session CALs when the run used them."""
@@ -64,20 +64,31 @@ def concurrency_pools(result: Result) -> dict[str, pd.DataFrame]:
     return pools
 
 
+@per_run
+def time_at_levels(result: Result) -> dict[str, pd.Series]:
+    """Per concurrent pool: seconds of the run spent at each level."""
+    start, end = window(result)
+    return {
+        name: time_at_level(series, start, end)
+        for name, series in concurrency_pools(result).items()
+    }
+
+
 def concurrency_summary(result: Result) -> pd.DataFrame:
     """Per concurrent pool: peak (and when), time-weighted mean, P95 and P99."""
-    start, end = window(result)
+    spent_by_pool = time_at_levels(result)
     rows = []
     for name, series in concurrency_pools(result).items():
         top, when = peak(series, "level")
+        spent = spent_by_pool[name]
         rows.append(
             {
                 "pool": name,
                 "peak": top,
                 "peak_at": when,
-                "mean": time_weighted_mean(series, "level", start, end),
-                "p95": exceeded_level(series, start, end, 0.05),
-                "p99": exceeded_level(series, start, end, 0.01),
+                "mean": float((spent.index * spent).sum() / spent.sum()) if len(spent) else 0.0,
+                "p95": level_exceeded(spent, 0.05),
+                "p99": level_exceeded(spent, 0.01),
             }
         )
     return pd.DataFrame(rows, columns=["pool", "peak", "peak_at", "mean", "p95", "p99"])
@@ -85,23 +96,22 @@ def concurrency_summary(result: Result) -> pd.DataFrame:
 
 def duration_curves(result: Result) -> dict[str, pd.DataFrame]:
     """The duration curve (level, share_of_time at ≥ level, hours) of each concurrent pool."""
-    start, end = window(result)
-    return {
-        name: duration_curve(series, start, end)
-        for name, series in concurrency_pools(result).items()
-    }
+    return {name: curve_of(spent) for name, spent in time_at_levels(result).items()}
 
 
+@per_run
 def weekday_hour(result: Result) -> pd.DataFrame:
     """Granted sessions by local weekday (rows, Mon–Sun) and starting hour (columns 0–23)."""
-    s = granted(result)
-    counts = (
-        pd.crosstab(s["start"].dt.day_of_week, s["start"].dt.hour) if len(s) else pd.DataFrame()
+    local = nanoseconds(granted(result)["start"].dt.tz_localize(None))
+    hour = local // (3600 * 10**9)
+    # 1 January 1970 was a Thursday, weekday 3 counted from Monday.
+    cell = ((hour // 24 + 3) % 7) * 24 + hour % 24
+    counts = np.bincount(cell, minlength=7 * 24).reshape(7, 24)
+    return pd.DataFrame(
+        counts.astype(int),
+        index=pd.Index(WEEKDAYS, name="weekday"),
+        columns=pd.Index(range(24), name="hour"),
     )
-    counts = counts.reindex(index=range(7), columns=range(24), fill_value=0)
-    counts.index = pd.Index(WEEKDAYS, name="weekday")
-    counts.columns = pd.Index(range(24), name="hour")
-    return counts.astype(int)
 
 
 def reclaim_candidates(result: Result) -> pd.DataFrame:
@@ -115,11 +125,9 @@ def reclaim_candidates(result: Result) -> pd.DataFrame:
     ev = ev.assign(type=ev["detail"].astype(str).str.split().str[0])
     last = ev.groupby(["license", "type", "user"], sort=False, observed=True).tail(1)
     held = last[last["kind"] == "allocate"]
-    s = granted(result)
-    used = (
-        s.assign(type=s["access"].astype(str), user=s["user"].astype(str))
-        .groupby(["user", "type"], observed=True)["end"]
-        .max()
+    used = granted(result).groupby(["user", "access"], observed=True)["end"].max()
+    used.index = pd.MultiIndex.from_arrays(
+        [used.index.get_level_values(k).astype(str) for k in (0, 1)]
     )
     end = window(result)[1]
     out = pd.DataFrame(
