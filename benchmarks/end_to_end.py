@@ -59,6 +59,39 @@ def _wait(child: subprocess.Popen[bytes]) -> tuple[int, int, resource.struct_rus
     return pid, os.waitstatus_to_exitcode(status), usage
 
 
+def csv_mismatches(out: Path) -> list[str]:
+    """Every table's CSV read back against its Parquet file: the same rows and columns,
+    timestamps equal to the second, numbers equal, text equal (empty as missing)."""
+    import pandas as pd
+
+    from sim.result import TABLES
+
+    problems = []
+    for table in TABLES:
+        parquet = pd.read_parquet(out / f"{table}.parquet")
+        csv = pd.read_csv(out / f"{table}.csv", engine="pyarrow", dtype_backend="pyarrow")
+        if list(csv.columns) != list(parquet.columns) or len(csv) != len(parquet):
+            problems.append(f"{table}: shape {csv.shape} against {parquet.shape}")
+            continue
+        for name, column in parquet.items():
+            got = csv[name]
+            if isinstance(column.dtype, pd.DatetimeTZDtype):
+                read = pd.to_datetime(got.astype("string"), utc=True, format="ISO8601")
+                written = column.dt.floor("s").dt.tz_convert("UTC")
+                same = bool(((read == written) | (read.isna() & written.isna())).all())
+            elif pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+                expected = column.astype(float).fillna(-1).to_numpy()
+                same = bool((got.astype(float).fillna(-1).to_numpy() == expected).all())
+            else:
+                text = column.astype("string").str.lower() if column.dtype == bool else column
+                same = bool(
+                    (got.astype("string").fillna("") == text.astype("string").fillna("")).all()
+                )
+            if not same:
+                problems.append(f"{table}.{name} differs")
+    return problems
+
+
 def _sessions(out: Path) -> int:
     import pyarrow.parquet as pq
 
@@ -68,7 +101,11 @@ def _sessions(out: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, nargs="*", default=[1_000, 5_000, 10_000])
-    parser.add_argument("--csv", action="store_true", help="run with --csv")
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help="run with --csv and check that every CSV reads back equal to its Parquet table",
+    )
     args = parser.parse_args()
     extra = ["--csv"] if args.csv else []
     print(
@@ -79,6 +116,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="licsim-e2e-") as scratch:
         for users in args.users:
             r = measure(users, Path(scratch), extra)
+            if args.csv:
+                wrong = csv_mismatches(Path(scratch) / f"out-{users}")
+                print(f"  CSV against Parquet: {'; '.join(wrong) or 'every table equal'}")
             per_session = r["peak_gb"] * 2**30 / max(r["sessions"], 1)
             print(
                 f"| {users:,} | {r['sessions']:,} | {r['engine']:.1f} | {r['tables']:.1f} "
