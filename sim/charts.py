@@ -18,6 +18,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim import reports
 from sim.atomic import atomic_write
@@ -145,44 +146,111 @@ def seat_stack(result: Result) -> Figure:
     return fig
 
 
+def _thousands(ax: Any) -> None:
+    """Whole numbers with thousands separators on the y axis, never a ``1e7`` offset."""
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
 def capacity(result: Result) -> Figure:
-    """Analyzer Capacity per month: purchased against consumed, overage in red; a month
-    the run covers only in part is labelled so."""
+    """Analyzer Capacity per month: allocated against used, overage in red, the demand the
+    month could not serve (units refused after it ran out) hatched on top; a month the run
+    covers in part marks its pro-rata allocation, the month the run ends in shows its
+    forecast at the pace so far, and each month its headroom."""
     c = reports.capacity_months(result)
-    fig, ax = _figure("Analyzer Capacity: purchased vs consumed per month")
+    fig, ax = _figure("Analyzer Capacity: allocated vs used per month, with unmet demand")
     if c.empty:
         return _nothing(fig, ax, "no Analyzer Capacity in this scenario")
     within = c[["used_minutes", "allocated_minutes"]].min(axis=1)
-    partial = _partial_months(result)
+    partial = c["share_of_month"] < 1.0
     labels = [
-        (f"{m}\n{lic}" if c["license"].nunique() > 1 else m) + ("\n(part)" if m in partial else "")
-        for lic, m in zip(c["license"], c["month"], strict=True)
+        (f"{m}\n{lic}" if c["license"].nunique() > 1 else m) + ("\n(part)" if part else "")
+        for lic, m, part in zip(c["license"], c["month"], partial, strict=True)
     ]
     x = np.arange(len(c))
-    ax.bar(x - 0.2, c["allocated_minutes"], width=0.4, color="#90caf9", label="purchased")
-    ax.bar(x + 0.2, within, width=0.4, color="#1565c0", label="consumed")
-    ax.bar(
-        x + 0.2, c["overage_minutes"], width=0.4, bottom=within, color="#e53935", label="overage"
+    ax.bar(x - 0.2, c["allocated_minutes"], width=0.4, color="#90caf9", label="allocated")
+    ax.bar(x + 0.2, within, width=0.4, color="#1565c0", label="used")
+    served = within + c["overage_minutes"]
+    if c["overage_minutes"].any():
+        ax.bar(
+            x + 0.2,
+            c["overage_minutes"],
+            width=0.4,
+            bottom=within,
+            color="#e53935",
+            label="overage",
+        )
+    unmet = (c["unmet_minutes"] > 0).to_numpy()
+    if unmet.any():
+        ax.bar(
+            x[unmet] + 0.2,
+            c["unmet_minutes"][unmet],
+            width=0.4,
+            bottom=served[unmet],
+            facecolor="none",
+            edgecolor="#e53935",
+            hatch="///",
+            label="unmet demand (refused after running out)",
+        )
+    if partial.any():
+        pro_rata = (c["allocated_minutes"] * c["share_of_month"])[partial]
+        ax.hlines(
+            pro_rata,
+            x[partial] - 0.4,
+            x[partial],
+            colors="#212121",
+            linewidth=2,
+            label="allocated pro rata (part month)",
+        )
+    forecast = c["forecast_minutes"]
+    if forecast.notna().any():
+        ahead = forecast.notna().to_numpy()
+        ax.bar(
+            x[ahead] + 0.2,
+            forecast[ahead],
+            width=0.4,
+            facecolor="none",
+            edgecolor="#1565c0",
+            linestyle="--",
+            label="forecast to the month's end at the pace so far",
+        )
+        for i in np.flatnonzero(ahead & c["forecast_exhausted_at"].notna().to_numpy()):
+            when = c["forecast_exhausted_at"].iloc[i].tz_convert(result.scenario.tz)
+            # Inside the forecast's outline, above what is used: the headroom label is on top.
+            ax.annotate(
+                f"runs out\n~{when:%d %b}\n{when:%H:%M %Z}",
+                (x[i] + 0.2, (float(served.iloc[i]) + float(forecast.iloc[i])) / 2),
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="#b71c1c",
+            )
+    top = float(
+        np.nanmax(
+            [
+                (served + c["unmet_minutes"]).max(),
+                c["allocated_minutes"].max(),
+                forecast.max() if forecast.notna().any() else 0.0,
+            ]
+        )
     )
+    for i, pct in enumerate(c["headroom_pct"]):
+        if pd.notna(pct):
+            ax.annotate(
+                f"{pct:.0f} % left" if pct >= 0 else f"{-pct:.0f} % over",
+                (x[i], top * 1.02),
+                ha="center",
+                fontsize="x-small",
+                color="#424242",
+            )
     ax.set_xticks(x, labels, fontsize="small")
-    # Headroom, so a month used up to the purchase does not touch the frame.
-    top = max(float((within + c["overage_minutes"]).max()), float(c["allocated_minutes"].max()))
-    ax.set_ylim(0, 1.1 * top or 1.0)
+    ax.set_xlim(-0.6, len(c) - 0.4)
+    # Room above for the headroom labels, so no bar touches the frame.
+    ax.set_ylim(0, 1.12 * top or 1.0)
+    _thousands(ax)
     ax.set_ylabel("minutes")
     ax.set_xlabel("month (UTC)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     return fig
-
-
-def _partial_months(result: Result) -> set[str]:
-    """UTC months the run does not cover from the 1st to the end."""
-    start, end = (t.tz_convert("UTC") for t in reports.window(result))
-    out = set()
-    if start != start.normalize() or start.day != 1:
-        out.add(start.strftime("%Y-%m"))
-    if end != end.normalize() or end.day != 1:
-        out.add(end.strftime("%Y-%m"))
-    return out
 
 
 def capacity_burn_down(result: Result) -> Figure:

@@ -33,6 +33,7 @@ from sim.htmlreport import (
     write_workbook,
 )
 from sim.htmlreport.sweep import charted_metrics
+from sim.htmlreport.workbook import RAW_ROWS
 from sim.result import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,8 @@ def test_report_is_written_atomically(week, tmp_path: Path) -> None:
 
 def test_workbook_has_a_sheet_per_table_with_local_naive_times(week, tmp_path: Path) -> None:
     result = week
-    path = write_workbook(result, tmp_path)
+    # Room for every row (the default keeps RAW_ROWS of each raw table, see below).
+    path = write_workbook(result, tmp_path, max_rows=len(result.sessions) + 1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
     book = load_workbook(path, read_only=True)
     # The report tables first, then every raw table.
@@ -140,6 +142,10 @@ def test_workbook_has_a_sheet_per_table_with_local_naive_times(week, tmp_path: P
 
 def test_workbook_truncates_long_tables_with_a_note(week, tmp_path: Path) -> None:
     result = week
+    assert len(result.sessions) > RAW_ROWS
+    (tmp_path / "default").mkdir()
+    default = load_workbook(write_workbook(result, tmp_path / "default"), read_only=True)
+    assert sum(1 for _ in default["sessions"].iter_rows()) == RAW_ROWS
     book = load_workbook(write_workbook(result, tmp_path, max_rows=101), read_only=True)
     assert book.sheetnames[-1] == "notes"
     assert sum(1 for _ in book["sessions"].iter_rows()) == 101

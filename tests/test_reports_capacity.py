@@ -109,3 +109,35 @@ def test_burn_down_without_units_uses_session_minutes() -> None:
     r = simulate(sc.with_overrides({"duration": "14d"}))
     b = burn_down(r)
     assert b["used"].iloc[-1] == pytest.approx(r.capacity["consumed"].sum())
+
+
+def test_capacity_months_unmet_demand_share_headroom_and_forecast() -> None:
+    # capacity-reset: 12 minutes (2 units) a month; the run covers 26 Jan 05:00 UTC to
+    # 5 Feb 05:00 UTC. January: 2 units used, 3 refused after it ran out (11:07, 10:00 and
+    # 18:59 on 30/31 Jan); February: the unit at 00:00 UTC on the 1st.
+    r = simulate(load_scenario(ROOT / "tests" / "scenarios" / "capacity-reset.yaml"))
+    m = capacity_months(r).set_index("month")
+    assert m.loc["2026-01", "unmet_minutes"] == 18.0  # 3 units × 6 min
+    assert m.loc["2026-02", "unmet_minutes"] == 0.0
+    # January: 26 Jan 05:00 to 1 Feb 00:00 is 139 h of its 744 h; February 101 h of 672 h.
+    assert m.loc["2026-01", "share_of_month"] == pytest.approx(139 / 744)
+    assert m.loc["2026-02", "share_of_month"] == pytest.approx(101 / 672)
+    assert m.loc["2026-01", "headroom_pct"] == 0.0
+    assert m.loc["2026-02", "headroom_pct"] == pytest.approx(50.0)
+    # Only the month the run stops in is forecast: 6 minutes in 101 h is 6 × 672 / 101
+    # minutes by the month's end, so the 12 minutes run out after 202 h, 9 Feb 10:00 UTC.
+    assert pd.isna(m.loc["2026-01", "forecast_minutes"])
+    assert m.loc["2026-02", "forecast_minutes"] == pytest.approx(6 * 672 / 101)
+    assert m.loc["2026-02", "forecast_exhausted_at"] == pd.Timestamp("2026-02-09T10:00", tz="UTC")
+    assert pd.isna(m.loc["2026-01", "forecast_exhausted_at"])
+
+
+def test_a_whole_month_has_no_forecast() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "capacity-runs-out.yaml")
+    r = simulate(sc.with_overrides({"duration": "45d"}))
+    m = capacity_months(r).set_index("month")
+    assert m.loc["2026-01", "share_of_month"] == pytest.approx(1.0)
+    assert pd.isna(m.loc["2026-01", "forecast_minutes"])
+    assert m["unmet_minutes"].sum() == pytest.approx(
+        r.capacity["denied_units"].sum() * sc.rules.capacity_unit / 60.0
+    )

@@ -31,18 +31,48 @@ if TYPE_CHECKING:
 
 def capacity_months(result: Result) -> pd.DataFrame:
     """Per license and month: ``allocated_minutes``, ``used_minutes``, ``available_minutes``
-    (left unused), ``overage_minutes``, ``denied_units`` and ``exhausted_at``."""
+    (left unused), ``overage_minutes``, ``denied_units``, ``exhausted_at``, and what a
+    budget holder asks next:
+
+    * ``unmet_minutes``: the minutes of the units refused once the month ran out (demand
+      the purchase did not serve);
+    * ``share_of_month``: how much of the UTC month the run covers (a month the run starts
+      or ends in is covered in part, so its use compares with the allocation pro rata);
+    * ``headroom_pct``: the allocation left unused, as a share of it (negative: overage);
+    * ``forecast_minutes`` and ``forecast_exhausted_at``: for the month the run ends in
+      before its end, the month's use at the pace of its covered part, and when that pace
+      reaches the allocation (NaT if it does not, or the month ran out already).
+    """
     c = result.capacity
+    unit = result.scenario.rules.capacity_unit / 60.0
+    start, end = (t.tz_convert("UTC") for t in window(result))
+    firsts = pd.to_datetime(c["month"].astype(str) + "-01").dt.tz_localize("UTC")
+    nexts = firsts + pd.offsets.MonthBegin(1)
+    covered = (nexts.clip(upper=end) - firsts.clip(lower=start)).dt.total_seconds()
+    length = (nexts - firsts).dt.total_seconds()
+    allocated = c["purchased"].astype(float)
+    used = c["consumed"].astype(float)
+    # The pace of the covered part of a month the run stops in, carried to the month's end.
+    running = (nexts > end) & (covered > 0)
+    pace = used / covered.where(running)
+    forecast = pace * (nexts - firsts.clip(lower=start)).dt.total_seconds()
+    reaches = running & (forecast > allocated) & c["exhausted_at"].isna() & (pace > 0)
+    at = firsts.clip(lower=start) + pd.to_timedelta((allocated / pace).where(reaches), unit="s")
     return pd.DataFrame(
         {
             "license": c["license"],
             "month": c["month"],
-            "allocated_minutes": c["purchased"].astype(float),
-            "used_minutes": c["consumed"].astype(float),
-            "available_minutes": (c["purchased"] - c["consumed"]).clip(lower=0).astype(float),
+            "allocated_minutes": allocated,
+            "used_minutes": used,
+            "available_minutes": (allocated - used).clip(lower=0),
             "overage_minutes": c["overage"].astype(float),
             "denied_units": c["denied_units"],
+            "unmet_minutes": c["denied_units"].astype(float) * unit,
             "exhausted_at": c["exhausted_at"],
+            "share_of_month": (covered / length).clip(lower=0.0),
+            "headroom_pct": (100.0 * (allocated - used) / allocated.where(allocated > 0)),
+            "forecast_minutes": forecast.where(running),
+            "forecast_exhausted_at": at.where(reaches).dt.tz_convert(start.tz),
         }
     ).reset_index(drop=True)
 
