@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim import reports
 from sim.atomic import atomic_write
+from sim.rules.pool import TEST_POOL_SUFFIX, SeatType
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -47,6 +49,14 @@ REASON_COLOURS = {
 }
 
 
+LEGEND_OUTSIDE: dict[str, Any] = {
+    "loc": "upper left",
+    "bbox_to_anchor": (1.0, 1.0),
+    "fontsize": "small",
+}
+"""Legends beside the axes, never over the data."""
+
+
 def _figure(title: str, height: float = 4.0) -> tuple[Figure, Any]:
     fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
@@ -68,9 +78,26 @@ def _nothing(fig: Figure, ax: Any, note: str) -> Figure:
 
 
 def _time_axis(ax: Any, result: Result) -> None:
+    """The run's window on x, in its zone, with dates as short as they can be read."""
     start, end = reports.window(result)
     ax.set_xlim(start, end)
+    locator = AutoDateLocator(tz=start.tz)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=start.tz))
     ax.set_xlabel(f"time ({result.scenario.timezone})")
+
+
+def pool_title(pool: str, seat: str) -> str:
+    """A pool and seat type as an admin reads them: ``tokens on qs: User access (tokens)``
+    for a server's own pool, ``corp (Test & Development): Analyzer access``."""
+    name = pool.replace("@", " on ", 1)
+    if name.endswith(TEST_POOL_SUFFIX):
+        name = name.removesuffix(TEST_POOL_SUFFIX) + " (Test & Development)"
+    try:
+        kind = SeatType(seat).title
+    except ValueError:
+        kind = seat
+    return f"{name}: {kind}"
 
 
 def allocations(result: Result) -> Figure:
@@ -81,7 +108,9 @@ def allocations(result: Result) -> Figure:
     for (lic, typ), df in steps.items():
         if df["total"].max() == 0 and df["allocated"].max() == 0:
             continue
-        line = ax.step(df["time"], df["allocated"], where="post", label=f"{lic} {typ} allocated")
+        line = ax.step(
+            df["time"], df["allocated"], where="post", label=f"{pool_title(lic, typ)} allocated"
+        )
         held = df["allocated"] + df["quarantined"]
         if df["quarantined"].any():
             ax.step(
@@ -90,7 +119,7 @@ def allocations(result: Result) -> Figure:
                 where="post",
                 linestyle=":",
                 color=line[0].get_color(),
-                label=f"{lic} {typ} allocated + quarantined",
+                label=f"{pool_title(lic, typ)} allocated + quarantined",
             )
         over = np.flatnonzero((held > df["total"]).to_numpy()[:-1])
         for n, i in enumerate(over):
@@ -100,22 +129,26 @@ def allocations(result: Result) -> Figure:
                 [held.iloc[i]] * 2,
                 color="#e53935",
                 alpha=0.3,
-                label=f"{lic} {typ} excess" if n == 0 else None,
+                label=f"{pool_title(lic, typ)} excess" if n == 0 else None,
             )
+        # Wide and pale under the allocated line, which stays visible where they meet.
         ax.step(
             df["time"],
             df["total"],
             where="post",
             linestyle="--",
+            linewidth=3,
+            alpha=0.4,
+            zorder=1.5,
             color=line[0].get_color(),
-            label=f"{lic} {typ} total",
+            label=f"{pool_title(lic, typ)} total",
         )
     if not ax.get_legend_handles_labels()[0]:
         return _nothing(fig, ax, "no seats in this scenario")
     ax.set_ylabel("seats")
     _time_axis(ax, result)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -129,7 +162,9 @@ def seat_stack(result: Result) -> Figure:
     bottom = np.zeros(len(stack))
     for name in types:
         top = bottom + stack[name].to_numpy(dtype=float)
-        ax.fill_between(stack.index, bottom, top, step="post", alpha=0.8, label=name)
+        ax.fill_between(
+            stack.index, bottom, top, step="post", alpha=0.8, label=pool_title(*name.split(" ", 1))
+        )
         bottom = top
     ax.step(
         stack.index,
@@ -142,7 +177,7 @@ def seat_stack(result: Result) -> Figure:
     ax.set_ylabel("seats")
     ax.set_ylim(bottom=0, top=max(float(stack["total"].max()), float(bottom.max())) * 1.08 or 1)
     _time_axis(ax, result)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -249,7 +284,7 @@ def capacity(result: Result) -> Figure:
     _thousands(ax)
     ax.set_ylabel("minutes")
     ax.set_xlabel("month (UTC)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -287,7 +322,7 @@ def capacity_burn_down(result: Result) -> Figure:
                 color=colour,
                 linestyle="--",
                 linewidth=0.8,
-                label=f"{lic} purchased" if first else None,
+                label=f"{lic} allocated" if first else None,
             )
         for k, row in enumerate(exhausted[exhausted["license"] == lic].itertuples()):
             ax.axvline(row.exhausted_at, color="#e53935", linewidth=1)
@@ -300,8 +335,9 @@ def capacity_burn_down(result: Result) -> Figure:
             )
     ax.set_ylabel("minutes used this month")
     ax.set_ylim(bottom=0)
+    _thousands(ax)
     _time_axis(ax, result)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -362,7 +398,7 @@ def server_timeline(result: Result) -> Figure:
                     facecolor="none", edgecolor=colour, hatch="///", label=label
                 )
             )
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(handles=handles, **LEGEND_OUTSIDE)
     return fig
 
 
@@ -387,7 +423,7 @@ def denials(result: Result) -> Figure:
         bottom += table[reason].to_numpy()
     _time_axis(ax, result)
     ax.set_ylabel("denied sessions per day")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -434,9 +470,7 @@ def duration_curve(result: Result) -> Figure:
                 )
     ax.set_xlim(0, 100)
     ax.set_ylim(bottom=0)
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xticks([0, 2, 5, 10, 25, 50, 100], ["0", "2", "5", "10", "25", "50", "100"])
-    ax.set_xlabel("share of time at or above the level (%, log scale above 10 %)")
+    ax.set_xlabel("share of the run's time at or above the level (%)")
     ax.set_ylabel("concurrent level (sessions or CALs)")
     ax.legend(loc="upper right", fontsize="small")
     return fig

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import matplotlib.lines
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.charts import _end_time, _figure
+from sim import reports
+from sim.charts import LEGEND_OUTSIDE, _end_time, _figure, _time_axis
+from sim.reports.common import nanoseconds
 from sim.rules.reasons import LaunchOutcome
 
 if TYPE_CHECKING:
@@ -89,8 +92,9 @@ def login_passes(result: Result) -> Figure:
             label="refused: no login pass",
         )
     ax.set_ylabel("passes")
-    ax.set_xlabel("time")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.set_ylim(bottom=0)
+    _time_axis(ax, result)
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -103,26 +107,66 @@ def session_cal_data(result: Result) -> pd.DataFrame:
     return _steps(taken, freed)
 
 
-def session_cals(result: Result) -> Figure:
-    """Session CAL concurrency as steps against the pool, with `no_cal` denials marked."""
-    fig, ax = _figure("QlikView Session CALs in use")
-    df = session_cal_data(result)
-    ax.step(df["time"], df["count"], where="post", label="Session CALs in use")
-    total = sum(x.qlikview_cals.session for x in result.scenario.licenses if x.qlikview_cals)
-    ax.axhline(total, color="#424242", linestyle="--", label="Session CALs owned")
+def session_cal_daily_peaks(result: Result) -> pd.DataFrame:
+    """Per local day of the run: the most Session CALs held at once (the level carried into
+    the day counts) and the sessions refused ``no_cal`` that day."""
+    start, end = reports.window(result)
+    days = pd.date_range(start.normalize(), end, freq="D", inclusive="left")
+    if len(days) == 0 or days[0] > start:
+        days = pd.DatetimeIndex([start.normalize(), *days]).unique()
+    held = session_cal_data(result)
+    changes = nanoseconds(held["time"]) if len(held) else np.zeros(0, np.int64)
+    counts = held["count"].to_numpy(dtype=np.int64) if len(held) else np.zeros(0, np.int64)
+    bounds = nanoseconds(days)
+    # The level each day opens with: the last change before its midnight.
+    before = np.searchsorted(changes, bounds, side="right") - 1
+    opening = np.where(before >= 0, counts[np.maximum(before, 0)], 0)
+    first = np.searchsorted(changes, bounds, side="left")
+    last = np.append(first[1:], len(changes))
+    peak = np.array(
+        [max(o, counts[i:j].max(initial=0)) for o, i, j in zip(opening, first, last, strict=True)]
+    )
     s = result.sessions
-    refused = s[s["denied_reason"] == "no_cal"]
-    if len(refused):
-        ax.scatter(
-            refused["start"],
-            np.full(len(refused), total),
-            marker="x",
-            color="#e53935",
-            label="refused: no CAL",
-        )
+    refused = s.loc[s["denied_reason"] == "no_cal", "start"].dt.floor("D").value_counts()
+    return pd.DataFrame(
+        {"day": days, "peak": peak, "refused": refused.reindex(days, fill_value=0).to_numpy()}
+    )
+
+
+def session_cals(result: Result) -> Figure:
+    """The most Session CALs held at once on each day against the CALs owned, and on a
+    second scale the sessions refused ``no_cal`` each day."""
+    fig, ax = _figure("QlikView Session CALs: daily peak in use against CALs owned")
+    daily = session_cal_daily_peaks(result)
+    total = sum(x.qlikview_cals.session for x in result.scenario.licenses if x.qlikview_cals)
+    ax.bar(
+        daily["day"],
+        daily["peak"],
+        width=0.8,
+        align="edge",
+        color="#1565c0",
+        label="daily peak in use",
+    )
+    ax.axhline(total, color="#424242", linestyle="--", label="Session CALs owned")
+    ax.set_ylim(0, max(total, int(daily["peak"].max()) if len(daily) else 0) * 1.15 or 1)
     ax.set_ylabel("CALs")
-    ax.set_xlabel("time")
-    ax.legend(loc="upper left", fontsize="small")
+    handles, labels = ax.get_legend_handles_labels()
+    if daily["refused"].any():
+        refused = ax.twinx()
+        refused.step(
+            daily["day"],
+            daily["refused"],
+            where="post",
+            color="#e53935",
+            label="sessions refused (no CAL) per day",
+        )
+        refused.set_ylim(bottom=0)
+        refused.set_ylabel("sessions refused per day", color="#b71c1c")
+        more, names = refused.get_legend_handles_labels()
+        handles, labels = handles + more, labels + names
+    _time_axis(ax, result)
+    # Beyond the second scale's labels, which an axes legend would cover.
+    fig.legend(handles, labels, loc="outside right upper", fontsize="small")
     return fig
 
 
@@ -150,8 +194,8 @@ def usage_cals(result: Result) -> Figure:
     ax.plot(df["time"], df["level"], label="Usage CALs available")
     ax.set_ylim(bottom=0)
     ax.set_ylabel("CALs")
-    ax.set_xlabel("time")
-    ax.legend(loc="upper left", fontsize="small")
+    _time_axis(ax, result)
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -177,7 +221,16 @@ def desktops(result: Result, most: int = 30) -> Figure:
         [f"{k.desktop} {k.user} m{k.machine}" for k in keys.itertuples()],
         fontsize="x-small",
     )
-    ax.set_xlabel("time")
+    _time_axis(ax, result)
+    seen = set(launches["outcome"].astype(str))
+    handles = [
+        matplotlib.lines.Line2D(
+            [], [], marker="o", linestyle="", color=colour, label=str(outcome).replace("_", " ")
+        )
+        for outcome, colour in OUTCOME_COLOURS.items()
+        if str(outcome) in seen
+    ]
+    ax.legend(handles=handles, **LEGEND_OUTSIDE)
     return fig
 
 

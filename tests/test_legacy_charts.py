@@ -85,3 +85,33 @@ def test_session_cal_takes_and_releases_balance_in_a_busy_estate() -> None:
     df = session_cal_data(r)
     assert df["count"].min() == 0 and df["count"].iloc[-1] == 0
     assert df["count"].max() <= 12  # the estate owns 12 Session CALs
+
+
+def test_session_cal_daily_peaks_count_the_level_carried_over_midnight() -> None:
+    import dataclasses
+
+    from sim.legacy_charts import session_cal_daily_peaks
+
+    r = simulate(load_scenario(HERE / "qlikview-cals.yaml"))
+    start = pd.Timestamp(r.scenario.start_at).tz_convert(r.scenario.tz)
+    day = start.normalize()
+
+    def ev(kind: str, hours: float) -> dict[str, object]:
+        return {"kind": kind, "time": day + pd.Timedelta(hours=hours)}
+
+    # Day 1: two CALs from 22:00, one freed at 23:00, the other held until 02:00 on day 2,
+    # when a third is taken at 01:00: day 1 peaks at 2, day 2 at 2 (1 carried + 1 new),
+    # day 3 at 0.
+    events = pd.DataFrame(
+        [
+            ev("session_cal_taken", 22),
+            ev("session_cal_taken", 22.5),
+            ev("session_cal_freed", 23),
+            ev("session_cal_taken", 25),
+            ev("session_cal_freed", 26),
+            ev("session_cal_freed", 27),
+        ]
+    )
+    doctored = dataclasses.replace(r, events=events)
+    peaks = session_cal_daily_peaks(doctored).set_index("day")["peak"]
+    assert peaks.iloc[:3].tolist() == [2, 2, 0]
