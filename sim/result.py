@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_text, atomic_write
-from sim.model.fastpath import ACCESS_CODES
+from sim.model.codes import ACCESS_CODES
 from sim.model.world import World
 from sim.outfolder import digest
 from sim.recorder import (

@@ -26,6 +26,8 @@ class Cal(StrEnum):
 
 
 CAL_ORDER = (Cal.NAMED, Cal.DOCUMENT, Cal.SESSION, Cal.USAGE)
+CAL_ACCESS = frozenset(cal.value for cal in Cal)
+"""The access types of a session on a CAL."""
 
 
 def first_cal(available: dict[Cal, bool]) -> Cal | None:
