@@ -72,6 +72,7 @@ from sim.recorder import (
     At,
     Recorder,
 )
+from sim.rules.capacity import unit_minutes
 from sim.rules.qmc import CLIENTS, Client
 from sim.rules.reasons import DENIAL_REASONS, LAUNCH_REASONS
 from sim.scenario import Scenario
@@ -276,7 +277,7 @@ CAPACITY_USE_COLUMNS = ["license", "server", "user", "month", "units", "capacity
 def _capacity_use(world: World, rec: Recorder) -> pd.DataFrame:
     """Capacity units per license, server, user and UTC month the units started in, in
     the order month, license, server, user."""
-    unit = world.scenario.rules.capacity_unit / 60.0
+    unit = unit_minutes(world.scenario.rules.capacity_unit)
     si, ui, mi, units = rec.capacity_use_columns()
     license_of = np.array([s.license for s in world.servers], dtype=np.int64)
     li = license_of[si] if si.size else si

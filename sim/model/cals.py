@@ -13,6 +13,8 @@ the quarantine when a Named CAL is removed, and the idle reclaim.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.model.lookup import Lookup
@@ -22,8 +24,8 @@ from sim.model.scheduler import END, Scheduler
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
 from sim.recorder import Recorder
-from sim.rules.pool import NEVER_USED, SeatType, record_use
-from sim.rules.qlikview import SessionCals, UsageCalPool
+from sim.rules.pool import NEVER_USED, SeatType, record_use, refusal
+from sim.rules.qlikview import Cal, SessionCals, UsageCalPool, first_cal
 from sim.rules.reasons import DenialReason
 
 
@@ -73,46 +75,56 @@ class CalResolver:
     def start(self, t: float, s: Session, srv: ServerRuntime) -> None:
         pi = srv.pool
         eligible = self.lookup.eligible[self.lookup.group_of(s.user)]
-        client = f"{s.user}:{s.device}"
-        access: str | None = None
-        if self.world.pools[pi].pool.seat_of(s.user) is SeatType.NAMED_CAL:
-            access = "named_cal"
-        elif "document_cal" in eligible and self._document_cal(t, pi, s.user, s.document):
-            access = "document_cal"
-        elif (
-            "session_cal" in eligible
-            and (got := self.session_cals[pi].open(client, t)) is not False
-        ):
-            access = "session_cal"
-            # A reopen within the hold keeps the CAL: its pending release is void; a new CAL
-            # means the previous one was released when its hold ended.
-            held = self.cal_release.pop((pi, client), None)
-            if got:
-                if held is not None:
-                    self._cal_event(*held)
-                self._cal_event(t, "session_cal_taken", pi, s.user)
-        elif "usage_cal" in eligible:
-            grant = (pi, s.user, s.document)
-            left = self._usage_left(t, grant)
-            if left > 0:
-                access = "usage_cal"
-                if t + left < s.end:
-                    s.end = t + left
-                    s.interrupted = DenialReason.NO_CAL
-                self.usage_grants[grant] = (self.usage_grants[grant][0], left - (s.end - t))
-        if access is None:
-            quarantined = self.seats.in_quarantine[pi, s.user]
-            return self.log.deny(
-                s, DenialReason.QUARANTINED if quarantined else DenialReason.NO_CAL
-            )
-        if access == "named_cal":
+        # Each CAL type is tried only if every type before it gave none (Qlik's order,
+        # sim.rules.qlikview.first_cal): trying a Session or Usage CAL takes one.
+        tries: dict[Cal, Callable[[], bool]] = {
+            Cal.NAMED: lambda: self.world.pools[pi].pool.seat_of(s.user) is SeatType.NAMED_CAL
+        }
+        if Cal.DOCUMENT in eligible:
+            tries[Cal.DOCUMENT] = lambda: self._document_cal(t, pi, s.user, s.document)
+        if Cal.SESSION in eligible:
+            tries[Cal.SESSION] = lambda: self._session_cal(t, pi, s)
+        if Cal.USAGE in eligible:
+            tries[Cal.USAGE] = lambda: self._usage_cal(t, pi, s)
+        cal = first_cal(tries)
+        if cal is None:
+            quarantined = bool(self.seats.in_quarantine[pi, s.user])
+            return self.log.deny(s, refusal(DenialReason.NO_CAL, quarantined))
+        if cal is Cal.NAMED:
             record_use(self.seats.last_used, (pi, s.user), t)
-        elif access == "document_cal":
+        elif cal is Cal.DOCUMENT:
             record_use(self.document_last_used[pi], (s.user, s.document), t)
-        s.access = access
+        s.access = cal.value
         self.log.cut_by_expiry(t, s, srv)
         self.scheduler.push(min(s.end, self.world.horizon), END, s)
         return None
+
+    def _session_cal(self, t: float, pi: int, s: Session) -> bool:
+        """A Session CAL for the session's client: its own still held, or a free one."""
+        client = f"{s.user}:{s.device}"
+        got = self.session_cals[pi].open(client, t)
+        if got is False:
+            return False
+        # A reopen within the hold keeps the CAL: its pending release is void; a new CAL
+        # means the previous one was released when its hold ended.
+        held = self.cal_release.pop((pi, client), None)
+        if got:
+            if held is not None:
+                self._cal_event(*held)
+            self._cal_event(t, "session_cal_taken", pi, s.user)
+        return True
+
+    def _usage_cal(self, t: float, pi: int, s: Session) -> bool:
+        """Usage CAL time for the user on the document; the session is cut when it runs out."""
+        grant = (pi, s.user, s.document)
+        left = self._usage_left(t, grant)
+        if left <= 0:
+            return False
+        if t + left < s.end:
+            s.end = t + left
+            s.interrupted = DenialReason.NO_CAL
+        self.usage_grants[grant] = (self.usage_grants[grant][0], left - (s.end - t))
+        return True
 
     def _document_cal(self, t: float, pi: int, user: int, document: int) -> bool:
         """The user's Document CAL for this document, assigned at first opening while the

@@ -17,6 +17,7 @@ from sim.model.session import Session
 from sim.model.world import LicenseRuntime, World
 from sim.recorder import Recorder
 from sim.rules.anonymous import carried
+from sim.rules.capacity import unit_minutes
 
 
 class CapacityLedger:
@@ -27,7 +28,7 @@ class CapacityLedger:
         self.rec = rec
         self.devices = devices
         self.unit = world.scenario.rules.capacity_unit
-        self.unit_minutes = self.unit / 60.0
+        self.unit_minutes = unit_minutes(self.unit)
         self.month_starts = np.array([m[1] for m in world.months])
         n_users = len(world.user_names)
         self.running = np.full((len(world.licenses), n_users * devices), -np.inf)
@@ -78,14 +79,15 @@ class CapacityLedger:
         seg = np.repeat(np.arange(charged.size), np.diff(ptr))
         t = units[keep]
         li = lic[seg[keep]]
-        month = np.searchsorted(self.month_starts, t, side="right") - 1
+        month = np.zeros(t.size, dtype=np.int64)
         for l_idx, licr in enumerate(self.world.licenses):
             mask = li == l_idx
             if mask.any():
+                month[mask] = licr.meter.month_indices(t[mask])
                 counts = np.bincount(month[mask], minlength=len(licr.meter.months))
                 for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
                     if c:
-                        m.consumed += c * licr.meter.unit
+                        licr.meter.charge(m, c)
             hits = exhausted_hits & (lic == l_idx)
             for when in start[hits].tolist() if hits.any() else ():
                 licr.meter.refuse(when)

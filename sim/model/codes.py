@@ -9,9 +9,11 @@ the enums of :mod:`sim.rules` (:class:`~sim.rules.reasons.DenialReason`,
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.rules.connectivity import LicenseState
-from sim.rules.pool import SeatType
-from sim.rules.qmc import CLIENTS
+from sim.rules.pool import SeatType, refusal
+from sim.rules.qmc import CLIENTS, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS, DenialReason
 
 ACCESS_CODES = (
@@ -29,9 +31,7 @@ ACCESS_CODES = (
 )
 ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
 """Access name (``None`` for none) → its code in a session row."""
-PROFESSIONAL, ANALYZER, CAPACITY_CODE = (
-    ACCESS_CODES.index(a) for a in ("professional", "analyzer", "capacity")
-)
+CAPACITY_CODE = ACCESS_CODES.index("capacity")
 
 SEAT_CODE = {seat: ACCESS_CODES.index(seat.value) for seat in SeatType}
 """Seat codes in the seat ledger's ``held`` are the access codes of the seat types."""
@@ -51,6 +51,13 @@ def reason_code(reason: str | None) -> int:
 
 BACKEND_UNREACHABLE = reason_code(DenialReason.BACKEND_UNREACHABLE)
 CAPACITY_EXHAUSTED = reason_code(DenialReason.CAPACITY_EXHAUSTED)
-NO_SEAT = reason_code(DenialReason.NO_SEAT)
-QUARANTINED = reason_code(DenialReason.QUARANTINED)
-NOT_FOR_PRODUCT = reason_code(DenialReason.NOT_LICENSED_FOR_PRODUCT)
+
+AS_QUARANTINED = np.array(
+    [0] + [reason_code(refusal(DenialReason(r), True)) for r in DENIAL_REASONS], dtype=np.int8
+)
+"""Reason code → the code :func:`sim.rules.pool.refusal` gives it for a user whose seat is
+in quarantine (a table of the scalar rule, for arrays of denials)."""
+
+HOLDS_SLOT = np.asarray(holds_parallel_slot(np.array(ACCESS_CODES), False, False), dtype=bool)
+"""Access code → whether a hub session granted it holds a parallel slot
+(:func:`sim.rules.qmc.holds_parallel_slot`)."""

@@ -17,14 +17,11 @@ import numpy as np
 from sim.model.behaviour import Batch, replanned_units
 from sim.model.capacity import CapacityLedger
 from sim.model.codes import (
-    ANALYZER,
+    AS_QUARANTINED,
     BACKEND_UNREACHABLE,
     CAPACITY_CODE,
     CAPACITY_EXHAUSTED,
-    NO_SEAT,
-    NOT_FOR_PRODUCT,
-    PROFESSIONAL,
-    QUARANTINED,
+    HOLDS_SLOT,
     UNLICENSED_CODE,
 )
 from sim.model.lookup import Lookup
@@ -35,6 +32,8 @@ from sim.model.timelines import per_server
 from sim.model.world import World
 from sim.recorder import Recorder
 from sim.rules.anonymous import carried
+from sim.rules.capacity import chain_holds
+from sim.rules.connectivity import expiry_cut
 from sim.rules.pool import record_use
 from sim.rules.session import session_close
 
@@ -110,25 +109,27 @@ class FastPath:
         denied = np.zeros(n, dtype=np.int8)
         interrupted = np.zeros(n, dtype=np.int8)
         close = session_close(planned, b.logged_out[rows], self.lookup.timeout[server])
-        end = np.minimum(np.minimum(close, cut), h)
-        interrupted[cut < close] = cut_reason[cut < close]
+        end, was_cut = expiry_cut(close, cut)
+        end = np.minimum(end, h)
+        interrupted[was_cut] = cut_reason[was_cut]
         minutes = np.zeros(n)
 
         unlicensed = state == UNLICENSED_CODE
         denied[unlicensed] = reason[unlicensed]
-        seat = ~unlicensed & (held > 0)
-        access[seat] = held[seat]
+        # The access order for logins no other user's can change (sim.rules.access).
+        group = b.group[rows]
+        settled = self.lookup.settled_access[group, server, held]
+        why = self.lookup.settled_reason[group, server, held]
+        licensed = ~unlicensed
+        seat = licensed & (settled != 0) & (settled != CAPACITY_CODE)
+        access[seat] = settled[seat]
         if seat.any():
             pool = self.lookup.server_pool[server[seat]]
             record_use(self.seats.last_used, (pool, b.user[rows][seat]), start[seat])
-        other = ~unlicensed & (held == 0)
-        wants = other & self.lookup.group_capacity[b.group[rows]]
-        no_product = wants & ~self.lookup.capacity_ok[server]
-        denied[other & ~wants] = NO_SEAT
+        refused = licensed & (settled == 0)
         quarantined = self.seats.in_quarantine[self.lookup.server_pool[server], b.user[rows]]
-        denied[other & ~wants & quarantined] = QUARANTINED
-        denied[no_product] = NOT_FOR_PRODUCT
-        cap = np.flatnonzero(wants & ~no_product)
+        denied[refused] = np.where(quarantined[refused], AS_QUARANTINED[why[refused]], why[refused])
+        cap = np.flatnonzero(licensed & (settled == CAPACITY_CODE))
         if cap.size:
             self._fast_capacity(
                 b, rows, cap, lic_all, key_all, spent, access, denied, interrupted, end, minutes
@@ -137,7 +138,7 @@ class FastPath:
         end[no] = start[no]
         interrupted[no] = 0
         # A seat session still open when the day ends holds its parallel slot into the next.
-        open_past = ((access == PROFESSIONAL) | (access == ANALYZER)) & (end > until)
+        open_past = HOLDS_SLOT[access] & (end > until)
         for i in np.flatnonzero(open_past).tolist():
             self.hold_slot(
                 int(self.lookup.server_pool[server[i]]),
@@ -193,8 +194,7 @@ class FastPath:
                 self.capacity.running[lic, key], self.lookup.group_anonymous[b.group[r]]
             )
             covered = start < running
-            ready = b.unit_ready[r]
-            valid = ((start < ready) == covered) & (~covered | (ready == running))
+            valid = chain_holds(start, b.unit_ready[r], running)
             lo, hi = b.unit_lo[r], b.unit_hi[r]
             units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
             if not valid.all():

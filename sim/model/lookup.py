@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.codes import ACCESS_CODE, ACCESS_CODES, SEAT_CODE, reason_code
 from sim.model.session import Session
 from sim.model.timelines import ServerArrays
 from sim.model.world import World
-from sim.rules.access import CAPACITY
+from sim.rules.access import CAPACITY, settled_access
 from sim.rules.parallel import PARALLEL_ACCESS
 from sim.rules.pool import SeatType
 from sim.rules.qlikview import CAL_ACCESS
@@ -60,6 +61,9 @@ class Lookup:
             dtype=bool,
         ).reshape(len(sc.users), len(world.pools))
         """Per group and pool: does a dynamic seat rule of the pool cover the group?"""
+        self.settled_access, self.settled_reason = self._settled(world)
+        """Per group, server and held seat code: the access code (or 0) and the reason code
+        (or 0) of :func:`sim.rules.access.settled_access`, the fast path's logins."""
         self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
         self.group_anonymous = np.array([g.anonymous for g in sc.users], dtype=bool)
         self.signed = [lic.activation in SIGNED_ACTIVATIONS for lic in sc.licenses]
@@ -76,6 +80,20 @@ class Lookup:
         self.group_parallel = np.array(
             [bool(set(g.access_types) & set(PARALLEL_ACCESS)) for g in sc.users], dtype=bool
         )
+
+    def _settled(self, world: World) -> tuple[np.ndarray, np.ndarray]:
+        shape = (len(self.eligible), len(world.servers), len(ACCESS_CODES))
+        access = np.zeros(shape, dtype=np.int8)
+        reason = np.zeros(shape, dtype=np.int8)
+        for gi, eligible in enumerate(self.eligible):
+            for si, srv in enumerate(world.servers):
+                pool = world.pools[srv.pool].pool
+                for held in (None, *SeatType):
+                    d = settled_access(held, eligible, pool.is_dynamic, srv.capacity_ok)
+                    code = 0 if held is None else SEAT_CODE[held]
+                    access[gi, si, code] = ACCESS_CODE[d.access]
+                    reason[gi, si, code] = reason_code(d.reason)
+        return access, reason
 
     def group_of(self, user: int) -> int:
         return int(self.world.user_group[user])

@@ -11,6 +11,7 @@ from sim.model.codes import ACCESS_CODE, CLIENT_CODE, reason_code
 from sim.model.session import Session
 from sim.model.world import ServerRuntime
 from sim.recorder import Recorder
+from sim.rules.connectivity import expiry_cut
 
 
 class SessionLog:
@@ -37,8 +38,11 @@ class SessionLog:
     def cut_by_expiry(self, t: float, s: Session, srv: ServerRuntime) -> None:
         """A granted session ends when its server next becomes unlicensed."""
         cut = srv.timeline.unlicensed_from(t)
-        if cut is not None and cut.start < s.end:
-            s.end = cut.start
+        if cut is None:
+            return
+        end, was_cut = expiry_cut(s.end, cut.start)
+        if was_cut:
+            s.end = end
             s.interrupted = cut.reason
 
     def _row(self, s: Session, denied: int) -> None:

@@ -20,10 +20,10 @@ from sim.model.scheduler import END, UNIT, Scheduler
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
 from sim.rules.access import CAPACITY, decide_access
-from sim.rules.capacity import unit_starts
+from sim.rules.capacity import chain_holds, unit_starts
 from sim.rules.connectivity import StateSpan
 from sim.rules.parallel import ParallelSessions
-from sim.rules.pool import record_use
+from sim.rules.pool import record_use, refusal
 from sim.rules.qmc import ROOT_ADMIN, Client, holds_parallel_slot, qmc_client, qmc_decision
 from sim.rules.reasons import DenialReason
 from sim.rules.sync import LocalView
@@ -74,9 +74,7 @@ class SeatResolver:
             reason = decision.reason or DenialReason.NO_SEAT
             if reason is DenialReason.CAPACITY_EXHAUSTED:
                 lic.meter.refuse(t)
-            if reason is DenialReason.NO_SEAT and seats.in_quarantine[srv.pool, s.user]:
-                reason = DenialReason.QUARANTINED
-            return self.log.deny(s, reason)
+            return self.log.deny(s, refusal(reason, bool(seats.in_quarantine[srv.pool, s.user])))
         s.access = decision.access
         self.log.cut_by_expiry(t, s, srv)
         if decision.access != CAPACITY:
@@ -114,8 +112,7 @@ class SeatResolver:
         if s.activity is not None:
             return np.asarray(unit_starts(s.activity, running, unit))
         assert s.units is not None
-        plan_covered = s.start < s.unit_ready
-        if plan_covered == (s.start < running) and (not plan_covered or s.unit_ready == running):
+        if chain_holds(s.start, s.unit_ready, running):
             return s.units
         day, order = s.key
         return replanned_units(

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.model.codes import STATE_CODES, reason_code
 from sim.model.world import ServerRuntime
-from sim.rules.connectivity import LicenseState
+from sim.rules.connectivity import LicenseState, StateSpan
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,14 @@ class ServerArrays:
         n = len(spans)
         cut_time = np.full(n, np.inf)
         cut_reason = np.zeros(n, dtype=np.int8)
-        nxt, nxt_reason = np.inf, 0
-        for i in range(n - 1, -1, -1):
-            cut_time[i], cut_reason[i] = nxt, nxt_reason
-            if spans[i].state is LicenseState.UNLICENSED:
-                nxt, nxt_reason = spans[i].start, reason_code(spans[i].reason)
+        # The next cut after a span is the rule's own answer; spans before a cut share it.
+        cut: StateSpan | None = None
+        asked = False
+        for i, span in enumerate(spans):
+            if not asked or (cut is not None and cut.start <= span.start):
+                cut, asked = srv.timeline.unlicensed_from(span.start), True
+            if cut is not None:
+                cut_time[i], cut_reason[i] = cut.start, reason_code(cut.reason)
         return cls(
             span_start=np.array([s.start for s in spans]),
             span_state=np.array([STATE_CODES[s.state] for s in spans], dtype=np.int8),

@@ -27,7 +27,7 @@ from sim.recorder import Recorder
 from sim.rules.anonymous import carried
 from sim.rules.parallel import ParallelSessions
 from sim.rules.passes import LoginPassPool, login_pass_starts
-from sim.rules.pool import SeatType, record_use
+from sim.rules.pool import SeatType, record_use, refusal
 from sim.rules.reasons import DenialReason
 
 LOGIN_PASS = "login_pass"
@@ -90,10 +90,8 @@ class TokenResolver:
         elif LOGIN_PASS in eligible and passes is not None and srv.product == "qlik_sense":
             access = LOGIN_PASS
         else:
-            quarantined = self.seats.in_quarantine[srv.pool, s.user]
-            return self.log.deny(
-                s, DenialReason.QUARANTINED if quarantined else DenialReason.NO_SEAT
-            )
+            quarantined = bool(self.seats.in_quarantine[srv.pool, s.user])
+            return self.log.deny(s, refusal(DenialReason.NO_SEAT, quarantined))
         if not self.parallel.can_open(srv.pool, s.user, t):
             return self.log.deny(s, DenialReason.PARALLEL_LIMIT)
         if access == LOGIN_PASS:
