@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.charts import _end_time, _figure
+from sim.chart_style import end_time, figure
 from sim.rules.reasons import LaunchOutcome
 
 if TYPE_CHECKING:
@@ -66,12 +66,12 @@ def login_pass_pool(result: Result, license_id: str) -> pd.DataFrame:
 def login_passes(result: Result) -> Figure:
     """Login passes out of the pool (used within the return period) against the pool size,
     with sessions refused for want of a pass marked in red."""
-    fig, ax = _figure("Login access passes in use (returning 28 days after use)")
+    fig, ax = figure("Login access passes in use (returning 28 days after use)")
     for lic, df in login_pass_data(result).items():
         line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")
         pool = login_pass_pool(result, lic)
         ax.step(
-            [*pool["time"], _end_time(result)],
+            [*pool["time"], end_time(result)],
             [*pool["total"], pool["total"].iloc[-1]],
             where="post",
             color=line[0].get_color(),
@@ -105,7 +105,7 @@ def session_cal_data(result: Result) -> pd.DataFrame:
 
 def session_cals(result: Result) -> Figure:
     """Session CAL concurrency as steps against the pool, with `no_cal` denials marked."""
-    fig, ax = _figure("QlikView Session CALs in use")
+    fig, ax = figure("QlikView Session CALs in use")
     df = session_cal_data(result)
     ax.step(df["time"], df["count"], where="post", label="Session CALs in use")
     total = sum(x.qlikview_cals.session for x in result.scenario.licenses if x.qlikview_cals)
@@ -138,14 +138,14 @@ def usage_cal_data(result: Result) -> pd.DataFrame:
         level = min(float(n), level + (t - last).total_seconds() * rate)
         rows += [(t, level), (t, level - 1.0)]
         level, last = level - 1.0, t
-    end = _end_time(result)
+    end = end_time(result)
     rows.append((end, min(float(n), level + (end - last).total_seconds() * rate)))
     return pd.DataFrame(rows, columns=["time", "level"])
 
 
 def usage_cals(result: Result) -> Figure:
     """The Usage CAL pool level: down one per CAL taken, recharging n/28 a day."""
-    fig, ax = _figure("QlikView Usage CAL pool")
+    fig, ax = figure("QlikView Usage CAL pool")
     df = usage_cal_data(result)
     ax.plot(df["time"], df["level"], label="Usage CALs available")
     ax.set_ylim(bottom=0)
@@ -159,7 +159,7 @@ def desktops(result: Result, most: int = 30) -> Figure:
     """Every launch of (up to ``most``) desktop installs, coloured by outcome."""
     launches = result.launches
     keys = launches[["desktop", "user", "machine"]].drop_duplicates().head(most)
-    fig, ax = _figure("Desktop launches", height=1.5 + 0.25 * len(keys))
+    fig, ax = figure("Desktop launches", height=1.5 + 0.25 * len(keys))
     for y, key in enumerate(keys.itertuples(index=False)):
         mine = launches[
             (launches["desktop"] == key.desktop)

@@ -132,13 +132,6 @@ class Result:
             raise KeyError(metric)
         return float(row.iloc[0])
 
-    @property
-    def plot(self) -> Any:
-        """Charts of this result: ``result.plot.allocations()`` and friends."""
-        from sim.charts import ChartAccessor
-
-        return ChartAccessor(self)
-
 
 def _times(start: datetime, tz: Any, seconds: pd.Series) -> pd.Series:
     """Seconds since ``start`` as aware timestamps in ``tz`` (NaN becomes NaT)."""

@@ -36,7 +36,7 @@ class CapacityLedger:
 
     def running_until(self, li: int, s: Session, anonymous: bool) -> float:
         """When the unit running on session ``s``'s device ends, as it covers ``s``."""
-        return carried(float(self.running[li, s.user * self.devices + s.device]), anonymous)
+        return float(carried(float(self.running[li, s.user * self.devices + s.device]), anonymous))
 
     def charge_one(self, t: float, s: Session, li: int) -> bool:
         """Start a unit of session ``s`` at ``t`` on license ``li``, if the month allows."""

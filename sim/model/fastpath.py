@@ -190,11 +190,11 @@ class FastPath:
             lic = lic_all[r]
             key = key_all[r]
             start = b.start[r]
-            running = carried(
-                self.capacity.running[lic, key], self.lookup.group_anonymous[b.group[r]]
+            running = np.asarray(
+                carried(self.capacity.running[lic, key], self.lookup.group_anonymous[b.group[r]])
             )
             covered = start < running
-            valid = chain_holds(start, b.unit_ready[r], running)
+            valid = np.asarray(chain_holds(start, b.unit_ready[r], running))
             lo, hi = b.unit_lo[r], b.unit_hi[r]
             units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
             if not valid.all():

@@ -97,7 +97,7 @@ class TokenResolver:
         if access == LOGIN_PASS:
             assert passes is not None
             anonymous = self.world.scenario.users[self.lookup.group_of(s.user)].anonymous
-            until = carried(float(self.passes.until[li, s.user]), anonymous)
+            until = float(carried(float(self.passes.until[li, s.user]), anonymous))
             starts = login_pass_starts(t, s.end, until, rules.login_pass_period)
             if starts and starts[0] == t:
                 if not self._pass_reachable(t, srv):
