@@ -58,6 +58,30 @@ from sim.scenario import Scenario
 class Engine:
     """One run of one scenario: wire the parts, run SimPy, hand the rows to a Result."""
 
+    world: World
+    rec: Recorder
+    env: simpy.Environment
+    lookup: Lookup
+    """Per-run arrays by server and group."""
+    scheduler: Scheduler
+    """The exact path's heap."""
+    log: SessionLog
+    """Every exact-path session row."""
+    seats: SeatLedger
+    capacity: CapacityLedger
+    parallel: ParallelSessions
+    passes: PassLedger
+    seat_access: SeatResolver
+    """Professional, Analyzer and Analyzer Capacity logins."""
+    tokens: TokenResolver
+    cals: CalResolver
+    desktops: DesktopResolver
+    admin: Administration
+    fastpath: FastPath
+    router: Router
+    sources: SessionSources
+    """Scripted, QMC and replayed sessions."""
+
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
         self.world = world
         sc = world.scenario
