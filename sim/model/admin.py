@@ -166,19 +166,15 @@ class Administration:
         if c.remix:
             self._remix(t, item)
         for pi in item.pools:
-            p = self.world.pools[pi]
             for seat, total in (
                 (SeatType.PROFESSIONAL, c.professional),
                 (SeatType.ANALYZER, c.analyzer),
             ):
                 if total is not None:
-                    p.pool.set_total(seat, total)
-                    seats.allocation_row(t, p, seat)
+                    seats.set_total(t, pi, seat, total)
         if c.user_passes is not None:
             for pi in item.pools:
-                p = self.world.pools[pi]
-                p.pool.set_total(SeatType.USER_PASS, c.user_passes)
-                seats.allocation_row(t, p, SeatType.USER_PASS)
+                seats.set_total(t, pi, SeatType.USER_PASS, c.user_passes)
         passes = self.passes.pools[item.license]
         if c.login_passes is not None and passes is not None:
             passes.set_passes(c.login_passes)
@@ -215,7 +211,7 @@ class Administration:
                 self._event(t, "deallocate", pi, user, "user_pass (remix)")
             for user in [u for u, q in p.pool.quarantined.items() if q.seat is SeatType.USER_PASS]:
                 seats.expire(math.inf, pi, user)
-            p.seats = (SeatType.PROFESSIONAL, SeatType.ANALYZER)
+            seats.sell_by_name(pi, (SeatType.PROFESSIONAL, SeatType.ANALYZER))
 
     def reclaim(self, t: float) -> None:
         """The idle-seat policy: release seats of every kind (Professional, Analyzer, user

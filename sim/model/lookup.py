@@ -110,7 +110,3 @@ class Lookup:
     def may_charge(self, s: Session) -> bool:
         """Whether session ``s`` could start a capacity unit once it starts."""
         return CAPACITY in self.eligible_for(s)
-
-    def slot(self, user: int, device: int) -> int:
-        """The column of a user's device in per-device arrays."""
-        return user * self.devices + device

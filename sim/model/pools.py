@@ -240,6 +240,16 @@ class SeatLedger:
                     if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
                         self.allocate(t, pi, u, seat, -1, "manual")
 
+    def set_total(self, t: float, pi: int, seat: SeatType, total: int) -> None:
+        """A license change: pool ``pi`` now holds ``total`` seats of ``seat``."""
+        p = self.world.pools[pi]
+        p.pool.set_total(seat, total)
+        self.allocation_row(t, p, seat)
+
+    def sell_by_name(self, pi: int, seats: tuple[SeatType, ...]) -> None:
+        """The seat types pool ``pi`` now sells (allocated by name, or by a dynamic rule)."""
+        self.world.pools[pi].seats = seats
+
     def release(self, t: float, pi: int, user: int, period: float | None) -> float | None:
         """Take ``user``'s seat in pool ``pi`` away at ``t``, into quarantine for ``period``
         from its last use (:func:`~sim.rules.pool.quarantine_end`); the quarantine end."""
