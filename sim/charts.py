@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
 from sim import reports
 from sim.atomic import atomic_write
+from sim.chart_style import LEGEND_OUTSIDE, figure, thousands, time_axis
 from sim.rules.pool import TEST_POOL_SUFFIX, SeatType
 
 if TYPE_CHECKING:
@@ -49,42 +48,12 @@ REASON_COLOURS = {
 }
 
 
-LEGEND_OUTSIDE: dict[str, Any] = {
-    "loc": "upper left",
-    "bbox_to_anchor": (1.0, 1.0),
-    "fontsize": "small",
-}
-"""Legends beside the axes, never over the data."""
-
-
-def _figure(title: str, height: float = 4.0) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(10, height), layout="constrained")
-    ax = fig.add_subplot()
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    return fig, ax
-
-
-def _end_time(result: Result) -> pd.Timestamp:
-    return reports.window(result)[1]
-
-
 def _nothing(fig: Figure, ax: Any, note: str) -> Figure:
     """A chart with nothing to draw says so instead of showing empty axes."""
     ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, color="#616161")
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
-
-
-def _time_axis(ax: Any, result: Result) -> None:
-    """The run's window on x, in its zone, with dates as short as they can be read."""
-    start, end = reports.window(result)
-    ax.set_xlim(start, end)
-    locator = AutoDateLocator(tz=start.tz)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=start.tz))
-    ax.set_xlabel(f"time ({result.scenario.timezone})")
 
 
 def pool_title(pool: str, seat: str) -> str:
@@ -104,7 +73,7 @@ def allocations(result: Result) -> Figure:
     """Allocated seats per pool and type as steps under the purchased total; quarantined
     seats stacked on the allocated ones (dotted), and excess over the total shaded red."""
     steps = reports.seat_levels(result)
-    fig, ax = _figure("Allocated seats per pool and type against the purchased total")
+    fig, ax = figure("Allocated seats per pool and type against the purchased total")
     for (lic, typ), df in steps.items():
         if df["total"].max() == 0 and df["allocated"].max() == 0:
             continue
@@ -146,7 +115,7 @@ def allocations(result: Result) -> Figure:
     if not ax.get_legend_handles_labels()[0]:
         return _nothing(fig, ax, "no seats in this scenario")
     ax.set_ylabel("seats")
-    _time_axis(ax, result)
+    time_axis(ax, result)
     ax.set_ylim(bottom=0)
     ax.legend(**LEGEND_OUTSIDE)
     return fig
@@ -155,7 +124,7 @@ def allocations(result: Result) -> Figure:
 def seat_stack(result: Result) -> Figure:
     """Allocated seats of every pool and type stacked, under the line of all seats bought."""
     stack = reports.allocation_stack(result)
-    fig, ax = _figure("Allocated seats by type (stacked) under the purchased total")
+    fig, ax = figure("Allocated seats by type (stacked) under the purchased total")
     types = [c for c in stack.columns if c != "total"]
     if not types:
         return _nothing(fig, ax, "no seats in this scenario")
@@ -176,14 +145,9 @@ def seat_stack(result: Result) -> Figure:
     )
     ax.set_ylabel("seats")
     ax.set_ylim(bottom=0, top=max(float(stack["total"].max()), float(bottom.max())) * 1.08 or 1)
-    _time_axis(ax, result)
+    time_axis(ax, result)
     ax.legend(**LEGEND_OUTSIDE)
     return fig
-
-
-def _thousands(ax: Any) -> None:
-    """Whole numbers with thousands separators on the y axis, never a ``1e7`` offset."""
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
 def capacity(result: Result) -> Figure:
@@ -192,7 +156,7 @@ def capacity(result: Result) -> Figure:
     covers in part marks its pro-rata allocation, the month the run ends in shows its
     forecast at the pace so far, and each month its headroom."""
     c = reports.capacity_months(result)
-    fig, ax = _figure("Analyzer Capacity: allocated vs used per month, with unmet demand")
+    fig, ax = figure("Analyzer Capacity: allocated vs used per month, with unmet demand")
     if c.empty:
         return _nothing(fig, ax, "no Analyzer Capacity in this scenario")
     within = c[["used_minutes", "allocated_minutes"]].min(axis=1)
@@ -281,7 +245,7 @@ def capacity(result: Result) -> Figure:
     ax.set_xlim(-0.6, len(c) - 0.4)
     # Room above for the headroom labels, so no bar touches the frame.
     ax.set_ylim(0, 1.12 * top or 1.0)
-    _thousands(ax)
+    thousands(ax)
     ax.set_ylabel("minutes")
     ax.set_xlabel("month (UTC)")
     ax.legend(**LEGEND_OUTSIDE)
@@ -292,7 +256,7 @@ def capacity_burn_down(result: Result) -> Figure:
     """Analyzer Capacity minutes used so far in each UTC month against the straight run-rate
     line to the month's purchase; a month that ran out is marked where it did."""
     b = reports.burn_down(result)
-    fig, ax = _figure("Analyzer Capacity burn-down: cumulative minutes used vs run rate")
+    fig, ax = figure("Analyzer Capacity burn-down: cumulative minutes used vs run rate")
     if b.empty:
         return _nothing(fig, ax, "no Analyzer Capacity in this scenario")
     colours = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -335,8 +299,8 @@ def capacity_burn_down(result: Result) -> Figure:
             )
     ax.set_ylabel("minutes used this month")
     ax.set_ylim(bottom=0)
-    _thousands(ax)
-    _time_axis(ax, result)
+    thousands(ax)
+    time_axis(ax, result)
     ax.legend(**LEGEND_OUTSIDE)
     return fig
 
@@ -354,7 +318,7 @@ def server_timeline(result: Result) -> Figure:
     window, offline SLD) with link and backend outages hatched over it."""
     st = result.server_states
     servers = list(dict.fromkeys(s.id for s in result.scenario.servers))
-    fig, ax = _figure("Server license state and outages", height=1.6 + 0.6 * len(servers))
+    fig, ax = figure("Server license state and outages", height=1.6 + 0.6 * len(servers))
     for y, sid in enumerate(servers):
         for row in st[st["server"] == sid].itertuples():
             ax.broken_barh(
@@ -380,7 +344,7 @@ def server_timeline(result: Result) -> Figure:
             )
     ax.set_yticks(range(len(servers)), servers)
     ax.set_ylim(-0.6, len(servers) - 0.4)
-    _time_axis(ax, result)
+    time_axis(ax, result)
     shown = set(st["state"]) | {"licensed"}
     handles = [
         matplotlib.patches.Patch(color=c, label=s.replace("_", " "))
@@ -405,7 +369,7 @@ def server_timeline(result: Result) -> Figure:
 def denials(result: Result) -> Figure:
     """Denied sessions per day, stacked by reason."""
     table = reports.denials_over_time(result)
-    fig, ax = _figure("Denied sessions by reason")
+    fig, ax = figure("Denied sessions by reason")
     if table.empty:
         return _nothing(fig, ax, "no denials")
     bottom = np.zeros(len(table))
@@ -421,7 +385,7 @@ def denials(result: Result) -> Figure:
             align="edge",
         )
         bottom += table[reason].to_numpy()
-    _time_axis(ax, result)
+    time_axis(ax, result)
     ax.set_ylabel("denied sessions per day")
     ax.legend(**LEGEND_OUTSIDE)
     return fig
@@ -430,7 +394,7 @@ def denials(result: Result) -> Figure:
 def weekday_hour(result: Result) -> Figure:
     """Granted sessions by local weekday and starting hour, as a heatmap."""
     m = reports.weekday_hour(result)
-    fig, ax = _figure(
+    fig, ax = figure(
         f"Sessions started by weekday and hour ({result.scenario.timezone})", height=3.6
     )
     ax.grid(False)
@@ -449,7 +413,7 @@ def duration_curve(result: Result) -> Figure:
     """Load-duration curve of each concurrent pool: the level (y) reached or exceeded for
     the share of the run on x; P95 and P99 of concurrent sessions marked."""
     curves = reports.duration_curves(result)
-    fig, ax = _figure("Duration curve: share of time at or above each level")
+    fig, ax = figure("Duration curve: share of time at or above each level")
     if all(c.empty or c["level"].max() == 0 for c in curves.values()):
         return _nothing(fig, ax, "no sessions")
     summary = reports.concurrency_summary(result).set_index("pool")
@@ -488,8 +452,14 @@ CHARTS = {
 }
 
 
+def plot(result: Result) -> ChartAccessor:
+    """The charts of ``result``: ``plot(result).capacity()``, and every name of
+    :func:`_all_charts` (``dir(plot(result))`` lists them)."""
+    return ChartAccessor(result)
+
+
 class ChartAccessor:
-    """``result.plot.<name>()`` for every chart in :data:`CHARTS`."""
+    """``plot(result).<name>()`` for every chart in :data:`CHARTS` and the legacy charts."""
 
     def __init__(self, result: Result) -> None:
         self._result = result
@@ -605,7 +575,7 @@ def whatif_chart(
     replications every point carries its 95 % confidence interval as an error bar. The
     grace period, if given, is a dashed vertical line.
     """
-    fig, ax = _figure(title or "What-if: extra denied sessions by outage duration")
+    fig, ax = figure(title or "What-if: extra denied sessions by outage duration")
     t = table.sort_values("duration_hours", kind="stable")
     x = t["duration_hours"].to_numpy(dtype=float)
 
@@ -686,7 +656,7 @@ def sweep_chart(
     rows = summary[summary["metric"] == metric]
     if rows.empty:
         raise KeyError(f"no metric {metric!r} in this summary")
-    fig, ax = _figure(title or f"Sweep: {metric} by {parameter}")
+    fig, ax = figure(title or f"Sweep: {metric} by {parameter}")
     x_all, kind = _sweep_axis(rows[parameter])
     rows = rows.assign(_x=x_all)
     params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]

@@ -34,6 +34,7 @@ from sim.result import (
     summary_table,
 )
 from sim.rules.anonymous import needs_identity
+from sim.rules.capacity import unit_minutes
 from sim.rules.connectivity import LicenseState
 from sim.rules.pool import TEST_POOL_SUFFIX, pool_label, uses_test_pool
 from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
@@ -444,7 +445,7 @@ def _used_before(r: Result) -> pd.Series:
 
 def whole_capacity_units(r: Result) -> Violation | None:
     """Capacity is charged in whole units, and only to granted capacity sessions."""
-    unit = r.scenario.rules.capacity_unit / 60.0
+    unit = unit_minutes(r.scenario.rules.capacity_unit)
     s, c = r.sessions, r.capacity
     bad_s = (s["capacity_minutes"] % unit != 0) | (
         (s["access"] != "capacity") & (s["capacity_minutes"] != 0)
@@ -514,7 +515,7 @@ def capacity_accounted(r: Result) -> Violation | None:
     consumed = during.groupby(c["license"]).sum() if len(c) else pd.Series(dtype=float)
     both = pd.DataFrame({"sessions": charged, "capacity": consumed}).fillna(0.0)
     if r.units is not None:
-        per_unit = r.scenario.rules.capacity_unit / 60.0
+        per_unit = unit_minutes(r.scenario.rules.capacity_unit)
         units = r.units.groupby(r.units["license"].astype("object")).size() * per_unit
         both["units"] = units.reindex(both.index).fillna(0.0)
     both = both.rename_axis("license").reset_index()
@@ -533,7 +534,7 @@ def capacity_use_accounted(r: Result) -> Violation | None:
     user and server to the sessions' capacity minutes, each row to whole units, and to the
     recorded units when there are any."""
     use, c, s = r.capacity_use, r.capacity, r.sessions
-    unit = r.scenario.rules.capacity_unit / 60.0
+    unit = unit_minutes(r.scenario.rules.capacity_unit)
     use = use.assign(
         license=use["license"].astype("object"),
         server=use["server"].astype("object"),

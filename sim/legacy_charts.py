@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import reports
-from sim.charts import LEGEND_OUTSIDE, _end_time, _figure, _time_axis
+from sim.chart_style import LEGEND_OUTSIDE, end_time, figure, time_axis
 from sim.reports.common import nanoseconds
 from sim.rules.reasons import LaunchOutcome
 
@@ -69,12 +69,12 @@ def login_pass_pool(result: Result, license_id: str) -> pd.DataFrame:
 def login_passes(result: Result) -> Figure:
     """Login passes out of the pool (used within the return period) against the pool size,
     with sessions refused for want of a pass marked in red."""
-    fig, ax = _figure("Login access passes in use (returning 28 days after use)")
+    fig, ax = figure("Login access passes in use (returning 28 days after use)")
     for lic, df in login_pass_data(result).items():
         line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")
         pool = login_pass_pool(result, lic)
         ax.step(
-            [*pool["time"], _end_time(result)],
+            [*pool["time"], end_time(result)],
             [*pool["total"], pool["total"].iloc[-1]],
             where="post",
             color=line[0].get_color(),
@@ -93,7 +93,7 @@ def login_passes(result: Result) -> Figure:
         )
     ax.set_ylabel("passes")
     ax.set_ylim(bottom=0)
-    _time_axis(ax, result)
+    time_axis(ax, result)
     ax.legend(**LEGEND_OUTSIDE)
     return fig
 
@@ -136,7 +136,7 @@ def session_cal_daily_peaks(result: Result) -> pd.DataFrame:
 def session_cals(result: Result) -> Figure:
     """The most Session CALs held at once on each day against the CALs owned, and on a
     second scale the sessions refused ``no_cal`` each day."""
-    fig, ax = _figure("QlikView Session CALs: daily peak in use against CALs owned")
+    fig, ax = figure("QlikView Session CALs: daily peak in use against CALs owned")
     daily = session_cal_daily_peaks(result)
     total = sum(x.qlikview_cals.session for x in result.scenario.licenses if x.qlikview_cals)
     ax.bar(
@@ -164,7 +164,7 @@ def session_cals(result: Result) -> Figure:
         refused.set_ylabel("sessions refused per day", color="#b71c1c")
         more, names = refused.get_legend_handles_labels()
         handles, labels = handles + more, labels + names
-    _time_axis(ax, result)
+    time_axis(ax, result)
     # Beyond the second scale's labels, which an axes legend would cover.
     fig.legend(handles, labels, loc="outside right upper", fontsize="small")
     return fig
@@ -182,19 +182,19 @@ def usage_cal_data(result: Result) -> pd.DataFrame:
         level = min(float(n), level + (t - last).total_seconds() * rate)
         rows += [(t, level), (t, level - 1.0)]
         level, last = level - 1.0, t
-    end = _end_time(result)
+    end = end_time(result)
     rows.append((end, min(float(n), level + (end - last).total_seconds() * rate)))
     return pd.DataFrame(rows, columns=["time", "level"])
 
 
 def usage_cals(result: Result) -> Figure:
     """The Usage CAL pool level: down one per CAL taken, recharging n/28 a day."""
-    fig, ax = _figure("QlikView Usage CAL pool")
+    fig, ax = figure("QlikView Usage CAL pool")
     df = usage_cal_data(result)
     ax.plot(df["time"], df["level"], label="Usage CALs available")
     ax.set_ylim(bottom=0)
     ax.set_ylabel("CALs")
-    _time_axis(ax, result)
+    time_axis(ax, result)
     ax.legend(**LEGEND_OUTSIDE)
     return fig
 
@@ -203,7 +203,7 @@ def desktops(result: Result, most: int = 30) -> Figure:
     """Every launch of (up to ``most``) desktop installs, coloured by outcome."""
     launches = result.launches
     keys = launches[["desktop", "user", "machine"]].drop_duplicates().head(most)
-    fig, ax = _figure("Desktop launches", height=1.5 + 0.25 * len(keys))
+    fig, ax = figure("Desktop launches", height=1.5 + 0.25 * len(keys))
     for y, key in enumerate(keys.itertuples(index=False)):
         mine = launches[
             (launches["desktop"] == key.desktop)
@@ -221,7 +221,7 @@ def desktops(result: Result, most: int = 30) -> Figure:
         [f"{k.desktop} {k.user} m{k.machine}" for k in keys.itertuples()],
         fontsize="x-small",
     )
-    _time_axis(ax, result)
+    time_axis(ax, result)
     seen = set(launches["outcome"].astype(str))
     handles = [
         matplotlib.lines.Line2D(

@@ -32,7 +32,7 @@ SESSION_COLUMNS = (
     "client",
 )
 """Session rows hold codes: access 0 for none, else the index in
-:data:`sim.model.fastpath.ACCESS_CODES`; reasons 0 for none, else 1 + the index in
+:data:`sim.model.codes.ACCESS_CODES`; reasons 0 for none, else 1 + the index in
 :data:`sim.rules.reasons.DENIAL_REASONS`; client the index in :data:`sim.rules.qmc.CLIENTS`."""
 EVENT_COLUMNS = ("time", "kind", "license", "server", "user", "detail")
 

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_text, atomic_write
-from sim.model.fastpath import ACCESS_CODES
+from sim.model.codes import ACCESS_CODES
 from sim.model.world import World
 from sim.outfolder import digest
 from sim.recorder import (
@@ -71,6 +71,7 @@ from sim.recorder import (
     At,
     Recorder,
 )
+from sim.rules.capacity import unit_minutes
 from sim.rules.qmc import CLIENTS, Client
 from sim.rules.reasons import DENIAL_REASONS, LAUNCH_REASONS
 from sim.scenario import Scenario
@@ -129,13 +130,6 @@ class Result:
         if row.empty:
             raise KeyError(metric)
         return float(row.iloc[0])
-
-    @property
-    def plot(self) -> Any:
-        """Charts of this result: ``result.plot.allocations()`` and friends."""
-        from sim.charts import ChartAccessor
-
-        return ChartAccessor(self)
 
 
 def _times(start: datetime, tz: Any, seconds: pd.Series | np.ndarray) -> pd.Series:
@@ -280,7 +274,7 @@ CAPACITY_USE_COLUMNS = ["license", "server", "user", "month", "units", "capacity
 def _capacity_use(world: World, rec: Recorder) -> pd.DataFrame:
     """Capacity units per license, server, user and UTC month the units started in, in
     the order month, license, server, user."""
-    unit = world.scenario.rules.capacity_unit / 60.0
+    unit = unit_minutes(world.scenario.rules.capacity_unit)
     si, ui, mi, units = rec.capacity_use_columns()
     license_of = np.array([s.license for s in world.servers], dtype=np.int64)
     li = license_of[si] if si.size else si

@@ -9,7 +9,7 @@ from reports_frames import tiny_result
 
 from sim import load_scenario, simulate
 from sim import reports as rp
-from sim.charts import CHARTS, left_out, relevant_charts, save_charts
+from sim.charts import CHARTS, left_out, plot, relevant_charts, save_charts
 from sim.result import Result
 
 ROOT = Path(__file__).parent.parent
@@ -31,7 +31,7 @@ def test_every_chart_draws(example: Result) -> None:
         fig = draw(example)
         assert isinstance(fig, Figure), name
         assert fig.axes[0].get_title(), name
-    assert isinstance(example.plot.weekday_hour(), Figure)
+    assert isinstance(plot(example).weekday_hour(), Figure)
 
 
 def test_data_behind_the_charts(example: Result) -> None:

@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from strategies import scenarios
 
 from sim import load_scenario, parse_scenario
-from sim.model.engine import LEGACY_ACCESS, run_engine
+from sim.model.engine import run_engine
 from sim.model.fastpath import first_true, gather_segments
+from sim.model.lookup import LEGACY_ACCESS
 from sim.result import Result, build_result
 from sim.scenario import Scenario
 

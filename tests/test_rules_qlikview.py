@@ -1,5 +1,7 @@
 """QlikView CALs: fallback order, Session CAL minimum and reuse, Usage CAL recharge."""
 
+from collections.abc import Callable
+
 import pytest
 
 from sim.rules.qlikview import Cal, SessionCals, UsageCalPool, first_cal
@@ -8,13 +10,29 @@ MIN = 60.0
 DAY = 86400.0
 
 
+def offers(**gives: bool) -> dict[Cal, Callable[[], bool]]:
+    return {Cal(f"{name}_cal"): (lambda g=g: g) for name, g in gives.items()}
+
+
 def test_fallback_order_named_document_session_usage() -> None:
-    everything = dict.fromkeys(Cal, True)
-    assert first_cal(everything) is Cal.NAMED
-    assert first_cal({**everything, Cal.NAMED: False}) is Cal.DOCUMENT
-    assert first_cal({Cal.SESSION: True, Cal.USAGE: True}) is Cal.SESSION
-    assert first_cal({Cal.USAGE: True}) is Cal.USAGE
+    everything = {"named": True, "document": True, "session": True, "usage": True}
+    assert first_cal(offers(**everything)) is Cal.NAMED
+    assert first_cal(offers(**{**everything, "named": False})) is Cal.DOCUMENT
+    assert first_cal(offers(session=True, usage=True)) is Cal.SESSION
+    assert first_cal(offers(usage=True)) is Cal.USAGE
     assert first_cal({}) is None
+
+
+def test_a_type_is_tried_only_after_every_earlier_type_gave_none() -> None:
+    tried: list[str] = []
+
+    def attempt(name: str, gives: bool) -> Callable[[], bool]:
+        return lambda: tried.append(name) is None and gives
+
+    tries = {Cal.USAGE: attempt("usage", True), Cal.SESSION: attempt("session", True)}
+    assert first_cal({**tries, Cal.NAMED: attempt("named", False)}) is Cal.SESSION
+    # The Usage CAL was never tried: trying it would have taken one.
+    assert tried == ["named", "session"]
 
 
 def test_a_five_minute_session_is_charged_fifteen_minutes() -> None:

@@ -43,7 +43,9 @@ def scenario(**change: object) -> dict[str, object]:
 
 
 def loads(data: dict[str, object]) -> dict[str, float]:
-    return {load.what: load.estimate for load in estimate(parse_scenario(data))}
+    sc = parse_scenario(data)
+    loads = estimate(sc.users, sc.desktops, sc.rules, sc.horizon)
+    return {load.what: load.estimate for load in loads}
 
 
 def test_the_estimates_match_hand_worked_figures() -> None:

@@ -14,39 +14,38 @@ applies it, that is at the change's own date (licensing-rules §1).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from sim.recorder import At
+from sim.model.capacity import CapacityLedger
+from sim.model.pools import SeatLedger
+from sim.model.session import AdminItem
+from sim.model.tokens import PassLedger
+from sim.model.world import World
+from sim.recorder import At, Recorder
 from sim.rules.pool import SeatType, idle_for
-
-if TYPE_CHECKING:
-    from sim.model.engine import Engine
-
 
 ENTITLEMENT_KEYS = ("professional", "analyzer", "capacity_minutes", "overage", "key")
 
 
-@dataclass(frozen=True)
-class AdminItem:
-    """One piece of scheduled admin work on some pools of one license."""
-
-    kind: str
-    """``allocate``, ``deallocate``, ``change``, ``quarantine_end`` or ``reconcile``."""
-    license: int
-    pools: tuple[int, ...]
-    user: int = -1
-    seat: SeatType | None = None
-    change: int = -1
-    server: int = -1
-
-
 class Administration:
-    """Applies admin items to the engine's pools and records what happened."""
+    """Applies admin items to the ledgers and records what happened."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.e = engine
-        w = engine.world
+    def __init__(
+        self,
+        world: World,
+        seats: SeatLedger,
+        passes: PassLedger,
+        capacity: CapacityLedger,
+        schedule: Callable[[float, AdminItem], None],
+        rec: Recorder,
+    ) -> None:
+        self.world = world
+        self.seats = seats
+        self.passes = passes
+        self.capacity = capacity
+        self.schedule = schedule
+        self.rec = rec
+        w = world
         sc = w.scenario
         self.user_index = {name: i for i, name in enumerate(w.user_names)}
         self.quarantine = {
@@ -57,7 +56,7 @@ class Administration:
         }
 
     def _pools(self, li: int, user: int) -> tuple[int, ...]:
-        w = self.e.world
+        w = self.world
         mine = set(w.group_servers[int(w.user_group[user])])
         return tuple(
             pi for pi, p in enumerate(w.pools) if p.license == li and mine & set(p.servers)
@@ -65,7 +64,7 @@ class Administration:
 
     def scheduled(self) -> list[tuple[float, AdminItem]]:
         """Every admin action and license change of the scenario, at the time it applies."""
-        w = self.e.world
+        w = self.world
         sc = w.scenario
         out: list[tuple[float, AdminItem]] = []
         for li, lic in enumerate(sc.licenses):
@@ -87,7 +86,7 @@ class Administration:
         return out
 
     def _takes_effect(self, li: int, t: float) -> float:
-        w = self.e.world
+        w = self.world
         activation = w.licenses[li].activation
         if activation == "sld":
             return t
@@ -104,7 +103,7 @@ class Administration:
             self._change(t, item)
             return
         if item.kind == "reconcile":
-            self.e.reconcile(t, item.server)
+            self.seats.reconcile(t, item.server)
             return
         for pi in item.pools:
             if item.kind == "allocate":
@@ -115,18 +114,18 @@ class Administration:
                 self._quarantine_end(t, pi, item.user)
 
     def _allocate(self, t: float, pi: int, item: AdminItem) -> None:
-        pool = self.e.world.pools[pi].pool
+        pool = self.world.pools[pi].pool
         seat = item.seat or SeatType.ANALYZER
         if pool.seat_of(item.user) is not None:
             return
         if item.user in pool.quarantined or pool.available(seat) > 0:
-            self.e.allocate(t, pi, item.user, seat, -1, "admin")
+            self.seats.allocate(t, pi, item.user, seat, -1, "admin")
         else:
             self._event(t, "allocate_refused", pi, item.user, f"{seat.value}: no seat available")
 
     def deallocate(self, t: float, pi: int, user: int, why: str) -> None:
-        e = self.e
-        p = e.world.pools[pi]
+        seats = self.seats
+        p = self.world.pools[pi]
         seat = p.pool.seat_of(user)
         if seat is None:
             return
@@ -134,17 +133,15 @@ class Administration:
         # never) is released at once, however recently it was allocated. A user access pass
         # is quarantined whatever the key (licensing-rules §5); seats follow the license's
         # activation (§3).
-        last = float(e.last_used[pi, user])
+        last = float(seats.last_used[pi, user])
         period = (
-            e.world.scenario.rules.quarantine
+            self.world.scenario.rules.quarantine
             if seat is SeatType.USER_PASS
             else self.quarantine[p.license]
         )
-        until = p.pool.deallocate(user, t, last, period)
-        e.held[pi, user] = 0
+        until = seats.release(t, pi, user, period)
         self._event(t, "deallocate", pi, user, f"{seat.value} ({why})")
         if until is not None:
-            e.in_quarantine[pi, user] = True
             self._event(
                 t,
                 "quarantine",
@@ -152,41 +149,36 @@ class Administration:
                 user,
                 At(f"{seat.value} until {{at}} (last used {{last}})", until, (("last", last),)),
             )
-            e.push_admin(until, AdminItem("quarantine_end", p.license, (pi,), user))
-        e.allocation_row(t, p, seat)
+            self.schedule(until, AdminItem("quarantine_end", p.license, (pi,), user))
+        seats.allocation_row(t, p, seat)
 
     def _quarantine_end(self, t: float, pi: int, user: int) -> None:
-        p = self.e.world.pools[pi]
-        seat = p.pool.expire(user, t)
+        p = self.world.pools[pi]
+        seat = self.seats.expire(t, pi, user)
         if seat is not None:
-            self.e.in_quarantine[pi, user] = False
             self._event(t, "quarantine_end", pi, user, seat.value)
-            self.e.allocation_row(t, p, seat)
+            self.seats.allocation_row(t, p, seat)
 
     def _change(self, t: float, item: AdminItem) -> None:
-        e = self.e
-        lic = e.world.scenario.licenses[item.license]
+        seats = self.seats
+        lic = self.world.scenario.licenses[item.license]
         c = lic.changes[item.change]
         if c.remix:
             self._remix(t, item)
         for pi in item.pools:
-            p = e.world.pools[pi]
             for seat, total in (
                 (SeatType.PROFESSIONAL, c.professional),
                 (SeatType.ANALYZER, c.analyzer),
             ):
                 if total is not None:
-                    p.pool.set_total(seat, total)
-                    e.allocation_row(t, p, seat)
+                    seats.set_total(t, pi, seat, total)
         if c.user_passes is not None:
             for pi in item.pools:
-                p = e.world.pools[pi]
-                p.pool.set_total(SeatType.USER_PASS, c.user_passes)
-                e.allocation_row(t, p, SeatType.USER_PASS)
-        passes = e.pass_pools[item.license]
+                seats.set_total(t, pi, SeatType.USER_PASS, c.user_passes)
+        passes = self.passes.pools[item.license]
         if c.login_passes is not None and passes is not None:
             passes.set_passes(c.login_passes)
-        meter = e.world.licenses[item.license].meter
+        meter = self.world.licenses[item.license].meter
         if c.capacity_minutes is not None or c.overage is not None:
             month = meter.month(t)
             purchased = month.purchased if c.capacity_minutes is None else c.capacity_minutes
@@ -194,9 +186,10 @@ class Administration:
             meter.change(t, purchased, overage)
         if c.remix:
             for pi in item.pools:
-                e.allocate_by_name(t, pi)
+                seats.allocate_by_name(t, pi)
+                self.capacity.report_spent_months()
         values = {k: v for k, v in c.model_dump().items() if k != "at" and v is not None}
-        e.rec.event(
+        self.rec.event(
             t,
             "license_change",
             lic.id,
@@ -209,34 +202,34 @@ class Administration:
         """Tokens exchanged for a key with Professional/Analyzer seats: every user pass,
         held or in quarantine, goes with the tokens (there is nothing left to reinstate),
         and from now on logins follow the access order of a user-based license."""
-        e = self.e
-        e.remixed.add(item.license)
+        seats = self.seats
+        self.passes.remixed.add(item.license)
         for pi in item.pools:
-            p = e.world.pools[pi]
+            p = self.world.pools[pi]
             for user in [u for u, seat in p.pool.holders.items() if seat is SeatType.USER_PASS]:
-                p.pool.deallocate(user, t, t, None)
-                e.held[pi, user] = 0
+                seats.release(t, pi, user, None)
                 self._event(t, "deallocate", pi, user, "user_pass (remix)")
             for user in [u for u, q in p.pool.quarantined.items() if q.seat is SeatType.USER_PASS]:
-                p.pool.expire(user, math.inf)
-                e.in_quarantine[pi, user] = False
-            p.seats = (SeatType.PROFESSIONAL, SeatType.ANALYZER)
+                seats.expire(math.inf, pi, user)
+            seats.sell_by_name(pi, (SeatType.PROFESSIONAL, SeatType.ANALYZER))
 
     def reclaim(self, t: float) -> None:
         """The idle-seat policy: release seats of every kind (Professional, Analyzer, user
         access pass, Named User CAL) unused for ``reclaim.idle``, checked daily."""
-        e = self.e
-        for pi, p in enumerate(e.world.pools):
-            policy = e.world.scenario.licenses[p.license].reclaim
+        seats = self.seats
+        for pi, p in enumerate(self.world.pools):
+            policy = self.world.scenario.licenses[p.license].reclaim
             if policy is None:
                 continue
             for user in list(p.pool.holders):
-                idle = idle_for(t, float(e.last_used[pi, user]), float(e.allocated_at[pi, user]))
+                idle = idle_for(
+                    t, float(seats.last_used[pi, user]), float(seats.allocated_at[pi, user])
+                )
                 if idle >= policy.idle:
                     self.deallocate(t, pi, user, f"reclaim: idle {idle / 86400:.0f} d")
 
     def _event(self, t: float, kind: str, pi: int, user: int, detail: str | At) -> None:
         """A pool event: on a per-site pool (LEF, SLD) its server is the site."""
-        w = self.e.world
+        w = self.world
         p = w.pools[pi]
-        self.e.rec.event(t, kind, p.license_id, p.site, w.user_names[user], detail)
+        self.rec.event(t, kind, p.license_id, p.site, w.user_names[user], detail)

@@ -48,6 +48,7 @@ import numpy as np
 from sim.model.calendar import LocalDay
 from sim.model.streams import Streams
 from sim.rules.anonymous import carried
+from sim.rules.capacity import unit_starts
 from sim.scenario import UserGroup
 from sim.scenario.users import WEEKDAYS
 
@@ -341,6 +342,25 @@ def replan_activity(rng: np.random.Generator, start: float, end: float, clicks: 
     inner = np.sort(rng.uniform(start, end, max(clicks - 1, 0)))
     tail = [end] if clicks > 0 else []
     return np.concatenate(([start], inner, tail))
+
+
+def replanned_units(
+    streams: Streams,
+    unit: float,
+    user: int,
+    device: int,
+    day: int,
+    order: int,
+    start: float,
+    end: float,
+    clicks: int,
+    running: float,
+) -> np.ndarray:
+    """Units of a session whose planned unit chain no longer holds: its activity drawn
+    again from its own stream (:func:`replan_activity`), charged from ``running`` on."""
+    rng = streams.generator("replan", user, device, day, order)
+    activity = replan_activity(rng, start, end, clicks)
+    return np.asarray(unit_starts(activity, running, unit), dtype=np.float64)
 
 
 class Batch:

@@ -1,6 +1,7 @@
 """Desktops on the engine's exact path: Qlik Sense Desktop unlocks, QlikView Desktop leases.
 
-A mixin of :class:`sim.model.engine.Engine`; the rules are in :mod:`sim.rules.desktops`.
+The rules are in :mod:`sim.rules.desktops`; the resolver owns each fleet's unlock and
+lease state.
 Each desktop fleet's users launch Desktop on each of their machines (a Poisson stream of
 ``launches_per_week``, or scripted ``launches``). A launch reaches the server unless the
 user is ``away`` or the server is unlicensed, and counts only for a user who holds the
@@ -17,10 +18,10 @@ deallocations made by then count. Every launch is a row of the ``launches`` tabl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.scheduler import LAUNCH, Scheduler
 from sim.model.world import World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState
@@ -45,27 +46,24 @@ class LaunchItem:
     machine: int
 
 
-class DesktopFleets:
-    """Desktop unlock and lease state of every fleet."""
+class DesktopResolver:
+    """Desktop unlock and lease state of every fleet, and the launches on the heap."""
 
-    world: World
-    rec: Recorder
-    sense: dict[tuple[int, int, int], SenseDesktop]
-    lock_reported: dict[tuple[int, int, int], float]
-    leases: dict[int, LeaseRegistry]
-    away: list[Intervals]
-    desktop_licensing: list[dict[int, DesktopLicensing]]
-    """Per fleet, each user's (global index) fixed QlikView Desktop licensing."""
+    def __init__(self, world: World, scheduler: Scheduler, rec: Recorder) -> None:
+        self.world = world
+        self.scheduler = scheduler
+        self.rec = rec
+        self.sense: dict[tuple[int, int, int], SenseDesktop] = {}
+        self.lock_reported: dict[tuple[int, int, int], float] = {}
+        self.leases: dict[int, LeaseRegistry] = {}
+        self.away: list[Intervals] = []
+        self.desktop_licensing: list[dict[int, DesktopLicensing]] = []
+        """Per fleet, each user's (global index) fixed QlikView Desktop licensing."""
 
-    if TYPE_CHECKING:
-
-        def _push(self, t: float, kind: int, s: Any) -> None: ...
-
-    def _init_desktops(self, launch_kind: int) -> None:
+    def schedule_launches(self) -> None:
+        """Every fleet's launches of the run, onto the scheduler."""
         w = self.world
         sc = w.scenario
-        self.sense, self.leases, self.away, self.lock_reported = {}, {}, [], {}
-        self.desktop_licensing = []
         for fi, d in enumerate(sc.desktops):
             self.away.append(
                 Intervals.of((sc.seconds(a.start), sc.seconds(a.stop)) for a in d.away)
@@ -89,7 +87,7 @@ class DesktopFleets:
                         [Problem(f"desktops[{fi}].launches", user, f"a user below {count}")],
                     )
                 if 0.0 <= t < w.horizon:
-                    self._push(t, launch_kind, LaunchItem(fi, first + user, machine))
+                    self.scheduler.push(t, LAUNCH, LaunchItem(fi, first + user, machine))
 
     def _launch_times(self, fi: int, count: int) -> list[tuple[float, int, int]]:
         w = self.world
@@ -108,7 +106,7 @@ class DesktopFleets:
                 out += [(float(t), user, machine) for t in times[times < w.horizon]]
         return out
 
-    def _launch(self, t: float, item: LaunchItem) -> None:
+    def launch(self, t: float, item: LaunchItem) -> None:
         w = self.world
         d = w.scenario.desktops[item.fleet]
         si = [s.id for s in w.servers].index(d.server)

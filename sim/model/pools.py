@@ -1,72 +1,60 @@
-"""The engine's seat keeping: allocations, pool rows, and what each server knows.
+"""The seat ledger: pools, who holds what, last uses, quarantines and the allocation rows.
 
-A mixin of :class:`sim.model.engine.Engine`: the pools themselves are pure rules
-(:mod:`sim.rules.pool`, :mod:`sim.rules.sync`); this is where the engine applies them and
-records every change, including each server's view of a pool it shares with other servers
-(lagging by the user sync when online, stale since the last contact when cut off from the
-backend) and the reconciliation of its local allocations when it syncs.
+The pools themselves are pure rules (:mod:`sim.rules.pool`, :mod:`sim.rules.sync`); the
+ledger is where the engine applies them, and the one owner of the seat state that both
+engine paths read: the seat each user holds per pool as the backend knows it, when it was
+allocated and last used, whether it is in quarantine, and each server's view of a pool it
+shares with other servers (lagging by the user sync when online, stale since the last
+contact when cut off from the backend) with the reconciliation of its local allocations
+when it syncs. Every change to a pool is recorded here, as events and allocation rows,
+together with the state it changes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 
-from sim.model.admin import AdminItem
+from sim.model.codes import SEAT_CODE
+from sim.model.session import AdminItem
 from sim.model.world import SESSION_PRODUCTS, PoolRuntime, World
 from sim.recorder import Recorder
 from sim.rules.connectivity import LicenseState, StateSpan, next_success
 from sim.rules.pool import NEVER_USED, SeatType, SeatView, over_deployed_counts
 from sim.rules.sync import AllocationLog, LocalView, reconcile
 
-SEAT_CODE = {
-    SeatType.PROFESSIONAL: 1,
-    SeatType.ANALYZER: 2,
-    SeatType.USER_PASS: 4,
-    SeatType.NAMED_CAL: 6,
-}
-"""Seat codes in ``held`` are the access codes of :data:`sim.model.fastpath.ACCESS_CODES`."""
 
-
-class PoolKeeping:
+class SeatLedger:
     """Seat bookkeeping shared by the engine's fast and exact paths."""
 
-    world: World
-    rec: Recorder
-    held: np.ndarray
-    """Seat code (0 none, else :data:`SEAT_CODE`) per pool and user, as the backend knows."""
-    allocated_at: np.ndarray
-    last_used: np.ndarray
-    """Last use of each user's seat per pool, whatever its kind (:func:`~sim.rules.pool.
-    record_use`): the start of the latest session granted on it, ``NEVER_USED`` if none."""
-    in_quarantine: np.ndarray
-    logs: list[AllocationLog]
-    local: dict[int, dict[int, SeatType]]
-    reconciling: set[tuple[int, float]]
-    local_allocation: bool
-    lagged: np.ndarray
-    """Per pool, whether several session servers share it, so each sees the others'
-    allocations only after a sync (:mod:`sim.rules.sync`)."""
-    last_allocation: np.ndarray
-    """Per pool, the time of its latest allocation (routing: a view may still miss it)."""
-
-    if TYPE_CHECKING:
-
-        def push_admin(self, t: float, item: AdminItem) -> None: ...
-
-    def _init_pools(self, n_users: int, offline_allocation: str) -> None:
-        n = len(self.world.pools)
+    def __init__(
+        self,
+        world: World,
+        rec: Recorder,
+        offline_allocation: str,
+        schedule: Callable[[float, AdminItem], None],
+    ) -> None:
+        self.world = world
+        self.rec = rec
+        self.schedule = schedule
+        """Where a local allocation's reconciliation at the next sync goes (the scheduler)."""
+        n = len(world.pools)
+        n_users = len(world.user_names)
         self.held = np.zeros((n, n_users), dtype=np.int8)
+        """Seat code (0 none, else :data:`~sim.model.codes.SEAT_CODE`) per pool and user,
+        as the backend knows it."""
         self.last_used = np.full((n, n_users), NEVER_USED)
+        """Last use of each user's seat per pool, whatever its kind (:func:`~sim.rules.pool.
+        record_use`): the start of the latest session granted on it, ``NEVER_USED`` if none."""
         self.allocated_at = np.full((n, n_users), -np.inf)
         self.in_quarantine = np.zeros((n, n_users), dtype=bool)
-        self.logs = [AllocationLog() for _ in self.world.pools]
-        self.local = {}
-        self.reconciling = set()
+        self.logs = [AllocationLog() for _ in world.pools]
+        self.local: dict[int, dict[int, SeatType]] = {}
+        self.reconciling: set[tuple[int, float]] = set()
         self.local_allocation = offline_allocation == "local"
         self.license_excess: dict[tuple[int, SeatType], int] = {}
-        w = self.world
+        w = world
         self.lagged = np.array(
             [
                 p.site is None
@@ -76,9 +64,12 @@ class PoolKeeping:
             ],
             dtype=bool,
         )
+        """Per pool, whether several session servers share it, so each sees the others'
+        allocations only after a sync (:mod:`sim.rules.sync`)."""
         self.last_allocation = np.full(n, -np.inf)
+        """Per pool, the time of its latest allocation (routing: a view may still miss it)."""
 
-    def _allocation_possible(self, group: np.ndarray, pool: np.ndarray, since: float) -> np.ndarray:
+    def allocation_possible(self, group: np.ndarray, pool: np.ndarray, since: float) -> np.ndarray:
         """Whether a user of each row's group could get a dynamic seat in each row's pool:
         it has one free, or a server sharing it may not have seen an allocation made after
         ``since`` yet and so may think it has."""
@@ -91,11 +82,11 @@ class PoolKeeping:
                     seat.value in g.access_types
                     and p.pool.is_dynamic(seat)
                     and (unseen or p.pool.available(seat) > 0)
-                    for seat in SEAT_CODE
+                    for seat in SeatType
                 )
         return table[group, pool]
 
-    def _view(self, t: float, si: int, span: StateSpan, reachable: bool) -> tuple[SeatView, bool]:
+    def view(self, t: float, si: int, span: StateSpan, reachable: bool) -> tuple[SeatView, bool]:
         """The pool as server ``si`` sees it now, and whether it may allocate from it."""
         srv = self.world.servers[si]
         pool = self.world.pools[srv.pool].pool
@@ -118,7 +109,7 @@ class PoolKeeping:
         local = self.local_allocation and span.state in (LicenseState.LICENSED, LicenseState.GRACE)
         return view, local or span.state is LicenseState.DELAYED_SYNC
 
-    def _allocate_locally(self, t: float, si: int, user: int, seat: SeatType) -> None:
+    def allocate_locally(self, t: float, si: int, user: int, seat: SeatType) -> None:
         """An allocation made from the server's own view that the shared pool could not
         take yet (offline, or over what the pool holds), pushed at its next sync."""
         srv = self.world.servers[si]
@@ -130,7 +121,7 @@ class PoolKeeping:
         at = next_success(srv.unreachable, self.world.schedule, t, self.world.horizon)
         if (si, at) not in self.reconciling and at < self.world.horizon:
             self.reconciling.add((si, at))
-            self.push_admin(at, AdminItem("reconcile", srv.license, (srv.pool,), server=si))
+            self.schedule(at, AdminItem("reconcile", srv.license, (srv.pool,), server=si))
 
     def reconcile(self, t: float, si: int) -> None:
         """Server ``si`` syncs: its local allocations join the shared pool."""
@@ -226,11 +217,12 @@ class PoolKeeping:
                 f"bought, over-deployed on {servers}",
             )
 
-    def _manual_allocations(self) -> None:
-        for pi, p in enumerate(self.world.pools):
-            for seat in p.seats:
-                self.allocation_row(0.0, p, seat)
-            self.allocate_by_name(0.0, pi)
+    def open_pool(self, pi: int) -> None:
+        """The pool's first rows, and the admin's named allocations on its key."""
+        p = self.world.pools[pi]
+        for seat in p.seats:
+            self.allocation_row(0.0, p, seat)
+        self.allocate_by_name(0.0, pi)
 
     def allocate_by_name(self, t: float, pi: int) -> None:
         """The admin's named allocations on a new key: every seat type the pool sells by
@@ -247,16 +239,31 @@ class PoolKeeping:
                 for u in range(first, first + g.count):
                     if p.pool.seat_of(u) is None and p.pool.available(seat) > 0:
                         self.allocate(t, pi, u, seat, -1, "manual")
-        for lic in w.licenses:
-            for m in lic.meter.months:
-                if lic.has_capacity and m.exhausted_at is not None:
-                    self.rec.event(
-                        m.start,
-                        "capacity_exhausted",
-                        lic.id,
-                        None,
-                        None,
-                        f"{m.consumed:g} of {m.purchased} minutes used before the start"
-                        if m.consumed
-                        else "the allowance is smaller than one unit",
-                    )
+
+    def set_total(self, t: float, pi: int, seat: SeatType, total: int) -> None:
+        """A license change: pool ``pi`` now holds ``total`` seats of ``seat``."""
+        p = self.world.pools[pi]
+        p.pool.set_total(seat, total)
+        self.allocation_row(t, p, seat)
+
+    def sell_by_name(self, pi: int, seats: tuple[SeatType, ...]) -> None:
+        """The seat types pool ``pi`` now sells (allocated by name, or by a dynamic rule)."""
+        self.world.pools[pi].seats = seats
+
+    def release(self, t: float, pi: int, user: int, period: float | None) -> float | None:
+        """Take ``user``'s seat in pool ``pi`` away at ``t``, into quarantine for ``period``
+        from its last use (:func:`~sim.rules.pool.quarantine_end`); the quarantine end."""
+        until = self.world.pools[pi].pool.deallocate(
+            user, t, float(self.last_used[pi, user]), period
+        )
+        self.held[pi, user] = 0
+        if until is not None:
+            self.in_quarantine[pi, user] = True
+        return until
+
+    def expire(self, t: float, pi: int, user: int) -> SeatType | None:
+        """End ``user``'s quarantine in pool ``pi`` if it is over at ``t``."""
+        seat = self.world.pools[pi].pool.expire(user, t)
+        if seat is not None:
+            self.in_quarantine[pi, user] = False
+        return seat

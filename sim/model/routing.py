@@ -1,6 +1,7 @@
 """Routing: which of a day's sessions the fast path may resolve, and which need exact order.
 
-A mixin of :class:`sim.model.engine.Engine`. A session takes the exact path when its
+The router reads the ledgers and owns one piece of state of its own: until when each
+device has an exact-path session running. A session takes the exact path when its
 outcome may depend on another's or on state the fast path does not model: a dynamic
 allocation while seats remain, a day on which its license's capacity allowance could run
 out (or exact-path capacity or license work is pending), admin work on its pool that day,
@@ -22,83 +23,71 @@ the exact path's heap (:class:`sim.model.session.HeldSlot`), so later days count
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
 
 from sim.model.behaviour import Batch
 from sim.model.calendar import LocalDay
-from sim.model.fastpath import (
-    DELAYED_SYNC_CODE,
-    LICENSED_CODE,
-    UNLICENSED_CODE,
-    FastPath,
-    ServerArrays,
-    last_contact,
-    per_server,
-)
-from sim.model.session import ADMIN, END, EXPIRE, LAUNCH, START, HeldSlot, Session
-from sim.model.world import LicenseRuntime, World
+from sim.model.capacity import CapacityLedger
+from sim.model.codes import DELAYED_SYNC_CODE, LICENSED_CODE, UNLICENSED_CODE
+from sim.model.fastpath import FastPath
+from sim.model.lookup import Lookup
+from sim.model.pools import SeatLedger
+from sim.model.scheduler import ADMIN, END, EXPIRE, LAUNCH, START, Scheduler
+from sim.model.session import HeldSlot, Session
+from sim.model.sources import planned_session
+from sim.model.timelines import last_contact, per_server
+from sim.model.world import World
 from sim.rules.parallel import ParallelSessions, peak_open
 from sim.rules.session import session_close
 
 
-class Routing:
+class Router:
     """Splits each day's batch between the fast and the exact path."""
 
-    world: World
-    fast: bool
-    fastpath: FastPath
-    arrays: list[ServerArrays]
-    heap: list[tuple[float, int, int, Any]]
-    devices: int
-    unit: float
-    held: np.ndarray
-    allocated_at: np.ndarray
-    slow_busy: np.ndarray
-    server_license: np.ndarray
-    server_pool: np.ndarray
-    backend_bound: np.ndarray
-    group_capacity: np.ndarray
-    group_exact: np.ndarray
-    group_parallel: np.ndarray
-    parallel: ParallelSessions
-    limit: int
-    timeout: np.ndarray
-    month_starts: np.ndarray
-    local_allocation: bool
-    lagged: np.ndarray
-    _dynamic_rule: np.ndarray
+    def __init__(
+        self,
+        world: World,
+        lookup: Lookup,
+        seats: SeatLedger,
+        capacity: CapacityLedger,
+        parallel: ParallelSessions,
+        scheduler: Scheduler,
+        fastpath: FastPath,
+        fast: bool,
+    ) -> None:
+        self.world = world
+        self.lookup = lookup
+        self.seats = seats
+        self.capacity = capacity
+        self.parallel = parallel
+        self.scheduler = scheduler
+        self.fastpath = fastpath
+        self.fast = fast
+        self.slow_busy = np.full(len(world.user_names) * lookup.devices, -np.inf)
+        """Per device: until when it has an exact-path session (a device's day stays on
+        one path)."""
 
-    if TYPE_CHECKING:
-
-        def _push_planned(self, b: Batch, i: int) -> None: ...
-        def may_charge(self, s: Session) -> bool: ...
-
-        def _allocation_possible(
-            self, group: np.ndarray, pool: np.ndarray, since: float
-        ) -> np.ndarray: ...
-
-    def _dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
+    def dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
+        lk, seats = self.lookup, self.seats
         h = self.world.horizon
         live = (b.start >= 0.0) & (b.start < h)
-        lic = self.server_license[b.server]
-        pool = self.server_pool[b.server]
-        held = self.held[pool, b.user]
-        key = b.user * self.devices + b.device
-        exact = self.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
+        lic = lk.server_license[b.server]
+        pool = lk.server_pool[b.server]
+        held = seats.held[pool, b.user]
+        key = b.user * lk.devices + b.device
+        exact = lk.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
         # Any server's view of a pool it shares lags by at most one user sync.
         since = day.midnight - self.world.scenario.rules.user_sync_interval
-        exact |= (held == 0) & self._allocation_possible(b.group, pool, since)
-        exact |= (held > 0) & self.lagged[pool] & (self.allocated_at[pool, b.user] > since)
+        exact |= (held == 0) & seats.allocation_possible(b.group, pool, since)
+        exact |= (held > 0) & seats.lagged[pool] & (seats.allocated_at[pool, b.user] > since)
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
         exact |= self._needs_view(b, held, pool)
         exact |= self._may_reach_limit(b, live, day.midnight)
         pending, busy_pools = self._pending(until)
         if busy_pools:
-            exact |= np.isin(self.server_pool[b.server], list(busy_pools))
-        may_charge = self.group_capacity[b.group] & (held == 0) & live
+            exact |= np.isin(lk.server_pool[b.server], list(busy_pools))
+        may_charge = lk.group_capacity[b.group] & (held == 0) & live
         for li, licr in enumerate(self.world.licenses):
             mine = may_charge & (lic == li)
             if not mine.any():
@@ -106,7 +95,7 @@ class Routing:
             if li in pending:
                 risky[li] = True
                 continue
-            risky[li], spent[li] = self._capacity_outlook(licr, b, mine)
+            risky[li], spent[li] = self.capacity.outlook(licr, b, mine)
         if self.fast:
             exact |= risky[lic] & may_charge
             # A device's running unit carries between its sessions: keep a device's day on
@@ -116,7 +105,7 @@ class Routing:
             exact[:] = True
         slow = np.flatnonzero(exact & live)
         for i in slow.tolist():
-            self._push_planned(b, i)
+            self.scheduler.push(float(b.start[i]), START, planned_session(b, i, lk))
             self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
         fast = np.flatnonzero(~exact & live)
         if fast.size:
@@ -124,73 +113,55 @@ class Routing:
 
     def _may_reach_limit(self, b: Batch, live: np.ndarray, midnight: float) -> np.ndarray:
         """Sessions of users who may reach the parallel-session limit today (see above)."""
+        lk = self.lookup
         out = np.zeros(len(b.start), dtype=bool)
-        rows = np.flatnonzero(live & self.group_parallel[b.group])
+        rows = np.flatnonzero(live & lk.group_parallel[b.group])
         if rows.size == 0:
             return out
         user = b.user[rows]
-        close = session_close(b.end[rows], b.logged_out[rows], self.timeout[b.server[rows]])
+        close = session_close(b.end[rows], b.logged_out[rows], lk.timeout[b.server[rows]])
         already = self.parallel.busy_users(midnight)
-        for _, kind, _, item in self.heap:
+        for _, kind, _, item in self.scheduler.items():
             if kind == START and isinstance(item, Session | HeldSlot):
                 already[item.user] += 1
         before = np.zeros(rows.size, dtype=np.int64)
         if already:
             before = np.array([already.get(u, 0) for u in user.tolist()], dtype=np.int64)
-        out[rows] = before + peak_open(user, b.start[rows], close) >= self.limit
+        out[rows] = before + peak_open(user, b.start[rows], close) >= self.parallel.limit
         return out
 
     def _needs_view(self, b: Batch, held: np.ndarray, pool: np.ndarray) -> np.ndarray:
         """Sessions on a server cut off from the backend whose outcome depends on what that
         server knows of the shared pool: a seat it may not have heard of yet, a dynamic rule
         it must refuse or serve from its own view, or local allocations."""
-        state, _, unit_ok, _, _ = per_server(self.arrays, b.server, b.start)
-        offline = self.backend_bound[b.server] & ~((state == LICENSED_CODE) & unit_ok)
+        lk, seats = self.lookup, self.seats
+        state, _, unit_ok, _, _ = per_server(lk.arrays, b.server, b.start)
+        offline = lk.backend_bound[b.server] & ~((state == LICENSED_CODE) & unit_ok)
         offline &= state != UNLICENSED_CODE
         if not offline.any():
             return offline
-        if self.local_allocation:
+        if seats.local_allocation:
             return offline
         interval = self.world.scenario.rules.user_sync_interval
-        known = last_contact(self.arrays, b.server, b.start, interval)
-        unseen = (held > 0) & (self.allocated_at[pool, b.user] > known)
-        dynamic = (held == 0) & self._dynamic_rule[b.group, pool]
+        known = last_contact(lk.arrays, b.server, b.start, interval)
+        unseen = (held > 0) & (seats.allocated_at[pool, b.user] > known)
+        dynamic = (held == 0) & lk.dynamic_rule[b.group, pool]
         return offline & ((state == DELAYED_SYNC_CODE) | unseen | dynamic)
 
     def _pending(self, until: float) -> tuple[set[int], set[int]]:
         """Licenses with exact-path capacity or license work, and pools with admin work,
         still to happen before ``until``. A session still to start is capacity work only if
         a capacity rule covers it."""
+        lk = self.lookup
         licenses: set[int] = set()
         pools: set[int] = set()
-        for t, kind, _, item in self.heap:
+        for t, kind, _, item in self.scheduler.items():
             if t >= until or kind in (END, LAUNCH) or isinstance(item, HeldSlot):
                 continue
             if kind in (ADMIN, EXPIRE):
                 pools.update(item.pools)
                 if item.kind == "change":
                     licenses.add(item.license)
-            elif kind != START or self.may_charge(item):
-                licenses.add(int(self.server_license[item.server]))
+            elif kind != START or self.lookup.may_charge(item):
+                licenses.add(int(lk.server_license[item.server]))
         return licenses, pools
-
-    def _capacity_outlook(
-        self, licr: LicenseRuntime, b: Batch, rows: np.ndarray
-    ) -> tuple[bool, bool]:
-        """(order matters today, every unit is refused today) for one license.
-
-        Units of one session are at least a unit apart, so a session from ``s`` to ``e``
-        starts at most ``(e - s) // unit + 1`` of them; if the month can take all of the
-        day's possible units and one more, no order between users can matter.
-        """
-        meter = licr.meter
-        lo = float(b.start[rows].min())
-        hi = float(b.end[rows].max())
-        first = int(np.searchsorted(self.month_starts, lo, side="right") - 1)
-        last = int(np.searchsorted(self.month_starts, hi, side="right") - 1)
-        months = meter.months[max(first, 0) : last + 1]
-        if all(m.consumed + meter.unit > m.limit for m in months):
-            return False, True
-        bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
-        safe = all(m.consumed + (bound + 1) * meter.unit <= m.limit for m in months)
-        return not safe, False

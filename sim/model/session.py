@@ -1,16 +1,19 @@
-"""A session on the engine's exact path: its plan, and once resolved, its outcome."""
+"""The items of the exact path's heap: sessions, held slots and admin work.
+
+A :class:`Session` carries its plan and, once resolved, its outcome; a :class:`HeldSlot`
+keeps a fast-path session's parallel slot open past its day; an :class:`AdminItem` is a
+piece of scheduled admin work (:mod:`sim.model.admin`).
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from sim.rules.pool import SeatType
 from sim.rules.qmc import Client
-
-# Kinds of heap item, in the order they are resolved at one instant: sessions end,
-# quarantines end, admin work, capacity units and login passes, sessions start, launches.
-END, EXPIRE, ADMIN, UNIT, START, LAUNCH = 0, 1, 2, 3, 4, 5
 
 
 class Session:
@@ -95,3 +98,17 @@ class HeldSlot:
     def __init__(self, pool: int, user: int) -> None:
         self.pool = pool
         self.user = user
+
+
+@dataclass(frozen=True)
+class AdminItem:
+    """One piece of scheduled admin work on some pools of one license."""
+
+    kind: str
+    """``allocate``, ``deallocate``, ``change``, ``quarantine_end`` or ``reconcile``."""
+    license: int
+    pools: tuple[int, ...]
+    user: int = -1
+    seat: SeatType | None = None
+    change: int = -1
+    server: int = -1

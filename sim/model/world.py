@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.model.calendar import LocalDay, local_days, utc_month_starts
 from sim.model.streams import Streams
-from sim.rules.capacity import CapacityMeter
+from sim.rules.capacity import CapacityMeter, unit_minutes
 from sim.rules.connectivity import (
     Capabilities,
     ContactSchedule,
@@ -300,7 +300,7 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
             lic.activation,
             CapacityMeter(
                 lic.capacity_minutes,
-                rules.capacity_unit / 60.0,
+                unit_minutes(rules.capacity_unit),
                 lic.overage,
                 month_offsets,
                 lic.capacity_used_at_start,

@@ -5,10 +5,15 @@ Professional seat, an allocated Analyzer seat, the dynamic Professional rule, th
 Analyzer rule, the Analyzer Capacity rule, and otherwise denies ("no access pass"). A new
 allocation and a new capacity unit both need the backend right now; an existing allocation
 does not. This function only decides; the caller applies the allocation and the charge.
+
+The fast path resolves logins whose outcome cannot depend on other users' (the user holds
+a seat, or no seat can be had); :func:`settled_access` is the same walk for those, so that
+a table of its answers can be built once per run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.rules.pool import SeatType, SeatView
@@ -73,3 +78,41 @@ def decide_access(
         else:
             return AccessDecision(CAPACITY, charge_unit=True)
     return AccessDecision(None, reason=reason)
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A pool in which the user holds ``seat`` (or nothing) and no seat can be had."""
+
+    seat: SeatType | None
+    dynamic: Callable[[SeatType], bool]
+
+    def seat_of(self, user: int) -> SeatType | None:
+        return self.seat
+
+    def is_dynamic(self, seat: SeatType) -> bool:
+        return self.dynamic(seat)
+
+    def available(self, seat: SeatType) -> int:
+        return 0
+
+
+def settled_access(
+    held: SeatType | None,
+    eligible: tuple[str, ...],
+    is_dynamic: Callable[[SeatType], bool],
+    capacity_allowed: bool,
+) -> AccessDecision:
+    """:func:`decide_access` for a login whose pool has no seat to give: the user's own
+    seat, else Analyzer Capacity (whether a unit is charged is the unit's own question),
+    else the denial. ``is_dynamic`` is the pool's dynamic rule per seat type."""
+    return decide_access(
+        user=0,
+        eligible=eligible,
+        pool=_Settled(held, is_dynamic),
+        can_allocate=False,
+        can_start_unit=True,
+        capacity_allowed=capacity_allowed,
+        unit_running=False,
+        capacity_exhausted=False,
+    )

@@ -16,6 +16,14 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
+
+import numpy as np
+
+
+def unit_minutes(unit: float) -> float:
+    """The minutes one unit of ``unit`` seconds charges (Qlik's 360 s: 6 minutes)."""
+    return unit / 60.0
 
 
 def unit_starts(activity: Iterable[float], running_until: float, unit: float) -> list[float]:
@@ -30,6 +38,25 @@ def unit_starts(activity: Iterable[float], running_until: float, unit: float) ->
             starts.append(a)
             running_until = a + unit
     return starts
+
+
+@overload
+def chain_holds(start: float, planned: float, running: float) -> bool: ...
+@overload
+def chain_holds(start: np.ndarray, planned: np.ndarray, running: np.ndarray) -> np.ndarray: ...
+def chain_holds(
+    start: float | np.ndarray, planned: float | np.ndarray, running: float | np.ndarray
+) -> bool | np.ndarray:
+    """Whether a session's planned unit chain still holds when it starts.
+
+    The plan assumed the device's running unit ends at ``planned``; the chain holds if the
+    unit actually running (ending at ``running``) covers the start just as planned: neither
+    covers it, or both are the same unit. Otherwise the session's units follow from its
+    activity anew (:func:`unit_starts`). Works on scalars and arrays.
+    """
+    covered = np.less(start, running)
+    holds = (np.less(start, planned) == covered) & (~covered | np.equal(planned, running))
+    return bool(holds) if np.ndim(holds) == 0 else holds
 
 
 @dataclass
@@ -69,6 +96,7 @@ class CapacityMeter:
     ) -> None:
         self.unit = unit_minutes
         self.month_starts = list(month_starts)
+        self._starts = np.asarray(self.month_starts, dtype=np.float64)
         limit = _limit(purchased_minutes, overage)
         self.months = [MonthRecord(s, purchased_minutes, limit) for s in self.month_starts]
         if self.months:
@@ -90,6 +118,10 @@ class CapacityMeter:
         """The month ``t`` falls in, counted from the run's first month."""
         return max(bisect_right(self.month_starts, t) - 1, 0)
 
+    def month_indices(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`month_index` of each instant of ``t``."""
+        return np.maximum(np.searchsorted(self._starts, t, side="right") - 1, 0)
+
     def month(self, t: float) -> MonthRecord:
         return self.months[self.month_index(t)]
 
@@ -107,10 +139,16 @@ class CapacityMeter:
         if m.consumed + self.unit > m.limit:
             m.denied_units += 1
             return False
-        m.consumed += self.unit
+        self.charge(m, 1)
         if m.consumed + self.unit > m.limit and m.exhausted_at is None:
             m.exhausted_at = t
         return True
+
+    def charge(self, m: MonthRecord, units: int) -> None:
+        """Add ``units`` units to month ``m``. Units charged together are charged where the
+        month cannot run out on them (the fast path's rule); one at a time, use
+        :meth:`try_start_unit`."""
+        m.consumed += units * self.unit
 
 
 def _limit(purchased: int, overage: str | int) -> float:

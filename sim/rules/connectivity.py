@@ -24,6 +24,9 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import overload
+
+import numpy as np
 
 from sim.rules.intervals import Intervals
 from sim.rules.reasons import DenialReason
@@ -371,3 +374,21 @@ def _merge(spans: list[StateSpan]) -> list[StateSpan]:
         else:
             out.append(s)
     return out
+
+
+@overload
+def expiry_cut(close: float, cut: float) -> tuple[float, bool]: ...
+@overload
+def expiry_cut(close: np.ndarray, cut: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+def expiry_cut(
+    close: float | np.ndarray, cut: float | np.ndarray
+) -> tuple[float | np.ndarray, bool | np.ndarray]:
+    """When a granted session ends, and whether it is cut short: at its close, or at
+    ``cut``, the start of its server's next unlicensed span
+    (:meth:`StateTimeline.unlicensed_from`, ``inf`` if none), if that comes first. Works on
+    one session (floats) or on arrays alike."""
+    was_cut = np.less(cut, close)
+    end = np.minimum(close, cut)
+    if np.ndim(end) == 0:
+        return float(end), bool(was_cut)
+    return end, was_cut

@@ -38,6 +38,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sim.rules.reasons import DenialReason
+
 NEVER_USED = -math.inf
 """The last use of a seat allocated but not used since."""
 
@@ -246,3 +248,14 @@ def uses_test_pool(test_and_development: str, role: str) -> bool:
 def pool_label(license_id: str, test: bool) -> str:
     """The name of a signed key's shared pool: its production or its Test & Development one."""
     return license_id + TEST_POOL_SUFFIX if test else license_id
+
+
+SEATLESS = frozenset({DenialReason.NO_SEAT, DenialReason.NO_CAL})
+"""Denials for want of a seat or a CAL (Professional, Analyzer, user pass, Named CAL)."""
+
+
+def refusal(reason: DenialReason, quarantined: bool) -> DenialReason:
+    """The reason a login is refused: a user refused for want of a seat or CAL whose own
+    seat is in quarantine is refused as ``quarantined`` (only reinstating it gives access
+    again, licensing-rules §3); any other reason stands."""
+    return DenialReason.QUARANTINED if quarantined and reason in SEATLESS else reason

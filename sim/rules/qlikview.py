@@ -12,6 +12,7 @@ on removal like Professional seats (see :mod:`sim.rules.pool`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -26,11 +27,18 @@ class Cal(StrEnum):
 
 
 CAL_ORDER = (Cal.NAMED, Cal.DOCUMENT, Cal.SESSION, Cal.USAGE)
+CAL_ACCESS = frozenset(cal.value for cal in Cal)
+"""The access types of a session on a CAL."""
 
 
-def first_cal(available: dict[Cal, bool]) -> Cal | None:
-    """The CAL a document opening gets: the first type in Qlik's order that is available."""
-    return next((cal for cal in CAL_ORDER if available.get(cal, False)), None)
+def first_cal(tries: Mapping[Cal, Callable[[], bool]]) -> Cal | None:
+    """The CAL a document opening gets: the first type in Qlik's order that gives one.
+
+    ``tries`` holds, per CAL type the user may get, the attempt to get it (taking it when
+    it gives one, as a Session CAL is taken from the pool); a type is tried only if every
+    type before it in the order gave none.
+    """
+    return next((cal for cal in CAL_ORDER if cal in tries and tries[cal]()), None)
 
 
 @dataclass

@@ -19,8 +19,9 @@ the server's product and release and on how many servers share the key (licensin
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sim.rules.connectivity import ContactSchedule, next_success
 from sim.rules.intervals import Intervals
@@ -28,18 +29,31 @@ from sim.rules.intervals import Intervals
 from .entitlement import product_problem
 from .errors import Loc
 from .fields import _fmt_time
+from .licenses import License
+from .network import Backend, Server
+from .rules import Rules
 from .versions import signed_key_problem
 
-if TYPE_CHECKING:
-    from .licenses import License
-    from .scenario import Scenario
-
-__all__ = ["deployment_problems"]
+__all__ = ["Deployment", "deployment_problems"]
 
 SIGNED = ("slk", "sld", "delayed_sync")
 
 
-def deployment_problems(sc: Scenario) -> list[tuple[Loc, object, str]]:
+@dataclass(frozen=True)
+class Deployment:
+    """What the deployment checks read of a scenario: its licenses and servers, the rules,
+    the backend's outages and the period's clock."""
+
+    licenses: Sequence[License]
+    servers: Sequence[Server]
+    rules: Rules
+    backend: Backend
+    start_at: datetime
+    seconds: Callable[[datetime], float]
+    """Seconds from the start of the period to a moment (the scenario's time zone)."""
+
+
+def deployment_problems(sc: Deployment) -> list[tuple[Loc, object, str]]:
     """Every server whose license cannot be applied to it, as (path, value, expected)."""
     problems: list[tuple[Loc, object, str]] = []
     licenses = {lic.id: lic for lic in sc.licenses}
@@ -98,7 +112,7 @@ def _kind(lic: License) -> str:
 
 
 def _shared_problems(
-    sc: Scenario, lic: License, indices: list[int]
+    sc: Deployment, lic: License, indices: list[int]
 ) -> list[tuple[Loc, object, str]]:
     """One license on several servers: allowed only when they all connect and sync."""
     names = ", ".join(sc.servers[i].id for i in indices)

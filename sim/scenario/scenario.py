@@ -30,8 +30,8 @@ from pydantic import (
     model_validator,
 )
 
-from .admin import check_admin_work
-from .deployment import deployment_problems
+from .admin_checks import check_admin_work
+from .deployment import Deployment, deployment_problems
 from .durations import DAY, format_duration
 from .errors import (
     Invalid,
@@ -61,7 +61,13 @@ from .paths import Experiment, _assign, _check_path
 from .prices import Prices
 from .rules import Rules
 from .users import UserGroup, match_user, user_name_hint
-from .workload import MAX_ESTIMATED_SESSIONS, MAX_SESSION_LENGTH, estimate, long_sessions
+from .workload import (
+    MAX_ESTIMATED_SESSIONS,
+    MAX_SESSION_LENGTH,
+    Load,
+    estimate,
+    long_sessions,
+)
 
 __all__ = ["MAX_ESTIMATED_SESSIONS", "MAX_HORIZON", "MAX_TOTAL_USERS", "Scenario", "zone_of"]
 
@@ -205,7 +211,11 @@ class Scenario(_Model):
         self._check_references(problems, period_ok)
         period = (self.start_at, self.end_at) if period_ok else None
         problems += check_admin_work(self.licenses, self.servers, self.users, period)
-        problems += deployment_problems(self)
+        problems += deployment_problems(
+            Deployment(
+                self.licenses, self.servers, self.rules, self.backend, self.start_at, self.seconds
+            )
+        )
         total = sum(group.count for group in self.users)
         if total > MAX_TOTAL_USERS:
             problems.append(
@@ -248,16 +258,19 @@ class Scenario(_Model):
             return False
         return True
 
+    def _workload(self) -> list[Load]:
+        return estimate(self.users, self.desktops, self.rules, self.horizon)
+
     def estimated_sessions(self) -> float:
         """The expected number of sessions in a run: what its memory and time grow with.
 
         Per behaviour group users × devices × sessions per day × working days in the
         period; per scripted group the sessions written (:mod:`.workload`).
         """
-        return next(load.estimate for load in estimate(self) if load.what == "sessions")
+        return next(load.estimate for load in self._workload() if load.what == "sessions")
 
     def _check_size(self, problems: list[tuple[Loc, object, str]]) -> None:
-        for i, length in long_sessions(self):
+        for i, length in long_sessions(self.users):
             by_law = self.users[i].behaviour.session_length is not None
             problems.append(
                 (
@@ -269,7 +282,7 @@ class Scenario(_Model):
                     + ")",
                 )
             )
-        for load in estimate(self):
+        for load in self._workload():
             if load.over:
                 problems.append(
                     (

@@ -13,13 +13,13 @@ stopped by the machine running out of memory.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .durations import DAY
-
-if TYPE_CHECKING:
-    from .scenario import Scenario
+from .network import Desktop
+from .rules import Rules
+from .users import UserGroup
 
 __all__ = [
     "LIMITS",
@@ -75,13 +75,14 @@ _KEYS = {
 }
 
 
-def estimate(scenario: Scenario) -> list[Load]:
-    """Every kind of work the run is expected to do, with its limit."""
-    days = scenario.horizon / DAY
-    rules = scenario.rules
+def estimate(
+    users: Sequence[UserGroup], desktops: Sequence[Desktop], rules: Rules, horizon: float
+) -> list[Load]:
+    """Every kind of work a run of ``horizon`` seconds is expected to do, with its limit."""
+    days = horizon / DAY
     totals = dict.fromkeys(LIMITS, 0.0)
-    counts = {g.group: g.count for g in scenario.users}
-    for group in scenario.users:
+    counts = {g.group: g.count for g in users}
+    for group in users:
         access = group.access if isinstance(group.access, list) else [group.access]
         replayed = group.replayed
         if group.sessions is not None:
@@ -101,7 +102,7 @@ def estimate(scenario: Scenario) -> list[Load]:
         if "login_pass" in access:
             held = length + rules.session_inactivity
             totals["login passes"] += sessions * math.ceil(held / rules.login_pass_period)
-    for desktop in scenario.desktops:
+    for desktop in desktops:
         if desktop.launches is not None:
             totals["desktop launches"] += len(desktop.launches)
         else:
@@ -112,10 +113,10 @@ def estimate(scenario: Scenario) -> list[Load]:
     return [Load(what, totals[what], limit, _KEYS[what]) for what, limit in LIMITS.items()]
 
 
-def long_sessions(scenario: Scenario) -> list[tuple[int, float]]:
+def long_sessions(users: Sequence[UserGroup]) -> list[tuple[int, float]]:
     """Groups (by index) whose mean generated session is longer than the limit."""
     return [
         (i, g.behaviour.mean_session_seconds)
-        for i, g in enumerate(scenario.users)
+        for i, g in enumerate(users)
         if g.generated and g.behaviour.mean_session_seconds > MAX_SESSION_LENGTH
     ]

@@ -1,0 +1,133 @@
+"""The capacity ledger: each license's meter and the unit running on each device.
+
+Analyzer Capacity is charged per device in units (:mod:`sim.rules.capacity`): a session
+starts a unit at an activity when none is running on its device. The ledger owns the two
+pieces of state this needs, always changed together: the meters of the licenses (minutes
+consumed per month) and, per license and device, when the device's running unit ends. The
+exact path charges one unit at a time (:meth:`CapacityLedger.charge_one`), the fast path a
+day's units at once (:meth:`CapacityLedger.charge_many`); both record them the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.behaviour import Batch
+from sim.model.session import Session
+from sim.model.world import LicenseRuntime, World
+from sim.recorder import Recorder
+from sim.rules.anonymous import carried
+from sim.rules.capacity import unit_minutes
+
+
+class CapacityLedger:
+    """Meters and running units of every capacity license of a run."""
+
+    def __init__(self, world: World, rec: Recorder, devices: int) -> None:
+        self.world = world
+        self.rec = rec
+        self.devices = devices
+        self.unit = world.scenario.rules.capacity_unit
+        self.unit_minutes = unit_minutes(self.unit)
+        self.month_starts = np.array([m[1] for m in world.months])
+        n_users = len(world.user_names)
+        self.running = np.full((len(world.licenses), n_users * devices), -np.inf)
+        """Per license and device (``user * devices + device``): when its running unit ends."""
+
+    def running_until(self, li: int, s: Session, anonymous: bool) -> float:
+        """When the unit running on session ``s``'s device ends, as it covers ``s``."""
+        return float(carried(float(self.running[li, s.user * self.devices + s.device]), anonymous))
+
+    def charge_one(self, t: float, s: Session, li: int) -> bool:
+        """Start a unit of session ``s`` at ``t`` on license ``li``, if the month allows."""
+        lic = self.world.licenses[li]
+        month = lic.meter.month(t)
+        was_exhausted = month.exhausted_at
+        if not lic.meter.try_start_unit(t):
+            return False
+        s.minutes += self.unit_minutes
+        self.running[li, s.user * self.devices + s.device] = t + self.unit
+        server = self.world.servers[s.server].id
+        self.rec.unit(t, lic.meter.month_index(t), li, s.server, s.user, s.device)
+        if was_exhausted is None and month.exhausted_at is not None:
+            self.rec.event(
+                t,
+                "capacity_exhausted",
+                lic.id,
+                server,
+                None,
+                f"{month.consumed:g} of {month.purchased} minutes used",
+            )
+        return True
+
+    def charge_many(
+        self,
+        lic: np.ndarray,
+        key: np.ndarray,
+        units: np.ndarray,
+        ptr: np.ndarray,
+        charged: np.ndarray,
+        exhausted_hits: np.ndarray,
+        start: np.ndarray,
+        server: np.ndarray,
+        user: np.ndarray,
+        device: np.ndarray,
+    ) -> None:
+        """Charge the granted units of a round of sessions to their months and move each
+        device's running unit: the first ``charged[i]`` of ``units[ptr[i]:ptr[i+1]]``."""
+        keep = np.arange(units.size) < np.repeat(ptr[:-1] + charged, np.diff(ptr))
+        seg = np.repeat(np.arange(charged.size), np.diff(ptr))
+        t = units[keep]
+        li = lic[seg[keep]]
+        month = np.zeros(t.size, dtype=np.int64)
+        for l_idx, licr in enumerate(self.world.licenses):
+            mask = li == l_idx
+            if mask.any():
+                month[mask] = licr.meter.month_indices(t[mask])
+                counts = np.bincount(month[mask], minlength=len(licr.meter.months))
+                for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
+                    if c:
+                        licr.meter.charge(m, c)
+            hits = exhausted_hits & (lic == l_idx)
+            for when in start[hits].tolist() if hits.any() else ():
+                licr.meter.refuse(when)
+        has = charged > 0
+        last = units[ptr[:-1][has] + charged[has] - 1]
+        self.running[lic[has], key[has]] = last + self.unit
+        self.rec.unit_chunk(t, month, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
+
+    def outlook(self, licr: LicenseRuntime, b: Batch, rows: np.ndarray) -> tuple[bool, bool]:
+        """(order matters today, every unit is refused today) for one license.
+
+        Units of one session are at least a unit apart, so a session from ``s`` to ``e``
+        starts at most ``(e - s) // unit + 1`` of them; if the month can take all of the
+        day's possible units and one more, no order between users can matter.
+        """
+        meter = licr.meter
+        lo = float(b.start[rows].min())
+        hi = float(b.end[rows].max())
+        first = int(np.searchsorted(self.month_starts, lo, side="right") - 1)
+        last = int(np.searchsorted(self.month_starts, hi, side="right") - 1)
+        months = meter.months[max(first, 0) : last + 1]
+        if all(m.consumed + meter.unit > m.limit for m in months):
+            return False, True
+        bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
+        safe = all(m.consumed + (bound + 1) * meter.unit <= m.limit for m in months)
+        return not safe, False
+
+    def report_spent_months(self) -> None:
+        """A ``capacity_exhausted`` event for each month already spent (a purchase smaller than
+        one unit, or minutes used before the run): at the start, and again at a remix."""
+        for lic in self.world.licenses:
+            for m in lic.meter.months:
+                if lic.has_capacity and m.exhausted_at is not None:
+                    self.rec.event(
+                        m.start,
+                        "capacity_exhausted",
+                        lic.id,
+                        None,
+                        None,
+                        f"{m.consumed:g} of {m.purchased} minutes used before the start"
+                        if m.consumed
+                        else "the allowance is smaller than one unit",
+                    )
