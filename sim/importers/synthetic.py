@@ -13,7 +13,8 @@ the files had been drawn from the same model. The generator's own model:
 
 * users are heavy (developers, Professional), regular or occasional (Analyzer); each has
   a probability of being active on a working day (0.85, 0.45, 0.07), raised ×1.8 on the
-  last two working days of a month (month-end reporting) and zero on the holiday;
+  last two working days of each calendar month (weekdays that are not holidays: month-end
+  reporting, wherever the period stops) and zero on the holiday;
   heavy users sometimes work on a Saturday;
 * an active day has 1 + Poisson(λ) sessions (λ 1.6, 0.5, 0.2), the first starting at a
   user-specific habit time (normal around 08:45 local, sd 50 min) plus noise, the next ones
@@ -171,13 +172,24 @@ def _uuid(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
-def _month_end_days(days: list[date]) -> set[date]:
-    """The last two working days of each month in ``days``."""
-    by_month: dict[tuple[int, int], list[date]] = {}
-    for d in days:
-        if d.weekday() < 5:
-            by_month.setdefault((d.year, d.month), []).append(d)
-    return {d for ds in by_month.values() for d in sorted(ds)[-2:]}
+def _month_end_days(days: list[date], holidays: set[date]) -> set[date]:
+    """The days of ``days`` that are among the last two working days of their calendar month.
+
+    Working days are the weekdays that are not holidays, counted over the whole calendar
+    month, not only the part of it inside ``days``: a period that stops early in a month
+    has no month end in that month (a real site's logs end on any day, its month-end
+    reporting does not move with them).
+    """
+    out: set[date] = set()
+    for year, month in sorted({(d.year, d.month) for d in days}):
+        last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+        working = [
+            d
+            for d in (date(year, month, i) for i in range(1, last.day + 1))
+            if d.weekday() < 5 and d not in holidays
+        ]
+        out.update(working[-2:])
+    return out & set(days)
 
 
 def generate_site(
@@ -218,8 +230,8 @@ def generate_site(
     exit_txt = [e for e, _ in EXIT_REASONS]
     exit_w = np.array([w for _, w in EXIT_REASONS])
     period = [start + timedelta(days=i) for i in range(days)]
-    month_end = _month_end_days(period)
     holiday = set(holidays)
+    month_end = _month_end_days(period, holiday)
 
     sessions: list[_Session] = []
     for d in period:
