@@ -19,7 +19,9 @@ A model that captures the site should hold the observed figure inside the band i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -96,13 +98,24 @@ def holdout(
     fraction: float = 2 / 3,
     seed: int = 0,
     base: str = ".",
+    known_holidays: Sequence[date] = (),
 ) -> Holdout:
-    """Calibrate on the first ``fraction`` of ``trace`` (whole weeks) and test the rest."""
+    """Calibrate on the first ``fraction`` of ``trace`` (whole weeks) and test the rest.
+
+    ``known_holidays`` is the site's calendar of public holidays (see
+    :func:`~sim.calibration.scenario.calibrate`): known in advance, not read from the trace.
+    """
     from sim.run import simulate
     from sim.scenario import parse_scenario
 
     first, cut, stop = _cut(trace, fraction)
-    cal = calibrate(trace, site_text, fit_period=(first, cut), sim_period=(cut, stop))
+    cal = calibrate(
+        trace,
+        site_text,
+        fit_period=(first, cut),
+        sim_period=(cut, stop),
+        known_holidays=known_holidays,
+    )
     scenario = parse_scenario(cal.text, "calibrated.yaml", base=base)
     weeks = pd.date_range(cut, stop - pd.Timedelta(days=1), freq="7D")
     local = trace["start"].dt.tz_localize(None)
