@@ -103,3 +103,19 @@ def test_a_period_that_stops_early_in_a_month_has_no_month_end_peak(tmp_path: Pa
         assert n[day] > 110, n
     for day in ("20260323", "20260324", "20260325", "20260326", "20260327", "20260401", "20260402"):
         assert n[day] < 100, n
+
+
+def test_german_holidays() -> None:
+    # Easter Sunday 2026-04-05, 2027-03-28, 2028-04-16 (published calendars); Good Friday
+    # 2 days before, Easter Monday 1 after, Ascension 39, Whit Monday 50
+    h = synthetic.german_holidays(range(2026, 2029))
+    assert len(h) == 27
+    assert h[:9] == tuple(
+        date.fromisoformat(d)
+        for d in [
+            "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01", "2026-05-14",
+            "2026-05-25", "2026-10-03", "2026-12-25", "2026-12-26",
+        ]
+    )  # fmt: skip
+    assert date(2027, 3, 26) in h and date(2027, 5, 17) in h
+    assert date(2028, 4, 14) in h and date(2028, 6, 5) in h

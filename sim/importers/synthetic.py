@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-__all__ = ["ENGINE_HEADER", "SiteTruth", "generate_site"]
+__all__ = ["ENGINE_HEADER", "SiteTruth", "generate_site", "german_holidays"]
 
 #: Engine session log columns written (tab-separated), in the Qlik Sense log format
 ENGINE_HEADER = [
@@ -170,6 +170,34 @@ def _duration(seconds: float) -> str:
 
 def _uuid(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
+
+
+def _easter(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day = divmod(h + m - 7 * n + 114, 31)
+    return date(year, month, day + 1)
+
+
+def german_holidays(years: range) -> tuple[date, ...]:
+    """Germany's nationwide public holidays in ``years``: a site calendar for long sites.
+
+    New Year, Good Friday, Easter Monday, Labour Day (May 1), Ascension, Whit Monday,
+    German Unity Day (Oct 3), Christmas Day and Boxing Day.
+    """
+    out: list[date] = []
+    for y in years:
+        easter = _easter(y)
+        movable = [easter + timedelta(days=n) for n in (-2, 1, 39, 50)]
+        fixed = [date(y, 1, 1), date(y, 5, 1), date(y, 10, 3), date(y, 12, 25), date(y, 12, 26)]
+        out += sorted(fixed + movable)
+    return tuple(out)
 
 
 def _month_end_days(days: list[date], holidays: set[date]) -> set[date]:
