@@ -349,7 +349,6 @@ def whatif(
     --reps > 1), per replication to OUT/whatif_runs.csv, and every session lost to
     OUT/whatif_lost.csv.
     """
-
     from sim.scenario import parse_duration
     from sim.whatif import outage_whatif, resolve_outage_start, write_whatif
 

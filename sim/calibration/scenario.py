@@ -37,8 +37,6 @@ class Calibration:
     thresholds: Thresholds
     closed: list[pd.Timestamp]
     """The holidays of the fitted period: found in the trace or given."""
-    known: list[pd.Timestamp]
-    """The given holidays (the site's calendar) in the simulated period."""
     trace: pd.DataFrame
     """The sessions the fit used."""
     period: tuple[pd.Timestamp, pd.Timestamp]
@@ -158,6 +156,4 @@ def calibrate(
             lines.append("    behaviour: {sessions_per_day: 0}")
     if lines[-1] == "users:":
         lines[-1] = "users: []"
-    return Calibration(
-        "\n".join(lines) + "\n", fits, usage, thresholds, closed, known, used, (start, end)
-    )
+    return Calibration("\n".join(lines) + "\n", fits, usage, thresholds, closed, used, (start, end))
