@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -347,8 +348,6 @@ def whatif(
     --reps > 1), per replication to OUT/whatif_runs.csv, and every session lost to
     OUT/whatif_lost.csv.
     """
-    from datetime import datetime
-
     from sim.scenario import parse_duration
     from sim.whatif import outage_whatif, resolve_outage_start, write_whatif
 
@@ -672,6 +671,15 @@ def check(folder: Path) -> None:
     help="The salt of --anonymise (default: random, never written); the same salt gives "
     "the same pseudonyms in another import.",
 )
+@click.option(
+    "--holiday",
+    "holidays",
+    multiple=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="A public holiday of the site's calendar (repeatable): left out of the calibration "
+    "like the holidays the trace shows, and a holiday of calibrated.yaml's users.",
+)
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def import_(
     sources: tuple[Path, ...],
@@ -682,6 +690,7 @@ def import_(
     strict: bool,
     anonymise: bool,
     salt: str | None,
+    holidays: tuple[datetime, ...],
     force: bool,
 ) -> None:
     """Read a site's Qlik logs, QRS exports or session CSVs into licsim's tables."""
@@ -724,7 +733,13 @@ def import_(
             key = salt.encode() if salt is not None else secrets.token_bytes(32)
             result = pseudonymise(result, key)
         text = site_scenario_text(result, out, tz=tz, name=name, sources=[str(s) for s in sources])
-        calibrated = calibrated_texts(result, out, scenario_text=text, name=name)
+        calibrated = calibrated_texts(
+            result,
+            out,
+            scenario_text=text,
+            name=name,
+            holidays=[d.date() for d in holidays],
+        )
         _prepare_out(out, force, Kind.IMPORT)
         written = write_outputs(
             result, out, tz=tz, scenario_text=text, calibrated=calibrated, anonymised=anonymise

@@ -148,6 +148,26 @@ def _times(start: datetime, tz: Any, seconds: pd.Series | np.ndarray) -> pd.Seri
     return pd.Series(stamps, index=index)
 
 
+def _stamp(
+    world: World, df: pd.DataFrame, cols: tuple[str, ...], variant: str, replication: int
+) -> pd.DataFrame:
+    """``cols`` (seconds since the run's start) as aware timestamps, and the run's keys."""
+    sc = world.scenario
+    for c in cols:
+        df[c] = _times(sc.start_at, sc.tz, df[c])
+    df.insert(0, "replication", replication)
+    df.insert(0, "variant", _constant(variant, len(df)))
+    df.insert(0, "scenario", _constant(sc.name, len(df)))
+    return df
+
+
+def sessions_table(
+    world: World, rec: Recorder, variant: str = "base", replication: int = 0
+) -> pd.DataFrame:
+    """The run's ``sessions`` table alone, as :func:`build_result` makes it."""
+    return _stamp(world, _sessions(world, rec), (), variant, replication)
+
+
 def build_result(
     world: World, rec: Recorder, variant: str = "base", replication: int = 0
 ) -> Result:
@@ -156,14 +176,9 @@ def build_result(
     start, tz = sc.start_at, sc.tz
 
     def stamp(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
-        for c in cols:
-            df[c] = _times(start, tz, df[c])
-        df.insert(0, "replication", replication)
-        df.insert(0, "variant", _constant(variant, len(df)))
-        df.insert(0, "scenario", _constant(sc.name, len(df)))
-        return df
+        return _stamp(world, df, cols, variant, replication)
 
-    sessions = stamp(_sessions(world, rec), ())
+    sessions = sessions_table(world, rec, variant, replication)
 
     events = pd.DataFrame.from_records(rec.events, columns=list(EVENT_COLUMNS))
     events["detail"] = _details(events["detail"], start, tz)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
+
 from sim.model.engine import run_engine
 from sim.model.progress import Progress
-from sim.result import Result, build_result
+from sim.result import Result, build_result, sessions_table
 from sim.scenario import Scenario
 
 
@@ -35,3 +37,12 @@ def simulate(
     result = build_result(world, rec, variant, replication)
     result.metadata["wall_seconds"] = round(time.perf_counter() - began, 3)
     return result
+
+
+def simulate_sessions(
+    scenario: Scenario, *, seed: int | None = None, replication: int = 0
+) -> pd.DataFrame:
+    """The ``sessions`` table of :func:`simulate`'s run alone, without making the others
+    (for many replications of which only the sessions are read)."""
+    world, rec = run_engine(scenario, replication, seed, False)
+    return sessions_table(world, rec, "base", replication)

@@ -3,6 +3,7 @@ calibrated scenario and fit.html; and the behaviour keys it writes (session_leng
 attendance, session_count, month_end, holidays)."""
 
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -332,3 +333,36 @@ def test_round_the_clock_day_starts_choose_the_uniform_spread() -> None:
         "regular", ["CORP\\BOB"], _two_weeks(), days[0], days[-1] + pd.Timedelta(days=1), []
     )
     assert bob.day_start_law == "normal"
+
+
+def test_known_holidays_reach_the_simulated_period() -> None:
+    """A holiday of the site's calendar after the trace: the trace cannot show it.
+
+    bob (regular) worked every Monday and Tuesday of the two fitted weeks, one session a
+    day: attendance mon 1, tue 1 (other days dropped), 1 + Poisson(0) sessions. Simulated
+    Mon 2026-01-19 to Sun 2026-02-01, with Mon 2026-01-26 a known holiday: Mon 19, Tue 20
+    and Tue 27 → 3 sessions; without the calendar Mon 26 is a working day → 4. A date
+    outside both periods (2026-03-02) is written nowhere.
+    """
+    site = (
+        'name: "t"\nstart: "2026-01-05T00:00"\nend: "2026-01-17T00:00"\ntimezone: Europe/Berlin\n'
+        "licenses:\n  - id: site\n    professional: 4\nservers:\n  - id: QS1\n    license: site\n"
+        "users:\n  - group: observed\n    directory: CORP\n    access: professional\n"
+        "    servers: [QS1]\n"
+        "    replay:\n      trace: trace.parquet\n"
+        '      users: ["CORP\\\\ANN", "CORP\\\\BOB", "CORP\\\\CID", "CORP\\\\DAN"]\n'
+    )
+    trace = _two_weeks()
+    fit = (pd.Timestamp("2026-01-05"), pd.Timestamp("2026-01-19"))
+    later = (pd.Timestamp("2026-01-19"), pd.Timestamp("2026-02-02"))
+
+    def bob_sessions(known: list[date]) -> tuple[int, object]:
+        cal = calibrate(trace, site, fit_period=fit, sim_period=later, known_holidays=known)
+        sc = parse_scenario(cal.text, "c.yaml")
+        (regular,) = [g for g in sc.users if g.group == "observed_regular"]
+        s = simulate(sc).sessions
+        return int((s["group"] == "observed_regular").sum()), regular.behaviour.holidays
+
+    n, holidays = bob_sessions([date(2026, 1, 26), date(2026, 3, 2)])
+    assert n == 3 and list(holidays) == [date(2026, 1, 26)]
+    assert bob_sessions([])[0] == 4

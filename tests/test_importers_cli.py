@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -229,7 +230,7 @@ def test_anonymise_replaces_every_user_consistently_across_sources(tmp_path: Pat
     done = licsim("run", hidden / "scenario.yaml", "--out", tmp_path / "run", "--no-charts",
                   "--no-report")  # fmt: skip
     summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("metric")["value"]
-    assert summary["sessions_granted"] == 6974 and summary["users"] == 150
+    assert summary["sessions_granted"] == 6920 and summary["users"] == 150
 
 
 @pytest.mark.parametrize(
@@ -243,3 +244,24 @@ def test_salt_without_anonymise_or_empty_is_refused(
     done = licsim("import", SITE / "csv", "--out", tmp_path / "o", *args)
     assert done.returncode == 2 and words in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_holidays_of_the_sites_calendar_reach_calibrated_yaml(tmp_path: Path) -> None:
+    """``--holiday``: the hand-written site (Sun 2026-01-04 to Tue 2026-01-06) with Tue 6
+    given as a holiday of its calendar: every fitted group gets it (the trace alone, with
+    sessions that day, does not make it one); a date that does not exist is exit 2."""
+    args = (SITE / "good" / "logs", SITE / "good" / "qrs", "--timezone", "Europe/Berlin")
+    done = licsim("import", *args, "--out", tmp_path / "o", "--holiday", "2026-01-06")
+    assert done.returncode == 0, done.stderr
+    groups = load_scenario(tmp_path / "o" / "calibrated.yaml").users
+    assert groups and [list(g.behaviour.holidays) for g in groups] == [[date(2026, 1, 6)]] * len(
+        groups
+    )
+    plain = licsim("import", *args, "--out", tmp_path / "p")
+    assert plain.returncode == 0, plain.stderr
+    assert not any(
+        g.behaviour.holidays for g in load_scenario(tmp_path / "p" / "calibrated.yaml").users
+    )
+    bad = licsim("import", *args, "--out", tmp_path / "b", "--holiday", "2026-02-30")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "--holiday" in bad.stderr and "2026-02-30" in bad.stderr

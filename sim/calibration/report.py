@@ -117,7 +117,9 @@ def fit_html(cal: Calibration, title: str = "licsim calibration") -> str:
     ]
     if cal.closed:
         parts.append(
-            "<p>Holidays found: " + ", ".join(f"{d:%Y-%m-%d}" for d in cal.closed) + "</p>"
+            "<p>Holidays (found in the trace or given by --holiday): "
+            + ", ".join(f"{d:%Y-%m-%d}" for d in cal.closed)
+            + "</p>"
         )
     parts.append(
         "<table><tr><th>tier</th><th>users</th><th>mean day share</th><th>mean h/week</th></tr>"

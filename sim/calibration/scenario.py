@@ -13,7 +13,9 @@ replaying group is read as the importer writes it: it names its users
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import yaml
@@ -34,6 +36,7 @@ class Calibration:
     usage: pd.DataFrame
     thresholds: Thresholds
     closed: list[pd.Timestamp]
+    """The holidays of the fitted period: found in the trace or given."""
     trace: pd.DataFrame
     """The sessions the fit used."""
     period: tuple[pd.Timestamp, pd.Timestamp]
@@ -59,16 +62,27 @@ def calibrate(
     fit_period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     sim_period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    known_holidays: Sequence[date] = (),
 ) -> Calibration:
     """Fit ``trace`` (sessions starting in ``fit_period``, naive local midnights, default
     the trace's span) and write a scenario of ``site_text``'s license and servers that
-    simulates ``sim_period`` (default: the fitted period)."""
+    simulates ``sim_period`` (default: the fitted period).
+
+    ``known_holidays`` is the site's calendar of public holidays, as its planner knows it:
+    those in the fitted period are left out of the fit like the holidays the trace shows,
+    and those in the simulated period are the simulated users' holidays too (a trace
+    cannot show a holiday that lies after it).
+    """
     if fit_period is None:
         fit_period = _period(trace)
     start, end = fit_period
+    sim_start, sim_end = sim_period or fit_period
     local = trace["start"].dt.tz_localize(None)
     used = trace[(local >= start) & (local < end)]
-    closed = holidays(used, start, end)
+    given = sorted({pd.Timestamp(d) for d in known_holidays})
+    closed = sorted(set(holidays(used, start, end)) | {d for d in given if start <= d < end})
+    known = [d for d in given if sim_start <= d < sim_end]
+    off = sorted(set(closed) | set(known))
     usage = usage_groups(used, thresholds, weeks=max((end - start).days / 7.0, 1.0))
     everyone = fit_group("site", list(usage.index), used, start, end, closed)
     fits = {
@@ -78,7 +92,6 @@ def calibrate(
         for tier in TIERS
         if (usage["tier"] == tier).any()
     }
-    sim_start, sim_end = sim_period or fit_period
     site = yaml.safe_load(site_text)
     head: list[str] = []
     for line in site_text.splitlines():
@@ -100,8 +113,13 @@ def calibrate(
     ]
     if closed:
         lines.append(
-            "# holidays (weekdays with under a fifth of the usual sessions): "
+            "# holidays (weekdays with under a fifth of the usual sessions, or given): "
             + ", ".join(f"{d:%Y-%m-%d}" for d in closed)
+        )
+    if known:
+        lines.append(
+            "# holidays of the site's calendar in the simulated period: "
+            + ", ".join(f"{d:%Y-%m-%d}" for d in known)
         )
     lines.append("users:")
     seen = set(user_key(used))
@@ -118,8 +136,8 @@ def calibrate(
             if not mine:
                 continue
             behaviour = dict(fit.behaviour)
-            if closed:
-                behaviour["holidays"] = [d.date() for d in closed]
+            if off:
+                behaviour["holidays"] = [d.date() for d in off]
             lines += [f"  # {c}" for c in fit.comments()]
             lines += [f"  - group: {g['group']}_{tier}", f"    count: {len(mine)}"]
             lines += [

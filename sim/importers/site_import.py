@@ -26,6 +26,7 @@ import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -274,17 +275,23 @@ def site_scenario_text(
 
 
 def calibrated_texts(
-    result: ImportResult, out: Path, *, scenario_text: str, name: str
+    result: ImportResult,
+    out: Path,
+    *,
+    scenario_text: str,
+    name: str,
+    holidays: Sequence[date] = (),
 ) -> tuple[str, str] | None:
     """``calibrated.yaml`` and ``fit.html`` of the import, the scenario validated (raise
-    ScenarioError); None when the trace has no session to fit."""
+    ScenarioError); None when the trace has no session to fit. ``holidays`` is the site's
+    calendar of public holidays (``--holiday``)."""
     from sim.calibration import calibrate
     from sim.calibration.report import fit_html
     from sim.scenario import parse_scenario
 
     if result.trace.empty or not (result.trace["duration_s"] > 0).any():
         return None
-    cal = calibrate(result.trace, scenario_text)
+    cal = calibrate(result.trace, scenario_text, known_holidays=holidays)
     parse_scenario(cal.text, str(out / "calibrated.yaml"), base=str(out))
     return cal.text, fit_html(cal, f"{name}: behaviour fitted to the trace")
 

@@ -13,7 +13,8 @@ the files had been drawn from the same model. The generator's own model:
 
 * users are heavy (developers, Professional), regular or occasional (Analyzer); each has
   a probability of being active on a working day (0.85, 0.45, 0.07), raised ×1.8 on the
-  last two working days of a month (month-end reporting) and zero on the holiday;
+  last two working days of each calendar month (weekdays that are not holidays: month-end
+  reporting, wherever the period stops) and zero on the holiday;
   heavy users sometimes work on a Saturday;
 * an active day has 1 + Poisson(λ) sessions (λ 1.6, 0.5, 0.2), the first starting at a
   user-specific habit time (normal around 08:45 local, sd 50 min) plus noise, the next ones
@@ -41,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-__all__ = ["ENGINE_HEADER", "SiteTruth", "generate_site"]
+__all__ = ["ENGINE_HEADER", "SiteTruth", "generate_site", "german_holidays"]
 
 #: Engine session log columns written (tab-separated), in the Qlik Sense log format
 ENGINE_HEADER = [
@@ -171,13 +172,52 @@ def _uuid(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
-def _month_end_days(days: list[date]) -> set[date]:
-    """The last two working days of each month in ``days``."""
-    by_month: dict[tuple[int, int], list[date]] = {}
-    for d in days:
-        if d.weekday() < 5:
-            by_month.setdefault((d.year, d.month), []).append(d)
-    return {d for ds in by_month.values() for d in sorted(ds)[-2:]}
+def _easter(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day = divmod(h + m - 7 * n + 114, 31)
+    return date(year, month, day + 1)
+
+
+def german_holidays(years: range) -> tuple[date, ...]:
+    """Germany's nationwide public holidays in ``years``: a site calendar for long sites.
+
+    New Year, Good Friday, Easter Monday, Labour Day (May 1), Ascension, Whit Monday,
+    German Unity Day (Oct 3), Christmas Day and Boxing Day.
+    """
+    out: list[date] = []
+    for y in years:
+        easter = _easter(y)
+        movable = [easter + timedelta(days=n) for n in (-2, 1, 39, 50)]
+        fixed = [date(y, 1, 1), date(y, 5, 1), date(y, 10, 3), date(y, 12, 25), date(y, 12, 26)]
+        out += sorted(fixed + movable)
+    return tuple(out)
+
+
+def _month_end_days(days: list[date], holidays: set[date]) -> set[date]:
+    """The days of ``days`` that are among the last two working days of their calendar month.
+
+    Working days are the weekdays that are not holidays, counted over the whole calendar
+    month, not only the part of it inside ``days``: a period that stops early in a month
+    has no month end in that month (a real site's logs end on any day, its month-end
+    reporting does not move with them).
+    """
+    out: set[date] = set()
+    for year, month in sorted({(d.year, d.month) for d in days}):
+        last = (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+        working = [
+            d
+            for d in (date(year, month, i) for i in range(1, last.day + 1))
+            if d.weekday() < 5 and d not in holidays
+        ]
+        out.update(working[-2:])
+    return out & set(days)
 
 
 def generate_site(
@@ -218,8 +258,8 @@ def generate_site(
     exit_txt = [e for e, _ in EXIT_REASONS]
     exit_w = np.array([w for _, w in EXIT_REASONS])
     period = [start + timedelta(days=i) for i in range(days)]
-    month_end = _month_end_days(period)
     holiday = set(holidays)
+    month_end = _month_end_days(period, holiday)
 
     sessions: list[_Session] = []
     for d in period:
