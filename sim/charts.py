@@ -265,11 +265,9 @@ def capacity_burn_down(result: Result) -> Figure:
         colour = colours[n % len(colours)]
         for k, (_, m) in enumerate(df.groupby("month", sort=True)):
             first = k == 0
-            steps = _hourly_last(m["time"], m["used"])
-            ax.step(
-                steps.index,
-                steps.to_numpy(),
-                where="post",
+            ax.plot(
+                m["time"],
+                m["used"],
                 color=colour,
                 label=f"{lic} used" if first else None,
             )
@@ -303,14 +301,6 @@ def capacity_burn_down(result: Result) -> Figure:
     time_axis(ax, result)
     ax.legend(**LEGEND_OUTSIDE)
     return fig
-
-
-def _hourly_last(times: pd.Series, values: pd.Series) -> pd.Series:
-    """A running total as its value at the end of each hour, its first and last points
-    kept: the line a chart can see, from hundreds of thousands of charges."""
-    series = pd.Series(values.to_numpy(), index=pd.DatetimeIndex(times))
-    hourly = series.resample("h").last().ffill()
-    return pd.concat([series.iloc[:1], hourly, series.iloc[-1:]]).sort_index(kind="stable")
 
 
 def server_timeline(result: Result) -> Figure:

@@ -183,49 +183,53 @@ def _utc_month(times: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(inverse, labels), index=times.index)
 
 
+HOUR = 3600 * 10**9
+"""Nanoseconds in an hour: the burn-down's resolution."""
+
+
 def burn_down(result: Result) -> pd.DataFrame:
-    """Per license and month (UTC): cumulative ``used`` minutes over time against the
-    ``run_rate`` line (purchase × elapsed share of the month, counted from the run's start
-    in its first month), with ``allocated`` (the purchase). Rows at each month's start and
-    end (within the run) frame every month. In the run's first month both start from the
+    """Per license and month (UTC): cumulative ``used`` minutes against the ``run_rate``
+    line (purchase × elapsed share of the month, counted from the run's start in its first
+    month), with ``allocated`` (the purchase), at each month's start, at every full hour
+    and at its end (within the run): ``used`` at a time counts the minutes charged before
+    it, so a month's last row is all it used. In the run's first month both start from the
     minutes used before the run (``capacity_used_at_start``), and the line spends what is
-    left of the purchase by the reset."""
+    left of the purchase by the reset. Hourly, not per charge: a year of a large site
+    charges millions of units, and an hour is finer than a month's budget needs."""
     start, end = window(result)
     charges = {
-        str(lic): (c, pd.DatetimeIndex(c["time"]).as_unit("ns").asi8)
+        str(lic): (nanoseconds(c["time"]), c["minutes"].to_numpy(dtype=float))
         for lic, c in _charges(result).groupby("license", sort=False)
     }
-    nothing = (pd.DataFrame({"time": [], "minutes": []}), np.zeros(0, np.int64))
+    nothing = (np.zeros(0, np.int64), np.zeros(0))
     used_at_start = {lic.id: lic.capacity_used_at_start for lic in result.scenario.licenses}
     rows = []
     for (lic, month), m in result.capacity.groupby(["license", "month"], sort=True):
         first = pd.Timestamp(f"{month}-01", tz="UTC")
         last = first + pd.offsets.MonthBegin(1)
-        # Months are UTC, so the window is compared and concatenated in UTC.
+        # Months are UTC, so the window is compared in UTC.
         lo, hi = max(first, start.tz_convert("UTC")), min(last, end.tz_convert("UTC"))
-        mine, at = charges.get(str(lic), nothing)
-        mine = mine.iloc[np.searchsorted(at, lo.value) : np.searchsorted(at, hi.value)]
-        times = pd.concat(
-            [pd.Series([lo]), pd.to_datetime(mine["time"], utc=True), pd.Series([hi])],
-            ignore_index=True,
-        )
+        at, minutes = charges.get(str(lic), nothing)
+        hours = np.arange((lo.value // HOUR + 1) * HOUR, hi.value, HOUR, dtype=np.int64)
+        marks = np.concatenate([[lo.value], hours, [hi.value]])
         # Minutes the first month had used before the run began count from its start.
         before = float(used_at_start.get(lic, 0.0)) if lo == start.tz_convert("UTC") else 0.0
-        used = before + np.concatenate(
-            [[0.0], mine["minutes"].cumsum().to_numpy(), [mine["minutes"].sum()]]
-        )
+        running = np.concatenate([[0.0], np.cumsum(minutes)])
+        charged = running[np.searchsorted(at, marks, side="left")]
+        used = before + charged - charged[0]
         purchased = float(m["purchased"].iloc[0])
         # The pace that spends what is left of the purchase exactly by the reset, from when
         # the run began to draw on it.
-        share = (times - lo).dt.total_seconds() / (last - lo).total_seconds()
+        share = (marks - lo.value) / float(last.value - lo.value)
+        times = pd.DatetimeIndex(marks.view("datetime64[ns]")).tz_localize("UTC")
         rows.append(
             pd.DataFrame(
                 {
-                    "time": times.dt.tz_convert(start.tz),
+                    "time": times.tz_convert(start.tz),
                     "license": lic,
                     "month": month,
                     "used": used,
-                    "run_rate": before + max(purchased - before, 0.0) * share.to_numpy(),
+                    "run_rate": before + max(purchased - before, 0.0) * share,
                     "allocated": purchased,
                 }
             )
