@@ -166,7 +166,7 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_pieces(
     assert sweep(tiny, GRID, 2, out=out, seed=99).computed == 8
 
 
-def test_invalid_or_raising_variants_are_failures_and_the_others_complete(
+def test_raising_variants_are_failures_and_the_others_complete(
     tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = worker.simulate
@@ -177,17 +177,32 @@ def test_invalid_or_raising_variants_are_failures_and_the_others_complete(
         return real(scenario, **kwargs)
 
     monkeypatch.setattr(worker, "simulate", flaky)
-    grid = {"users.0.count": [10, -3], "licenses.corp.analyzer": [8, 7]}
+    grid = {"users.0.count": [10, 12], "licenses.corp.analyzer": [8, 7]}
     result = sweep(tiny, grid, 2, out=tmp_path)
     failures = pd.read_csv(tmp_path / "failures.csv")
     assert list(failures.columns) == ["variant", "replication", "error_type", "message"]
-    assert len(failures) == 6  # count=-3 (both analyzer values) and analyzer=7, × 2 reps
-    invalid = failures[failures["error_type"] == "ScenarioError"]
-    assert len(invalid) == 4 and invalid["message"].str.contains("expected at least 1").all()
-    raised = failures[failures["error_type"] == "RuntimeError"]
-    assert set(raised["message"]) == {"engine exploded"}
-    assert set(result.sessions["variant"]) == {"users.0.count=10; licenses.corp.analyzer=8"}
+    assert len(failures) == 4  # analyzer=7 (both counts) × 2 reps
+    assert set(failures["error_type"]) == {"RuntimeError"}
+    assert set(failures["message"]) == {"engine exploded"}
+    assert set(result.sessions["variant"]) == {
+        "users.0.count=10; licenses.corp.analyzer=8",
+        "users.0.count=12; licenses.corp.analyzer=8",
+    }
     assert len(pd.read_csv(tmp_path / "summary.csv")) > 0
+
+
+def test_an_invalid_value_stops_the_sweep_before_any_run(
+    tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every variant is validated up front: a bad value is said once (it is in two
+    variants), with its path and value, and nothing runs or is written."""
+    ran: list[object] = []
+    monkeypatch.setattr(worker, "simulate", lambda *a, **k: ran.append(a))
+    grid = {"users.0.count": [10, -3], "licenses.corp.analyzer": [8, 7]}
+    with pytest.raises(ScenarioError) as caught:
+        sweep(tiny, grid, 2, out=tmp_path / "out")
+    assert [str(p) for p in caught.value.problems] == ["users[0].count: -3 — expected at least 1"]
+    assert not ran and not (tmp_path / "out").exists()
 
 
 def test_a_path_that_leads_nowhere_fails_the_whole_sweep(tiny: Any) -> None:

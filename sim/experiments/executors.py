@@ -10,7 +10,8 @@ depend on the executor, the number of workers or the order of completion.
   start method, asked for explicitly (the global start method is never changed). Spawned
   workers import :mod:`sim.experiments.worker` afresh, so this works from a notebook and on
   every platform, without relying on ``fork``.
-- a :class:`dask.distributed.Client`, a scheduler address (``"tcp://host:8786"``) or
+- (with the optional extra ``licsim[dask]``; :class:`DaskMissing` without it)
+  a :class:`dask.distributed.Client`, a scheduler address (``"tcp://host:8786"``) or
   ``"dask-local"`` (a ``LocalCluster`` of ``workers or 2`` single-threaded processes,
   started in a session of its own and closed around the sweep: see
   :mod:`~sim.experiments.local_cluster`).
@@ -38,10 +39,12 @@ from .worker import run_piece
 
 __all__ = [
     "WORKER_BYTES",
+    "DaskMissing",
     "SchedulerUnreachable",
     "Task",
     "dask_address_problem",
     "execute",
+    "require_dask",
     "worker_limit",
 ]
 
@@ -54,6 +57,20 @@ CONNECT_SECONDS = 5
 
 class SchedulerUnreachable(Exception):
     """No Dask scheduler answered at the address, or it went away during the sweep."""
+
+
+class DaskMissing(ImportError):
+    """Dask is asked for but not installed: it is the optional extra ``licsim[dask]``."""
+
+
+def require_dask() -> None:
+    """Import ``dask.distributed``, or raise :class:`DaskMissing` saying how to install it."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError as err:
+        raise DaskMissing(
+            f"Dask is not installed ({err}); install it with pip install 'licsim[dask]'"
+        ) from None
 
 
 WORKER_BYTES = 256 * 2**20
@@ -113,6 +130,7 @@ def execute(
     elif executor == "processes":
         yield from _processes(tasks, workers)
     elif executor == "dask-local":
+        require_dask()
         from dask.distributed import Client
 
         from .local_cluster import local_cluster
@@ -120,6 +138,7 @@ def execute(
         with local_cluster(workers or 2) as address, Client(address) as client:
             yield from _dask(client, tasks)
     elif isinstance(executor, str) and "://" in executor:
+        require_dask()
         from dask.distributed import Client
 
         try:
