@@ -10,11 +10,10 @@ standard output and nothing else there; ``-V`` prints the version.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -23,6 +22,7 @@ import click
 
 from sim.outfolder import Kind, UnsafeOutput, claim, safe_name, subfolder
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.errors import suggest
 
 
 def _fail(err: ScenarioError) -> NoReturn:
@@ -126,12 +126,6 @@ def _writing(out: Path) -> Iterator[None]:
         sys.exit(2)
 
 
-def _did_you_mean(value: str, choices: Sequence[str]) -> str:
-    """``"did you mean 'x'? "`` for the choice nearest ``value``, or nothing."""
-    hint = difflib.get_close_matches(value, list(choices), n=1)
-    return f"did you mean {hint[0]!r}? " if hint else ""
-
-
 def _json_out(data: object) -> None:
     """Print ``data`` as JSON on standard output; NaN (no value) as null."""
 
@@ -177,7 +171,7 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(None, "-V", "--version", package_name="licsim")
+@click.version_option(None, "-V", "--version", package_name="licsim", prog_name="licsim")
 def main() -> None:
     """Simulate Qlik license deployments: seats, capacity, outages and grace periods."""
 
@@ -462,9 +456,7 @@ def whatif(
         bad(
             "--outage",
             f"{target!r} is not an outage target in {sc.name!r}; "
-            + _did_you_mean(target, valid)
-            + "expected one of: "
-            + ", ".join(valid),
+            + suggest(target, "expected one of: " + ", ".join(valid)),
         )
     try:
         start = resolve_outage_start(sc, start)

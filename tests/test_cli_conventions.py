@@ -85,7 +85,7 @@ def test_version_is_the_package_metadata() -> None:
     version = importlib.metadata.version("licsim")
     for flag in ("-V", "--version"):
         done = licsim(flag)
-        assert done.returncode == 0 and done.stdout.strip().endswith(f"version {version}")
+        assert done.returncode == 0 and done.stdout == f"licsim, version {version}\n"
 
 
 @pytest.mark.parametrize(
