@@ -1,5 +1,6 @@
 """Sweeps: the same tables on every executor, resumable storage, failures kept, the CLI."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -215,6 +216,17 @@ def test_mean_ci_is_a_student_t_interval() -> None:
     assert (mean, sd, n) == (2.0, 1.0, 3)
     assert high - mean == mean - low == pytest.approx(4.3027 / np.sqrt(3), abs=1e-4)
     assert np.isnan(mean_ci(np.array([5.0]))[2])
+
+
+def test_sweep_confidence_sets_the_intervals_of_both_tables(tiny: Any, tmp_path: Path) -> None:
+    wide = sweep(tiny, GRID, 2, out=tmp_path, confidence=0.99)
+    assert json.loads((tmp_path / "sweep.json").read_text())["confidence"] == 0.99
+    for table in (wide.summary, wide.differences):
+        spread = table[table["sd"] > 0].iloc[0]
+        # two replications: half-width = t(0.995, 1) · sd / √2 = 63.657 · sd / √2
+        assert spread["ci_high"] - spread["mean"] == pytest.approx(
+            63.657 * spread["sd"] / np.sqrt(2), rel=1e-4
+        )
 
 
 def test_sweep_chart_draws_a_band_per_other_parameter(serial: Any) -> None:

@@ -25,7 +25,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
@@ -113,8 +113,9 @@ def worker_limit() -> tuple[int, str]:
 
 def execute(
     tasks: Sequence[Task], executor: Any = "serial", workers: int | None = None
-) -> Iterator[dict[str, Any]]:
-    """Yield the outcome of every task, in order of completion.
+) -> Generator[dict[str, Any], None, None]:
+    """Yield the outcome of every task, in order of completion (``close()`` ends the
+    pieces still running).
 
     Raises ``ValueError`` if more local workers are asked for than :func:`worker_limit`.
     """
@@ -169,7 +170,15 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
     )
     finished = False
     try:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
+        # The workers are spawned by the first submits. Spawned with Ctrl-C ignored, they
+        # ignore it from their first instruction (an ignored signal survives exec, and
+        # Python then installs no KeyboardInterrupt handler), so a Ctrl-C while a worker
+        # is still importing prints no traceback of its own; Ctrl-C is the parent's.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
+        finally:
+            signal.signal(signal.SIGINT, previous)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -180,16 +189,17 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
             # Interrupted (Ctrl-C, an error, a consumer that stopped): running pieces are
             # ended rather than awaited. A piece is stored only once whole (.store), so an
             # ended one is simply computed again by the next sweep.
-            for process in list(getattr(pool, "_processes", {}).values()):
+            running = list(getattr(pool, "_processes", {}).values())
+            for process in running:
                 process.terminate()
+            for process in running:  # gone before the caller tidies their folders
+                process.join(timeout=10)
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _worker_start(parent: int) -> None:
-    """Set up a local worker process: Ctrl-C is the parent's to handle (the worker would
-    only print a traceback), and the worker ends itself once the parent is gone, even if
-    the parent was killed and could not stop it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Set up a local worker process: it ends itself once the parent is gone, even if the
+    parent was killed and could not stop it."""
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 

@@ -204,19 +204,27 @@ def sweep(
     by_name = {v.name: v for v in grid}
     memory: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     failures: list[dict[str, Any]] = []
-    for done, outcome in enumerate(execute(tasks, executor, workers), start=1):
-        if not outcome["ok"]:
-            failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
-        elif folder is None:
-            memory[outcome["variant"], outcome["replication"]] = outcome["tables"]
-        elif not writes_own:
-            variant = by_name[outcome["variant"]]
-            k = outcome["replication"]
-            store.write_piece(
-                store.piece_dir(folder, variant, k), outcome, variant, prints[variant.name, k]
-            )
-        if progress is not None:
-            progress(done, len(tasks), outcome)
+    outcomes = execute(tasks, executor, workers)
+    try:
+        for done, outcome in enumerate(outcomes, start=1):
+            if not outcome["ok"]:
+                failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
+            elif folder is None:
+                memory[outcome["variant"], outcome["replication"]] = outcome["tables"]
+            elif not writes_own:
+                variant = by_name[outcome["variant"]]
+                k = outcome["replication"]
+                store.write_piece(
+                    store.piece_dir(folder, variant, k), outcome, variant, prints[variant.name, k]
+                )
+            if progress is not None:
+                progress(done, len(tasks), outcome)
+    finally:
+        # Interrupted (Ctrl-C) or not, the executor ends its running pieces first; the
+        # temporary folders of pieces ended mid-write then go, so nothing half-written stays.
+        outcomes.close()
+        if folder is not None:
+            store.remove_partial(folder)
 
     failed = {(f["variant"], f["replication"]) for f in failures}
     tables: Mapping[str, pd.DataFrame]
