@@ -7,8 +7,9 @@ the allowance, and so on. This module checks them with pandas alone, over the ta
 run, so that it judges the engine from the outside: it never imports SimPy or the model.
 
 :func:`check_result` checks an in-memory :class:`~sim.result.Result`; :func:`check_run`
-reads a folder written by :func:`~sim.result.write_result` and runs the same checks. Each
-check returns at most one :class:`Violation` carrying a few offending rows.
+reads a folder written by :func:`~sim.result.write_result`, or one stored piece of a sweep
+(``runs/variant=…/replication=…``, :mod:`sim.experiments.store`), and runs the same checks.
+Each check returns at most one :class:`Violation` carrying a few offending rows.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS
 from sim.rules.session import idle_timeout
 from sim.scenario import ADDRESS_CHANGE, Scenario
+
+PIECE = "piece.json"
+"""What a sweep's piece holds instead of ``metadata.json`` (:mod:`sim.experiments.store`)."""
 
 SAMPLE_ROWS = 5
 """Offending rows kept per violation: enough to find them, little enough to print."""
@@ -98,7 +102,9 @@ def check_run(folder: Path) -> list[Violation]:
     """Every invariant over the run written to ``folder``.
 
     A folder without ``metadata.json`` (written last) is an interrupted write: the only
-    violation reported is ``complete_run_folder``. Raises :class:`RunFolderError` when the
+    violation reported is ``complete_run_folder``. A sweep's piece has ``piece.json`` in its
+    place (a piece folder with its final name is whole; it records no file digests, so the
+    integrity check has nothing to compare). Raises :class:`RunFolderError` when the
     folder does not exist or holds no licsim run.
     """
     missing = _missing_files(folder)
@@ -120,7 +126,12 @@ def check_run(folder: Path) -> list[Violation]:
         raise RunFolderError(
             f"{folder}: the tables do not have the columns and types of a licsim run ({what})"
         ) from None
-    return [*_integrity(folder), *found]
+    return found if is_piece(folder) else [*_integrity(folder), *found]
+
+
+def is_piece(folder: Path) -> bool:
+    """Whether ``folder`` is a stored piece of a sweep rather than a ``licsim run`` folder."""
+    return (folder / PIECE).is_file() and not (folder / "metadata.json").exists()
 
 
 def _integrity(folder: Path) -> list[Violation]:
@@ -162,7 +173,8 @@ def _missing_files(folder: Path) -> list[str]:
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "no such folder"
         raise RunFolderError(f"{folder}: {what}")
-    expected = [f"{name}.parquet" for name in TABLES] + ["scenario.json", "metadata.json"]
+    marker = PIECE if is_piece(folder) else "metadata.json"
+    expected = [f"{name}.parquet" for name in TABLES] + ["scenario.json", marker]
     present = [name for name in expected if (folder / name).is_file()]
     if not present:
         raise RunFolderError(f"{folder}: not a licsim run (none of {', '.join(expected)} is there)")

@@ -1,11 +1,17 @@
 """The ``licsim`` command line: a thin shell over scenario loading, runs and outputs.
 
-Bad input never produces a traceback: every scenario problem is printed as
-``file: path: value — expected …`` on standard error and the command exits with status 2.
+Conventions every command keeps: bad input never produces a traceback (every scenario
+problem is printed as ``file: path: value — expected …`` on standard error, with "did you
+mean" for a near miss, and the command exits with status 2); Ctrl-C ends a command with one
+line on standard error and status 130, leaving nothing half-written (:mod:`sim.atomic`,
+:mod:`sim.outfolder`); ``--quiet`` prints one line; ``--json`` prints the result as JSON on
+standard output and nothing else there; ``-V`` prints the version.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +23,7 @@ import click
 
 from sim.outfolder import Kind, UnsafeOutput, claim, safe_name, subfolder
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.errors import suggest
 
 
 def _fail(err: ScenarioError) -> NoReturn:
@@ -100,6 +107,9 @@ def _overridden(sc: Scenario, overrides: dict[str, object]) -> Scenario:
         _fail(err)
 
 
+CONFIDENCE = click.FloatRange(0, 1, min_open=True, max_open=True)
+CONF_HELP = "Confidence level of the Student-t intervals across replications."
+
 SET_HELP = (
     "Replace a value at a dotted path before running (the sweep's syntax: list items by "
     "index or id, as in licenses.corp.analyzer=120); repeat for several paths."
@@ -117,8 +127,52 @@ def _writing(out: Path) -> Iterator[None]:
         sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="licsim")
+def _json_out(data: object) -> None:
+    """Print ``data`` as JSON on standard output; NaN (no value) as null."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if hasattr(value, "item"):  # a numpy scalar
+            return plain(value.item())  # type: ignore[attr-defined]
+        return value
+
+    click.echo(json.dumps(plain(data), indent=2, default=str, allow_nan=False))
+
+
+def _records(table: object) -> list[dict[str, object]]:
+    import pandas as pd
+
+    assert isinstance(table, pd.DataFrame)
+    return table.astype(object).to_dict(orient="records")  # type: ignore[return-value]
+
+
+JSON_HELP = "Print the result as JSON on standard output (nothing else there)."
+QUIET_HELP = "Print one line: no progress and no table."
+
+
+class _Commands(click.Group):
+    """The ``licsim`` group: Ctrl-C ends any command with one line and status 130.
+
+    Every writer leaves either a finished file or none (:mod:`sim.atomic`) and a folder
+    says whether it is finished (:mod:`sim.outfolder`), so stopping between two bytecodes is
+    safe; the traceback would only hide that.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(f"licsim {ctx.invoked_subcommand or ''}: interrupted".strip(), err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(None, "-V", "--version", package_name="licsim", prog_name="licsim")
 def main() -> None:
     """Simulate Qlik license deployments: seats, capacity, outages and grace periods."""
 
@@ -174,6 +228,7 @@ def validate(file: Path) -> None:
 )
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--quiet", "-q", is_flag=True, help="Print one line: no phases and no summary table.")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.csv's rows as JSON instead.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def run(
     file: Path,
@@ -182,12 +237,17 @@ def run(
     csv: bool,
     sets: tuple[str, ...],
     quiet: bool,
+    as_json: bool,
     charts: bool,
     report: bool,
     xlsx_rows: int | None,
     force: bool,
 ) -> None:
-    """Run a scenario; write its tables, charts and reports and print the summary."""
+    """Run a scenario; write its tables, charts and reports and print the summary.
+
+    With --json, standard output is ``{"scenario", "out", "summary"}``, the summary as
+    summary.csv's rows (metric, value, unit).
+    """
     from sim.phases import Phases
     from sim.result import CSV_TABLES, TABLES, mark_complete, write_result
     from sim.run import simulate
@@ -229,6 +289,9 @@ def run(
                 write_workbook(result, out, max_rows=xlsx_rows, tables=tables)
         result.metadata.update(clock.record())
         mark_complete(result, out)
+    if as_json:
+        _json_out({"scenario": sc.name, "out": str(out), "summary": _records(result.summary)})
+        return
     click.echo(
         f"{sc.name}: engine {result.metadata['wall_seconds']:.2f} s, command "
         f"{clock.seconds:.2f} s → {out}"
@@ -325,6 +388,9 @@ def _format_summary(summary: object) -> str:
 )
 @click.option("--charts/--no-charts", default=True, help="Draw OUT/whatif.png.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--confidence", type=CONFIDENCE, default=0.95, show_default=True, help=CONF_HELP)
+@click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP + " The rows of whatif.csv.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def whatif(
     file: Path,
@@ -337,6 +403,9 @@ def whatif(
     replace: bool,
     charts: bool,
     sets: tuple[str, ...],
+    confidence: float,
+    quiet: bool,
+    as_json: bool,
     force: bool,
 ) -> None:
     """Compare outages of one target lasting each of --durations with no outage.
@@ -344,8 +413,8 @@ def whatif(
     Every duration and replication is run against a baseline of the same replication
     (common random numbers: the same users plan the same sessions), sessions are matched
     one to one, and the extra denials, users affected, time to the first denial and
-    unserved session hours are written to OUT/whatif.csv (means, and 95 % intervals when
-    --reps > 1), per replication to OUT/whatif_runs.csv, and every session lost to
+    unserved session hours are written to OUT/whatif.csv (means, and --confidence intervals
+    when --reps > 1), per replication to OUT/whatif_runs.csv, and every session lost to
     OUT/whatif_lost.csv.
     """
     from sim.scenario import parse_duration
@@ -384,8 +453,8 @@ def whatif(
     if target not in valid:
         bad(
             "--outage",
-            f"{target!r} is not an outage target in {sc.name!r}; expected one of: "
-            + ", ".join(valid),
+            f"{target!r} is not an outage target in {sc.name!r}; "
+            + suggest(target, "expected one of: " + ", ".join(valid)),
         )
     try:
         start = resolve_outage_start(sc, start)
@@ -397,7 +466,15 @@ def whatif(
     _prepare_out(out, force, Kind.WHATIF)
     try:
         study = outage_whatif(
-            sc, target, seconds, at=start, reps=reps, labels=texts, seed=seed, replace=replace
+            sc,
+            target,
+            seconds,
+            at=start,
+            reps=reps,
+            labels=texts,
+            seed=seed,
+            replace=replace,
+            confidence=confidence,
         )
     except ScenarioError as err:
         _fail(err)
@@ -407,15 +484,29 @@ def whatif(
         write_whatif(study, out, chart=charts)
     for note in study.notes:
         click.echo(f"note: {note}", err=True)
+    if as_json:
+        _json_out(
+            {
+                "scenario": sc.name,
+                "out": str(out),
+                "target": target,
+                "at": study.at.isoformat(),
+                "replications": reps,
+                "confidence": confidence,
+                "table": _records(study.table),
+            }
+        )
+        return
     where = "the license backend" if target == "backend" else f"{target}'s link to the backend"
     click.echo(
         f"{sc.name}: outage of {where} from {study.at:%Y-%m-%d %H:%M %Z}, "
         f"{reps} replication(s), {study.wall_seconds:.2f} s → {out}"
     )
-    click.echo(_format_whatif(study.table, reps))
+    if not quiet:
+        click.echo(_format_whatif(study.table, reps, confidence))
 
 
-def _format_whatif(table: object, reps: int) -> str:
+def _format_whatif(table: object, reps: int, confidence: float) -> str:
     import math
 
     import pandas as pd
@@ -452,7 +543,7 @@ def _format_whatif(table: object, reps: int) -> str:
     lines = ["  " + "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  " + "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in body]
     if reps > 1:
-        lines.append("  (± half-width of the 95 % interval across replications)")
+        lines.append(f"  (± half-width of the {confidence * 100:g} % interval across replications)")
     return "\n".join(lines)
 
 
@@ -500,6 +591,8 @@ def _format_whatif(table: object, reps: int) -> str:
     default=None,
     help="Override the scenario's seed (a whole number from 0).",
 )
+@click.option("--confidence", type=CONFIDENCE, default=0.95, show_default=True, help=CONF_HELP)
+@click.option("--quiet", "-q", is_flag=True, help=QUIET_HELP.replace("table", "progress bar"))
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def sweep(
     file: Path,
@@ -509,19 +602,28 @@ def sweep(
     workers: int | None,
     dask: str | None,
     seed: int | None,
+    confidence: float,
+    quiet: bool,
     force: bool,
 ) -> None:
     """Run every variant × replication of a scenario sweep and summarise it.
 
     Each (variant, replication) is stored under OUT/runs/ as it completes; a piece that
     fails is listed in OUT/failures.csv and the others go on (exit status 1 if any
-    failed). OUT/summary.csv has per variant and metric the mean, sd, 95 % interval and
-    n; OUT/differences.csv the differences from the baseline (the first combination),
-    paired by replication.
+    failed). Every variant's scenario is validated before the first run: a bad value
+    stops the sweep (exit 2). OUT/summary.csv has per variant and metric the mean, sd,
+    --confidence interval and n; OUT/differences.csv the differences from the baseline
+    (the first combination), paired by replication.
     """
     from sim.experiments import plan
     from sim.experiments import sweep as run_sweep
-    from sim.experiments.executors import SchedulerUnreachable, dask_address_problem, worker_limit
+    from sim.experiments.executors import (
+        DaskMissing,
+        SchedulerUnreachable,
+        dask_address_problem,
+        require_dask,
+        worker_limit,
+    )
 
     grid = _assignments(sets)
     executor: object = "processes" if workers and workers > 1 else "serial"
@@ -533,7 +635,11 @@ def sweep(
         # happened in one line (SchedulerUnreachable) and keeps what it stored. The variable
         # reaches the local cluster's worker processes too.
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
-        import distributed  # noqa: F401  (configures its loggers, which are then quietened)
+        try:
+            require_dask()  # configures distributed's loggers, which are then quietened
+        except DaskMissing as err:
+            click.echo(f"--dask: {err}", err=True)
+            sys.exit(2)
 
         for name in [*logging.root.manager.loggerDict, "distributed"]:
             if name.startswith("distributed"):
@@ -565,7 +671,7 @@ def sweep(
 
     def progress(done: int, total: int, outcome: dict[str, object]) -> None:
         nonlocal bar
-        if not sys.stdout.isatty():
+        if quiet or not sys.stdout.isatty():
             return
         if bar is None:
             from tqdm import tqdm
@@ -584,6 +690,7 @@ def sweep(
                 out=out,
                 seed=seed,
                 progress=progress,
+                confidence=confidence,
             )
     except ScenarioError as err:
         _fail(err)
@@ -611,26 +718,56 @@ def sweep(
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def check(folder: Path) -> None:
-    """Check the invariants of a run written to FOLDER (exit 1 if any fails)."""
-    from sim.check import CHECKS, RunFolderError, check_run, load_run, rows_checked
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=JSON_HELP + " {ok, folder, piece, invariants, rows, files, violations}.",
+)
+def check(folder: Path, as_json: bool) -> None:
+    """Check the invariants of a run written to FOLDER (exit 1 if any fails).
+
+    FOLDER is a `licsim run` folder or one stored piece of a sweep
+    (OUT/runs/variant=.../replication=K).
+    """
+    from sim.check import CHECKS, RunFolderError, check_run, is_piece, load_run, rows_checked
 
     try:
         violations = check_run(folder)
     except RunFolderError as err:
         click.echo(str(err), err=True)
         sys.exit(2)
-    if violations:
+    piece = is_piece(folder)
+    run = None if violations else load_run(folder)
+    rows = rows_checked(run) if run is not None else None
+    files = None if run is None or piece else len(run.metadata.get("files", {}))
+    if as_json:
+        _json_out(
+            {
+                "ok": not violations,
+                "folder": str(folder),
+                "piece": piece,
+                "invariants": len(CHECKS),
+                "rows": rows,
+                "files": files,
+                "violations": [
+                    {"invariant": v.invariant, "detail": v.detail, "rows": len(v.rows)}
+                    for v in violations
+                ],
+            }
+        )
+    elif violations:
         for v in violations:
             click.echo(str(v))
+    elif piece:
+        click.echo(f"ok: {len(CHECKS)} invariants hold over {rows} rows of a sweep piece")
+    else:
+        click.echo(
+            f"ok: {len(CHECKS)} invariants hold over {rows} rows; "
+            f"{files} files match the digests the run recorded"
+        )
+    if violations:
         sys.exit(1)
-    run = load_run(folder)
-    rows = rows_checked(run)
-    files = len(run.metadata.get("files", {}))
-    click.echo(
-        f"ok: {len(CHECKS)} invariants hold over {rows} rows; "
-        f"{files} files match the digests the run recorded"
-    )
 
 
 @main.command("import")
@@ -680,6 +817,7 @@ def check(folder: Path) -> None:
     help="A public holiday of the site's calendar (repeatable): left out of the calibration "
     "like the holidays the trace shows, and a holiday of calibrated.yaml's users.",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Print one line: no import report.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder licsim did not create.")
 def import_(
     sources: tuple[Path, ...],
@@ -691,6 +829,7 @@ def import_(
     anonymise: bool,
     salt: str | None,
     holidays: tuple[datetime, ...],
+    quiet: bool,
     force: bool,
 ) -> None:
     """Read a site's Qlik logs, QRS exports or session CSVs into licsim's tables."""
@@ -747,5 +886,6 @@ def import_(
     except (SourceError, ScenarioError) as err:
         click.echo(str(err), err=True)
         sys.exit(2)
-    click.echo(result.summary())
+    if not quiet:
+        click.echo(result.summary())
     click.echo("wrote: " + ", ".join(p.name for p in written) + f" → {out}")

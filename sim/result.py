@@ -551,12 +551,16 @@ class RunFolderError(Exception):
 
 def load_run(folder: Path) -> Result:
     """The tables, scenario and metadata of a run folder written by :func:`write_result`
-    (``licsim run``), read back from its Parquet files as a :class:`Result`."""
+    (``licsim run``), read back from its Parquet files as a :class:`Result`; also a sweep's
+    stored piece, whose ``piece.json`` stands for the metadata (:mod:`sim.experiments.store`)."""
     folder = Path(folder)
+    meta = folder / "metadata.json"
+    if not meta.exists() and (folder / "piece.json").is_file():
+        meta = folder / "piece.json"
     try:
         tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
         scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
-        metadata = json.loads((folder / "metadata.json").read_text())
+        metadata = json.loads(meta.read_text())
     # Whatever a foreign or damaged file raises, the answer is the same: not a run we can read.
     except Exception as err:
         raise RunFolderError(f"{folder}: not a readable licsim run ({err})") from err

@@ -47,10 +47,11 @@ denied (for example capacity minutes saved during the outage and spent later), w
 counts against ``extra_denied_sessions`` only.
 
 ``WhatIf.table`` has one row per duration: the mean of every metric across replications
-and, with more than one replication, a 95 % Student-t interval (``<metric>_ci_low``,
-``<metric>_ci_high``). ``WhatIf.lost`` lists every session the outage took away (denied
-or cut short in the variant, granted and not cut in the baseline): who, when, on which
-server, with which access in the baseline, why, and how many hours were lost.
+and, with more than one replication, a Student-t interval at ``confidence`` (default
+95 %; :mod:`sim.intervals`) as ``<metric>_ci_low`` and ``<metric>_ci_high``.
+``WhatIf.lost`` lists every session the outage took away (denied or cut short in the
+variant, granted and not cut in the baseline): who, when, on which server, with which
+access in the baseline, why, and how many hours were lost.
 
 An outage running past the end of the simulated period is clipped there
 (``outage_hours`` says how long it lasted inside the run). The target's outages already
@@ -77,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from sim.atomic import atomic_text
+from sim.intervals import DEFAULT_CONFIDENCE, check_confidence, mean_ci, t_quantile
 from sim.outfolder import digest
 from sim.rules.reasons import DENIAL_REASONS
 from sim.run import simulate
@@ -111,58 +113,6 @@ METRICS: tuple[str, ...] = (
 
 _KEYS = ["user", "device", "start"]
 
-# Two-sided 95 % Student-t quantiles t(0.975, df) for df = 1..30.
-_T975 = (
-    12.7062,
-    4.3027,
-    3.1824,
-    2.7764,
-    2.5706,
-    2.4469,
-    2.3646,
-    2.3060,
-    2.2622,
-    2.2281,
-    2.2010,
-    2.1788,
-    2.1604,
-    2.1448,
-    2.1314,
-    2.1199,
-    2.1098,
-    2.1009,
-    2.0930,
-    2.0860,
-    2.0796,
-    2.0739,
-    2.0687,
-    2.0639,
-    2.0595,
-    2.0555,
-    2.0518,
-    2.0484,
-    2.0452,
-    2.0423,
-)
-
-
-def t_quantile(df: int) -> float:
-    """The 0.975 quantile of Student's t with ``df`` degrees of freedom (95 % two-sided).
-
-    Exact to four decimals: a table up to 30, the Cornish-Fisher expansion above.
-    """
-    if df < 1:
-        raise ValueError("expected at least one degree of freedom")
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = 1.959963984540054
-    return (
-        z
-        + (z**3 + z) / (4 * df)
-        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-    )
-
 
 @dataclass
 class WhatIf:
@@ -179,6 +129,7 @@ class WhatIf:
     lost: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    confidence: float = DEFAULT_CONFIDENCE
 
 
 def default_outage_start(scenario: Scenario) -> datetime:
@@ -270,6 +221,7 @@ def outage_whatif(
     labels: Sequence[str] | None = None,
     seed: int | None = None,
     replace: bool = False,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> WhatIf:
     """Measure what an outage of ``target`` lasting each of ``durations`` (seconds) costs.
 
@@ -278,9 +230,10 @@ def outage_whatif(
     ``reps`` replications of each duration are compared with a baseline of the same
     replication (common random numbers). ``labels`` name the durations in the tables
     (default: :func:`~sim.scenario.format_duration`). ``replace`` drops the target's
-    scheduled outages from the scenario first. Raises ``ValueError`` for a bad target,
-    time, duration or number of replications, and ``ScenarioError`` if a variant does not
-    validate.
+    scheduled outages from the scenario first. ``confidence`` is the level of the
+    intervals across replications (strictly between 0 and 1). Raises ``ValueError`` for a
+    bad target, time, duration, number of replications or confidence, and
+    ``ScenarioError`` if a variant does not validate.
     """
     began = _time.perf_counter()
     path, existing = _target_path(scenario, target)
@@ -297,6 +250,7 @@ def outage_whatif(
         raise ValueError(f"expected each duration once, got {', '.join(labels)}")
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise ValueError(f"expected at least one replication, got {reps!r}")
+    confidence = check_confidence(confidence)
     at = resolve_outage_start(scenario, at)
     offset = scenario.seconds(at)
 
@@ -361,11 +315,12 @@ def outage_whatif(
         durations=durations,
         labels=labels,
         reps=reps,
-        table=summarise(runs_df, reps),
+        table=summarise(runs_df, reps, confidence),
         runs=runs_df,
         lost=lost_df,
         notes=notes,
         wall_seconds=round(_time.perf_counter() - began, 3),
+        confidence=confidence,
     )
 
 
@@ -464,8 +419,11 @@ def _hours(start: pd.Series, end: pd.Series) -> np.ndarray:
     return np.nan_to_num(seconds, nan=0.0) / 3600.0
 
 
-def summarise(runs: pd.DataFrame, reps: int) -> pd.DataFrame:
-    """One row per duration: the mean of each metric and, for ``reps`` > 1, its 95 % CI."""
+def summarise(
+    runs: pd.DataFrame, reps: int, confidence: float = DEFAULT_CONFIDENCE
+) -> pd.DataFrame:
+    """One row per duration: the mean of each metric and, for ``reps`` > 1, its Student-t
+    interval at ``confidence`` (:func:`sim.intervals.mean_ci`)."""
     rows: list[dict[str, Any]] = []
     for label, df in runs.groupby("duration", sort=False):
         row: dict[str, Any] = {
@@ -474,21 +432,11 @@ def summarise(runs: pd.DataFrame, reps: int) -> pd.DataFrame:
             "outage_hours": float(df["outage_hours"].iloc[0]),
         }
         for metric in METRICS:
-            values = df[metric].to_numpy(dtype=np.float64)
-            values = values[~np.isnan(values)]
-            mean = float(values.mean()) if len(values) else math.nan
+            mean, _, low, high, _ = mean_ci(df[metric].to_numpy(dtype=np.float64), confidence)
             row[metric] = mean
             if reps > 1:
-                if len(values) >= 2:
-                    half = (
-                        t_quantile(len(values) - 1)
-                        * float(values.std(ddof=1))
-                        / math.sqrt(len(values))
-                    )
-                else:
-                    half = math.nan
-                row[f"{metric}_ci_low"] = mean - half
-                row[f"{metric}_ci_high"] = mean + half
+                row[f"{metric}_ci_low"] = low
+                row[f"{metric}_ci_high"] = high
         row["reps"] = len(df)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -533,6 +481,7 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         "at": study.at.isoformat(),
         "durations": dict(zip(study.labels, study.durations, strict=True)),
         "replications": study.reps,
+        "confidence": study.confidence,
         "wall_seconds": study.wall_seconds,
         "files": {p.name: digest(p) for p in written},
     }

@@ -138,8 +138,9 @@ def test_check_of_tables_with_wrong_columns_or_types_is_one_line(
     one_line(licsim("check", out), "do not have the columns and types of a licsim run")
 
 
-def test_a_thirty_digit_set_value_fails_its_variant_with_one_line(tmp_path: Path) -> None:
+def test_a_thirty_digit_set_value_stops_the_sweep_with_one_line(tmp_path: Path) -> None:
     setting = "licenses.0.capacity_minutes=" + "1" * 30
     done = licsim("sweep", GOOD, "--out", tmp_path / "s", "--set", setting)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "less than 2^53" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "s").exists()  # validated before anything runs or is written

@@ -1,5 +1,6 @@
 """Sweeps: the same tables on every executor, resumable storage, failures kept, the CLI."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -166,7 +167,7 @@ def test_an_interrupted_sweep_resumes_with_only_the_missing_pieces(
     assert sweep(tiny, GRID, 2, out=out, seed=99).computed == 8
 
 
-def test_invalid_or_raising_variants_are_failures_and_the_others_complete(
+def test_raising_variants_are_failures_and_the_others_complete(
     tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = worker.simulate
@@ -177,17 +178,32 @@ def test_invalid_or_raising_variants_are_failures_and_the_others_complete(
         return real(scenario, **kwargs)
 
     monkeypatch.setattr(worker, "simulate", flaky)
-    grid = {"users.0.count": [10, -3], "licenses.corp.analyzer": [8, 7]}
+    grid = {"users.0.count": [10, 12], "licenses.corp.analyzer": [8, 7]}
     result = sweep(tiny, grid, 2, out=tmp_path)
     failures = pd.read_csv(tmp_path / "failures.csv")
     assert list(failures.columns) == ["variant", "replication", "error_type", "message"]
-    assert len(failures) == 6  # count=-3 (both analyzer values) and analyzer=7, × 2 reps
-    invalid = failures[failures["error_type"] == "ScenarioError"]
-    assert len(invalid) == 4 and invalid["message"].str.contains("expected at least 1").all()
-    raised = failures[failures["error_type"] == "RuntimeError"]
-    assert set(raised["message"]) == {"engine exploded"}
-    assert set(result.sessions["variant"]) == {"users.0.count=10; licenses.corp.analyzer=8"}
+    assert len(failures) == 4  # analyzer=7 (both counts) × 2 reps
+    assert set(failures["error_type"]) == {"RuntimeError"}
+    assert set(failures["message"]) == {"engine exploded"}
+    assert set(result.sessions["variant"]) == {
+        "users.0.count=10; licenses.corp.analyzer=8",
+        "users.0.count=12; licenses.corp.analyzer=8",
+    }
     assert len(pd.read_csv(tmp_path / "summary.csv")) > 0
+
+
+def test_an_invalid_value_stops_the_sweep_before_any_run(
+    tiny: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every variant is validated up front: a bad value is said once (it is in two
+    variants), with its path and value, and nothing runs or is written."""
+    ran: list[object] = []
+    monkeypatch.setattr(worker, "simulate", lambda *a, **k: ran.append(a))
+    grid = {"users.0.count": [10, -3], "licenses.corp.analyzer": [8, 7]}
+    with pytest.raises(ScenarioError) as caught:
+        sweep(tiny, grid, 2, out=tmp_path / "out")
+    assert [str(p) for p in caught.value.problems] == ["users[0].count: -3 — expected at least 1"]
+    assert not ran and not (tmp_path / "out").exists()
 
 
 def test_a_path_that_leads_nowhere_fails_the_whole_sweep(tiny: Any) -> None:
@@ -200,6 +216,17 @@ def test_mean_ci_is_a_student_t_interval() -> None:
     assert (mean, sd, n) == (2.0, 1.0, 3)
     assert high - mean == mean - low == pytest.approx(4.3027 / np.sqrt(3), abs=1e-4)
     assert np.isnan(mean_ci(np.array([5.0]))[2])
+
+
+def test_sweep_confidence_sets_the_intervals_of_both_tables(tiny: Any, tmp_path: Path) -> None:
+    wide = sweep(tiny, GRID, 2, out=tmp_path, confidence=0.99)
+    assert json.loads((tmp_path / "sweep.json").read_text())["confidence"] == 0.99
+    for table in (wide.summary, wide.differences):
+        spread = table[table["sd"] > 0].iloc[0]
+        # two replications: half-width = t(0.995, 1) · sd / √2 = 63.657 · sd / √2
+        assert spread["ci_high"] - spread["mean"] == pytest.approx(
+            63.657 * spread["sd"] / np.sqrt(2), rel=1e-4
+        )
 
 
 def test_sweep_chart_draws_a_band_per_other_parameter(serial: Any) -> None:

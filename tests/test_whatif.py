@@ -5,12 +5,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from sim import load_scenario, parse_scenario, simulate
 from sim.cli import main
+from sim.intervals import mean_ci
 from sim.rules.reasons import DENIAL_REASONS
 from sim.scenario import parse_duration
 from sim.whatif import (
@@ -187,11 +189,58 @@ def test_replications_give_intervals_around_the_mean() -> None:
 
 
 def test_t_quantiles() -> None:
-    assert t_quantile(1) == pytest.approx(12.706, abs=1e-3)
-    assert t_quantile(9) == pytest.approx(2.262, abs=1e-3)
-    assert t_quantile(31) == pytest.approx(2.0395, abs=2e-4)
-    assert t_quantile(120) == pytest.approx(1.9799, abs=2e-4)
+    # Hand values from a printed t table: t(0.975, 4) = 2.776, t(0.95, 4) = 2.132,
+    # t(0.995, 4) = 4.604; with df → ∞ the 95 % factor tends to z(0.975) = 1.960.
+    assert t_quantile(4) == pytest.approx(2.776, abs=5e-4)
+    assert t_quantile(4, 0.90) == pytest.approx(2.132, abs=5e-4)
+    assert t_quantile(4, 0.99) == pytest.approx(4.604, abs=5e-4)
+    assert t_quantile(10**6) == pytest.approx(1.960, abs=5e-4)
     assert t_quantile(31) < t_quantile(30)
+    for bad in (0, 1, 1.5, -0.1, True):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            t_quantile(4, bad)  # type: ignore[arg-type]
+
+
+# The hand-written table sim/whatif.py had before scipy.stats: t(0.975, df), df = 1..30,
+# to four decimals. At 95 % scipy gives the same factors to that precision.
+OLD_T975 = (
+    12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+    2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+    2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+)  # fmt: skip
+
+
+def test_scipy_quantiles_match_the_old_table_at_95_percent() -> None:
+    for df, old in enumerate(OLD_T975, start=1):
+        assert t_quantile(df) == pytest.approx(old, abs=5e-5), df
+
+
+def test_interval_with_a_hand_worked_value() -> None:
+    # values 1..5: mean 3, s = √2.5 = 1.5811, s/√5 = 0.7071; × t(0.975, 4) 2.7764 = 1.9632.
+    mean, sd, low, high, n = mean_ci(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    assert (mean, n) == (3.0, 5) and sd == pytest.approx(1.5811, abs=1e-4)
+    assert (low, high) == (pytest.approx(3 - 1.9632, abs=1e-4), pytest.approx(3 + 1.9632, abs=1e-4))
+    # At 90 %: 0.7071 × t(0.95, 4) 2.1318 = 1.5074.
+    _, _, low, high, _ = mean_ci(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), 0.90)
+    assert high - 3 == pytest.approx(1.5074, abs=1e-4) and 3 - low == pytest.approx(
+        1.5074, abs=1e-4
+    )
+    assert mean_ci(np.array([2.0, 2.0, 2.0]))[2:4] == (2.0, 2.0)  # no spread: the point
+
+
+def test_whatif_table_at_95_percent_is_the_old_table_and_confidence_widens_it() -> None:
+    sc = parse_scenario(SMALL)
+    at = datetime.fromisoformat("2026-01-13T09:00")
+    study = outage_whatif(sc, "backend", [48 * 3600.0], at=at, reps=3)
+    values = study.runs["extra_denied_sessions"]
+    old_half = OLD_T975[1] * values.std(ddof=1) / 3**0.5  # the old table's factor for df = 2
+    assert study.table["extra_denied_sessions_ci_high"].iloc[0] == pytest.approx(
+        values.mean() + old_half, rel=1e-5
+    )
+    wide = outage_whatif(sc, "backend", [48 * 3600.0], at=at, reps=3, confidence=0.99)
+    assert wide.confidence == 0.99
+    half = wide.table["extra_denied_sessions_ci_high"] - wide.table["extra_denied_sessions"]
+    assert half.iloc[0] == pytest.approx(9.9248 * values.std(ddof=1) / 3**0.5, rel=1e-4)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ combination is the baseline) × replication as a pure worker function of plain d
 every variant sees the same user behaviour (common random numbers). With ``out`` each
 piece is stored as it completes and a re-run computes only the missing ones. The result
 stacks every table and adds per-variant summaries and paired differences against the
-baseline, with 95 % Student-t intervals.
+baseline, with Student-t intervals (95 % unless ``confidence`` says otherwise).
 """
 
 from .grid import BASE, Variant, build_variants, format_value, parse_assignment, safe_name

@@ -10,7 +10,8 @@ depend on the executor, the number of workers or the order of completion.
   start method, asked for explicitly (the global start method is never changed). Spawned
   workers import :mod:`sim.experiments.worker` afresh, so this works from a notebook and on
   every platform, without relying on ``fork``.
-- a :class:`dask.distributed.Client`, a scheduler address (``"tcp://host:8786"``) or
+- (with the optional extra ``licsim[dask]``; :class:`DaskMissing` without it)
+  a :class:`dask.distributed.Client`, a scheduler address (``"tcp://host:8786"``) or
   ``"dask-local"`` (a ``LocalCluster`` of ``workers or 2`` single-threaded processes,
   started in a session of its own and closed around the sweep: see
   :mod:`~sim.experiments.local_cluster`).
@@ -24,7 +25,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
@@ -38,10 +39,12 @@ from .worker import run_piece
 
 __all__ = [
     "WORKER_BYTES",
+    "DaskMissing",
     "SchedulerUnreachable",
     "Task",
     "dask_address_problem",
     "execute",
+    "require_dask",
     "worker_limit",
 ]
 
@@ -54,6 +57,20 @@ CONNECT_SECONDS = 5
 
 class SchedulerUnreachable(Exception):
     """No Dask scheduler answered at the address, or it went away during the sweep."""
+
+
+class DaskMissing(ImportError):
+    """Dask is asked for but not installed: it is the optional extra ``licsim[dask]``."""
+
+
+def require_dask() -> None:
+    """Import ``dask.distributed``, or raise :class:`DaskMissing` saying how to install it."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError as err:
+        raise DaskMissing(
+            f"Dask is not installed ({err}); install it with pip install 'licsim[dask]'"
+        ) from None
 
 
 WORKER_BYTES = 256 * 2**20
@@ -96,8 +113,9 @@ def worker_limit() -> tuple[int, str]:
 
 def execute(
     tasks: Sequence[Task], executor: Any = "serial", workers: int | None = None
-) -> Iterator[dict[str, Any]]:
-    """Yield the outcome of every task, in order of completion.
+) -> Generator[dict[str, Any], None, None]:
+    """Yield the outcome of every task, in order of completion (``close()`` ends the
+    pieces still running).
 
     Raises ``ValueError`` if more local workers are asked for than :func:`worker_limit`.
     """
@@ -113,6 +131,7 @@ def execute(
     elif executor == "processes":
         yield from _processes(tasks, workers)
     elif executor == "dask-local":
+        require_dask()
         from dask.distributed import Client
 
         from .local_cluster import local_cluster
@@ -120,6 +139,7 @@ def execute(
         with local_cluster(workers or 2) as address, Client(address) as client:
             yield from _dask(client, tasks)
     elif isinstance(executor, str) and "://" in executor:
+        require_dask()
         from dask.distributed import Client
 
         try:
@@ -150,7 +170,15 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
     )
     finished = False
     try:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
+        # The workers are spawned by the first submits. Spawned with Ctrl-C ignored, they
+        # ignore it from their first instruction (an ignored signal survives exec, and
+        # Python then installs no KeyboardInterrupt handler), so a Ctrl-C while a worker
+        # is still importing prints no traceback of its own; Ctrl-C is the parent's.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
+        finally:
+            signal.signal(signal.SIGINT, previous)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -161,16 +189,17 @@ def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str,
             # Interrupted (Ctrl-C, an error, a consumer that stopped): running pieces are
             # ended rather than awaited. A piece is stored only once whole (.store), so an
             # ended one is simply computed again by the next sweep.
-            for process in list(getattr(pool, "_processes", {}).values()):
+            running = list(getattr(pool, "_processes", {}).values())
+            for process in running:
                 process.terminate()
+            for process in running:  # gone before the caller tidies their folders
+                process.join(timeout=10)
         pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _worker_start(parent: int) -> None:
-    """Set up a local worker process: Ctrl-C is the parent's to handle (the worker would
-    only print a traceback), and the worker ends itself once the parent is gone, even if
-    the parent was killed and could not stop it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Set up a local worker process: it ends itself once the parent is gone, even if the
+    parent was killed and could not stop it."""
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 

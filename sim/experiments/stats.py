@@ -1,5 +1,6 @@
-"""Aggregation of a sweep: per-variant means with 95 % Student-t intervals, and paired
-differences against the baseline.
+"""Aggregation of a sweep: per-variant means with Student-t intervals (95 % unless the
+sweep's ``confidence`` says otherwise; :mod:`sim.intervals`), and paired differences
+against the baseline.
 
 Both tables have one row per variant × metric (``variant, metric, mean, sd, ci_low,
 ci_high, n``) and one column per swept parameter. A difference pairs replication ``k`` of
@@ -10,34 +11,19 @@ difference of two intervals. Intervals need two values; with one they are empty.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.whatif import t_quantile
+from sim.intervals import DEFAULT_CONFIDENCE, mean_ci
 
 from .grid import Variant, format_value
 
 __all__ = ["SUMMARY_COLUMNS", "differences", "mean_ci", "summarise"]
 
 SUMMARY_COLUMNS = ["variant", "metric", "mean", "sd", "ci_low", "ci_high", "n"]
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float, float, float, int]:
-    """Mean, sample sd, and the 95 % Student-t interval of the mean (NaN below two values)."""
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan, 0
-    mean = float(values.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, math.nan, n
-    sd = float(values.std(ddof=1))
-    half = t_quantile(n - 1) * sd / math.sqrt(n)
-    return mean, sd, mean - half, mean + half, n
 
 
 def _parameter(value: Any) -> Any:
@@ -57,7 +43,9 @@ def _metric_order(summary: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(summary["metric"]))
 
 
-def summarise(summary: pd.DataFrame, variants: Sequence[Variant]) -> pd.DataFrame:
+def summarise(
+    summary: pd.DataFrame, variants: Sequence[Variant], confidence: float = DEFAULT_CONFIDENCE
+) -> pd.DataFrame:
     """One row per variant × metric of the stacked run summaries."""
     rows: list[dict[str, Any]] = []
     metrics = _metric_order(summary)
@@ -67,7 +55,7 @@ def summarise(summary: pd.DataFrame, variants: Sequence[Variant]) -> pd.DataFram
             values = mine.loc[mine["metric"] == metric, "value"].to_numpy(dtype=np.float64)
             if not len(values):
                 continue
-            mean, sd, low, high, n = mean_ci(values)
+            mean, sd, low, high, n = mean_ci(values, confidence)
             rows.append(
                 dict(
                     variant=variant.name,
@@ -82,7 +70,9 @@ def summarise(summary: pd.DataFrame, variants: Sequence[Variant]) -> pd.DataFram
     return _with_parameters(rows, variants)
 
 
-def differences(summary: pd.DataFrame, variants: Sequence[Variant]) -> pd.DataFrame:
+def differences(
+    summary: pd.DataFrame, variants: Sequence[Variant], confidence: float = DEFAULT_CONFIDENCE
+) -> pd.DataFrame:
     """Each variant minus the baseline (the first variant), paired by replication."""
     rows: list[dict[str, Any]] = []
     if len(variants) < 2:
@@ -102,7 +92,7 @@ def differences(summary: pd.DataFrame, variants: Sequence[Variant]) -> pd.DataFr
             if pair.empty:
                 continue
             diff = (pair[variant.name] - pair[base]).to_numpy(dtype=np.float64)
-            mean, sd, low, high, n = mean_ci(diff)
+            mean, sd, low, high, n = mean_ci(diff, confidence)
             rows.append(
                 dict(
                     variant=variant.name,

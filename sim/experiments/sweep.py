@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.atomic import atomic_text
+from sim.intervals import DEFAULT_CONFIDENCE, check_confidence
 from sim.result import TABLES
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import format_path
@@ -55,6 +56,7 @@ class SweepResult:
     wall_seconds: float = 0.0
     out: Path | None = None
     parameters: list[str] = field(default_factory=list)
+    confidence: float = DEFAULT_CONFIDENCE
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name in TABLES:
@@ -108,7 +110,9 @@ def plan(
 ) -> tuple[Mapping[str, Sequence[Any]], list[Variant], int]:
     """The sweep's parameters, variants and replications (defaults from the scenario's
     ``experiment``), checked and bounded before anything runs or is written: raises
-    :class:`ScenarioError` for a path that leads nowhere or reaches a field twice, and
+    :class:`ScenarioError` for a path that leads nowhere or reaches a field twice or for a
+    variant whose scenario does not validate (every variant is built here, so a bad value
+    stops the sweep before its first run instead of failing its variant later), and
     ``ValueError`` for a repeated value or a grid over the limits of :mod:`.grid`."""
     experiment = scenario.experiment
     if variants is None:
@@ -124,6 +128,16 @@ def plan(
             f"sweep: {len(grid):,} variants × {replications:,} replications = "
             f"{len(grid) * replications:,} runs; expected at most {MAX_PIECES:,}"
         )
+    problems: dict[str, Problem] = {}
+    for variant in grid:
+        try:
+            scenario.with_overrides(variant.overrides, source=source)
+        except ScenarioError as err:
+            # A bad value is in every variant combining it with the other paths' values;
+            # it is said once.
+            problems.update((str(p), p) for p in err.problems if str(p) not in problems)
+    if problems:
+        raise ScenarioError(source, list(problems.values()))
     return variants, grid, replications
 
 
@@ -137,6 +151,7 @@ def sweep(
     *,
     seed: int | None = None,
     progress: Progress | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> SweepResult:
     """Run every variant × replication of ``scenario`` and aggregate them.
 
@@ -145,10 +160,12 @@ def sweep(
     ``experiment.replications`` (or 1). ``executor`` is ``"serial"``, ``"processes"``,
     ``"dask-local"``, a Dask scheduler address or a ``dask.distributed.Client``;
     ``workers`` the number of local processes. ``seed`` overrides the scenario's seed.
-    Raises :class:`ScenarioError` if a swept path does not exist; an invalid value only
-    fails its own variant.
+    ``confidence`` is the level of the summaries' intervals (:mod:`sim.intervals`).
+    Raises :class:`ScenarioError` before anything runs if a swept path does not exist or a
+    value makes its variant invalid (:func:`plan`); a run that raises fails its own piece.
     """
     began = time.perf_counter()
+    confidence = check_confidence(confidence)
     variants, grid, replications = plan(scenario, variants, replications)
     data = scenario_data(scenario)
     folder = Path(out) if out is not None else None
@@ -187,19 +204,27 @@ def sweep(
     by_name = {v.name: v for v in grid}
     memory: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
     failures: list[dict[str, Any]] = []
-    for done, outcome in enumerate(execute(tasks, executor, workers), start=1):
-        if not outcome["ok"]:
-            failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
-        elif folder is None:
-            memory[outcome["variant"], outcome["replication"]] = outcome["tables"]
-        elif not writes_own:
-            variant = by_name[outcome["variant"]]
-            k = outcome["replication"]
-            store.write_piece(
-                store.piece_dir(folder, variant, k), outcome, variant, prints[variant.name, k]
-            )
-        if progress is not None:
-            progress(done, len(tasks), outcome)
+    outcomes = execute(tasks, executor, workers)
+    try:
+        for done, outcome in enumerate(outcomes, start=1):
+            if not outcome["ok"]:
+                failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
+            elif folder is None:
+                memory[outcome["variant"], outcome["replication"]] = outcome["tables"]
+            elif not writes_own:
+                variant = by_name[outcome["variant"]]
+                k = outcome["replication"]
+                store.write_piece(
+                    store.piece_dir(folder, variant, k), outcome, variant, prints[variant.name, k]
+                )
+            if progress is not None:
+                progress(done, len(tasks), outcome)
+    finally:
+        # Interrupted (Ctrl-C) or not, the executor ends its running pieces first; the
+        # temporary folders of pieces ended mid-write then go, so nothing half-written stays.
+        outcomes.close()
+        if folder is not None:
+            store.remove_partial(folder)
 
     failed = {(f["variant"], f["replication"]) for f in failures}
     tables: Mapping[str, pd.DataFrame]
@@ -230,13 +255,14 @@ def sweep(
         variants=grid,
         replications=replications,
         tables=tables,
-        summary=stats.summarise(summary_in, grid),
-        differences=stats.differences(summary_in, grid),
+        summary=stats.summarise(summary_in, grid, confidence),
+        differences=stats.differences(summary_in, grid, confidence),
         failures=failure_frame,
         computed=len(tasks),
         skipped=skipped,
         out=folder,
         parameters=list(variants),
+        confidence=confidence,
     )
     result.wall_seconds = round(time.perf_counter() - began, 3)
     if folder is not None:
@@ -271,6 +297,7 @@ def write_sweep(result: SweepResult, out: Path) -> list[Path]:
     meta = {
         "scenario": result.scenario.name,
         "replications": result.replications,
+        "confidence": result.confidence,
         "parameters": result.parameters,
         "variants": [
             {"name": v.name, "folder": v.folder, "overrides": v.overrides} for v in result.variants

@@ -35,6 +35,7 @@ __all__ = [
     "format_path",
     "format_value",
     "problems_from_validation_error",
+    "suggest",
 ]
 
 Loc = tuple[str | int, ...]
@@ -253,7 +254,7 @@ def _expected(error: dict[str, Any], root: type[BaseModel] | None) -> str:
         hint = difflib.get_close_matches(str(loc[-1]), names, n=1)
         did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
         return f"unknown key ({did_you_mean}expected one of: {', '.join(names)})"
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return f"expected one of: {_literal_choices(str(ctx.get('expected', '')))}"
     if kind in ("value_error", "assertion_error"):
         exc = ctx.get("error")
@@ -279,6 +280,20 @@ def _expected(error: dict[str, Any], root: type[BaseModel] | None) -> str:
     elif kind == "string_type" and isinstance(value, int | float | bool | date):
         message += " (put it in quotes: YAML read it as a number, a date or true/false)"
     return message
+
+
+_ONE_OF = re.compile(r"expected one of(?: the [\w ]+)?: (.+)")
+
+
+def suggest(value: object, expected: str) -> str:
+    """``expected`` led by "did you mean 'x'?" when it lists the accepted names ("expected
+    one of: a, b, c", "expected one of the server ids: …") and one is close to ``value``."""
+    found = _ONE_OF.search(expected)
+    if not isinstance(value, str) or found is None or "did you mean" in expected:
+        return expected
+    choices = [c.strip() for c in found.group(1).split(",")]
+    hint = difflib.get_close_matches(value, choices, n=1)
+    return f"did you mean {hint[0]!r}? {expected}" if hint else expected
 
 
 def problems_from_validation_error(
@@ -311,9 +326,11 @@ def problems_from_validation_error(
             for rel, value, expected in inner.items:
                 full = loc + tuple(rel)
                 line = locate(full) if locate else None
-                problems.append(Problem(format_path(full), value, expected, line))
+                problems.append(Problem(format_path(full), value, suggest(value, expected), line))
             continue
         value = MISSING if error["type"] == "missing" else error.get("input", MISSING)
         line = locate(loc) if locate else None
-        problems.append(Problem(format_path(loc), value, _expected(error, root), line))
+        problems.append(
+            Problem(format_path(loc), value, suggest(value, _expected(error, root)), line)
+        )
     return problems

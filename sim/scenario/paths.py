@@ -5,9 +5,10 @@ over a grid of variants. A sweep (like ``Scenario.with_overrides``) names each v
 replaces by a dotted path: keys separated by dots, list items by index or by their
 id/group name, as in ``servers.prod.link_outages.0.duration``. A path is checked against
 the scenario's models before anything is replaced, so a misspelt key is reported with the
-keys that would have been right.
+keys that would have been right and the nearest path ("did you mean …?").
 """
 
+import difflib
 from collections.abc import Mapping
 from typing import Annotated, Any, get_args, get_origin
 
@@ -105,7 +106,9 @@ def _walk(scenario: BaseModel, path: str) -> tuple[str | None, list[str]]:
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             if segment not in tp.model_fields:
                 return (
-                    f"{where} has no key {segment!r} (expected one of: "
+                    f"{where} has no key {segment!r} ("
+                    + _nearest(scenario, segments, depth, list(tp.model_fields))
+                    + "expected one of: "
                     + ", ".join(tp.model_fields)
                     + ")"
                 ), canonical
@@ -121,7 +124,8 @@ def _walk(scenario: BaseModel, path: str) -> tuple[str | None, list[str]]:
                 )
                 if not items:
                     choices = "nothing: the list is empty"
-                return f"{where} has no item {segment!r} (expected {choices})", canonical
+                hint = _nearest(scenario, segments, depth, names)
+                return f"{where} has no item {segment!r} ({hint}expected {choices})", canonical
             obj, tp = items[index], get_args(tp)[0]
             canonical.append(str(index))
             continue
@@ -132,6 +136,18 @@ def _walk(scenario: BaseModel, path: str) -> tuple[str | None, list[str]]:
             return f"{where} is a single value; it has no key {segment!r}", canonical
         canonical.append(segment)
     return None, canonical
+
+
+def _nearest(scenario: BaseModel, segments: list[str], depth: int, names: list[str]) -> str:
+    """``"did you mean 'path'? "`` with the segment at ``depth`` replaced by the name nearest
+    it, the rest of the path kept if it then leads somewhere, or nothing if none is near."""
+    hint = difflib.get_close_matches(segments[depth], names, n=1)
+    if not hint:
+        return ""
+    fixed = [*segments[:depth], hint[0], *segments[depth + 1 :]]
+    if _walk(scenario, ".".join(fixed))[0] is not None:
+        fixed = fixed[: depth + 1]
+    return f"did you mean {'.'.join(fixed)!r}? "
 
 
 def _assign(data: dict[str, Any], segments: list[str], value: Any) -> None:
