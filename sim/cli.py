@@ -260,7 +260,7 @@ def run(
         # From here until mark_complete the folder holds no finished result (sim.result).
         _prepare_out(out, force, Kind.RUN)
         with clock.phase("simulate"):
-            result = simulate(sc, seed=seed, progress=clock.days)
+            result = simulate(sc, seed=seed, progress=clock.bar("days"))
         if overrides:
             result.metadata["overrides"] = overrides
     except ScenarioError as err:
@@ -417,6 +417,7 @@ def whatif(
     when --reps > 1), per replication to OUT/whatif_runs.csv, and every session lost to
     OUT/whatif_lost.csv.
     """
+    from sim.phases import Phases
     from sim.scenario import parse_duration
     from sim.whatif import outage_whatif, resolve_outage_start, write_whatif
 
@@ -464,23 +465,26 @@ def whatif(
         reps = sc.experiment.replications if sc.experiment is not None else 1
     out = out or _default_out(sc.name, "-whatif")
     _prepare_out(out, force, Kind.WHATIF)
+    clock = Phases(None if quiet or as_json or not sys.stderr.isatty() else _say)
     try:
-        study = outage_whatif(
-            sc,
-            target,
-            seconds,
-            at=start,
-            reps=reps,
-            labels=texts,
-            seed=seed,
-            replace=replace,
-            confidence=confidence,
-        )
+        with clock.phase("simulate"):
+            study = outage_whatif(
+                sc,
+                target,
+                seconds,
+                at=start,
+                reps=reps,
+                labels=texts,
+                seed=seed,
+                replace=replace,
+                confidence=confidence,
+                progress=clock.bar("runs"),
+            )
     except ScenarioError as err:
         _fail(err)
     except ValueError as err:
         bad("whatif", str(err))
-    with _writing(out):
+    with _writing(out), clock.phase("tables and chart"):
         write_whatif(study, out, chart=charts)
     for note in study.notes:
         click.echo(f"note: {note}", err=True)
@@ -500,7 +504,8 @@ def whatif(
     where = "the license backend" if target == "backend" else f"{target}'s link to the backend"
     click.echo(
         f"{sc.name}: outage of {where} from {study.at:%Y-%m-%d %H:%M %Z}, "
-        f"{reps} replication(s), {study.wall_seconds:.2f} s → {out}"
+        f"{reps} replication(s), engine {study.engine_seconds:.2f} s, command "
+        f"{clock.seconds:.2f} s → {out}"
     )
     if not quiet:
         click.echo(_format_whatif(study.table, reps, confidence))

@@ -47,20 +47,23 @@ class Phases:
             "peak_rss_mb": round(_peak_mb(), 1),
         }
 
-    def days(self, done: int, total: int) -> None:
-        """A bar of the days simulated, redrawn in place on the terminal (only when the
-        phases are announced, and at most once per 1 % of the run)."""
-        if self.say is None or total <= 0:
-            return
-        step = max(1, total // 100)
-        if done % step and done != total:
-            return
-        width = 30
-        filled = width * done // total
-        bar = "█" * filled + "·" * (width - filled)
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\r    {bar} {done:,}/{total:,} days{end}")
-        sys.stderr.flush()
+    def bar(self, unit: str) -> Callable[[int, int], None]:
+        """A tqdm progress bar of ``unit`` done (days simulated, runs) on standard error,
+        drawn only when the phases are announced; it closes when the last is done."""
+        shown: list[Any] = []
+
+        def show(done: int, total: int) -> None:
+            if self.say is None or total <= 0:
+                return
+            if not shown:
+                from tqdm import tqdm
+
+                shown.append(tqdm(total=total, unit=unit.rstrip("s"), leave=False))
+            shown[0].update(done - shown[0].n)
+            if done >= total:
+                shown[0].close()
+
+        return show
 
     @property
     def seconds(self) -> float:

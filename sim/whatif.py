@@ -68,7 +68,7 @@ from __future__ import annotations
 import json
 import math
 import time as _time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -80,6 +80,7 @@ import pandas as pd
 from sim.atomic import atomic_text
 from sim.intervals import DEFAULT_CONFIDENCE, check_confidence, mean_ci, t_quantile
 from sim.outfolder import digest
+from sim.result import Result
 from sim.rules.reasons import DENIAL_REASONS
 from sim.run import simulate
 from sim.scenario import Outage, Scenario, format_duration
@@ -129,6 +130,8 @@ class WhatIf:
     lost: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    engine_seconds: float = 0.0
+    """Of ``wall_seconds``, the runs' own (:func:`sim.run.simulate`'s ``wall_seconds``)."""
     confidence: float = DEFAULT_CONFIDENCE
 
 
@@ -222,6 +225,7 @@ def outage_whatif(
     seed: int | None = None,
     replace: bool = False,
     confidence: float = DEFAULT_CONFIDENCE,
+    progress: Callable[[int, int], None] | None = None,
 ) -> WhatIf:
     """Measure what an outage of ``target`` lasting each of ``durations`` (seconds) costs.
 
@@ -231,9 +235,10 @@ def outage_whatif(
     replication (common random numbers). ``labels`` name the durations in the tables
     (default: :func:`~sim.scenario.format_duration`). ``replace`` drops the target's
     scheduled outages from the scenario first. ``confidence`` is the level of the
-    intervals across replications (strictly between 0 and 1). Raises ``ValueError`` for a
-    bad target, time, duration, number of replications or confidence, and
-    ``ScenarioError`` if a variant does not validate.
+    intervals across replications (strictly between 0 and 1). ``progress`` is told the
+    runs done and the runs in all (a baseline and each duration, per replication).
+    Raises ``ValueError`` for a bad target, time, duration, number of replications or
+    confidence, and ``ScenarioError`` if a variant does not validate.
     """
     began = _time.perf_counter()
     path, existing = _target_path(scenario, target)
@@ -289,10 +294,19 @@ def outage_whatif(
 
     runs: list[dict[str, Any]] = []
     lost: list[pd.DataFrame] = []
+    total, done, engine = reps * (1 + len(durations)), 0, 0.0
+
+    def ran(result: Result) -> Result:
+        nonlocal done, engine
+        done, engine = done + 1, engine + result.metadata["wall_seconds"]
+        if progress is not None:
+            progress(done, total)
+        return result
+
     for k in range(reps):
-        baseline = simulate(base, seed=seed, replication=k, variant="baseline").sessions
+        baseline = ran(simulate(base, seed=seed, replication=k, variant="baseline")).sessions
         for d, label, length, variant in zip(durations, labels, clipped, variants, strict=True):
-            result = simulate(variant, seed=seed, replication=k, variant=f"outage {label}")
+            result = ran(simulate(variant, seed=seed, replication=k, variant=f"outage {label}"))
             metrics, gone = compare_sessions(baseline, result.sessions, at)
             runs.append(
                 {
@@ -320,6 +334,7 @@ def outage_whatif(
         lost=lost_df,
         notes=notes,
         wall_seconds=round(_time.perf_counter() - began, 3),
+        engine_seconds=round(engine, 3),
         confidence=confidence,
     )
 
@@ -483,6 +498,7 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
         "replications": study.reps,
         "confidence": study.confidence,
         "wall_seconds": study.wall_seconds,
+        "engine_seconds": study.engine_seconds,
         "files": {p.name: digest(p) for p in written},
     }
     written.append(atomic_text(out / "whatif.json", json.dumps(meta, indent=2, default=str)))

@@ -10,14 +10,17 @@ terminal does) once a marker of progress is on disk, never after a bare sleep.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import json
 import math
 import os
 import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -401,3 +404,57 @@ def test_ctrl_c_in_any_command_is_one_line_and_130(
     assert done.exit_code == 130
     assert done.stderr == f"licsim {args[0]}: interrupted\n"
     assert not (tmp_path / "o").exists()
+
+
+def test_run_and_whatif_show_progress_on_a_terminal_and_the_command_time(
+    tiny: Path, tmp_path: Path
+) -> None:
+    # On a terminal the phases are announced, with a bar of the days simulated (of the
+    # runs for a what-if); the last line gives the engine's time beside the command's.
+    def stderr_on_terminal(*args: str | Path) -> tuple[int, str]:
+        leader, follower = pty.openpty()
+        # A new pseudo-terminal is 0 columns wide; a bar needs a width to draw in.
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim", *map(str, args)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+        )
+        os.close(follower)
+        seen = b""
+        try:
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            out, _ = process.communicate(timeout=300)
+        finally:
+            os.close(leader)
+        return process.returncode, seen.decode(errors="replace") + "\n" + out
+
+    status, shown = stderr_on_terminal("run", tiny, "--out", tmp_path / "a", "--no-report")
+    assert status == 0
+    assert "simulate …" in shown and "charts …" in shown and "day/s" in shown
+    assert "engine " in shown and " s, command " in shown
+    status, quiet = stderr_on_terminal("run", tiny, "--out", tmp_path / "b", "-q")
+    assert status == 0 and "simulate …" not in quiet and "day/s" not in quiet
+    status, shown = stderr_on_terminal(
+        "whatif",
+        tiny,
+        "--outage",
+        "prod",
+        "--durations",
+        "1h",
+        "--at",
+        "2026-03-03T09:00",
+        "--out",
+        tmp_path / "w",
+    )
+    assert status == 0 and "simulate …" in shown and "run/s" in shown
+    assert "engine " in shown and " s, command " in shown

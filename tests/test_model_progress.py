@@ -33,3 +33,18 @@ def test_a_run_starting_mid_day_counts_its_part_days() -> None:
     simulate(sc, progress=lambda done, total: seen.append((done, total)))
     # 12:00 on the 2nd to 12:00 on the 4th touches three local days.
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_whatif_counts_its_runs_and_the_engine_time() -> None:
+    from sim.whatif import outage_whatif
+
+    sc = load_scenario(ROOT / "scenarios" / "firewall-outage.yaml").with_overrides(
+        {"duration": "12d"}
+    )
+    seen: list[tuple[int, int]] = []
+    study = outage_whatif(
+        sc, "prod", [3600.0, 7200.0], reps=2, progress=lambda d, t: seen.append((d, t))
+    )
+    # Per replication a baseline and one run per duration: 2 × (1 + 2) = 6 runs.
+    assert seen == [(k, 6) for k in range(1, 7)]
+    assert 0 < study.engine_seconds <= study.wall_seconds
