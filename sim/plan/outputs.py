@@ -174,9 +174,9 @@ def _html(result: PlanResult) -> str:
             [
                 "<p class='note'>Each mix was checked with the fully sequential feasibility "
                 f"procedure of Andradóttir &amp; Kim (2010) at {s['confidence']:.0%} confidence, "
-                f"first stage {s['first_stage']} replications, tolerance {s['tolerance']:.0%} of each bound, "
-                f"common random numbers across mixes; the search bisects each variable and then "
-                f"takes mixes in cost order (docs/plan.md).</p>",
+                f"first stage {s['first_stage']} replications, tolerance {s['tolerance']:.0%} of "
+                "each bound, common random numbers across mixes; the search bisects each "
+                "variable and then takes mixes in cost order (docs/plan.md).</p>",
                 page.table(result.runs, "Simulator runs per phase"),
                 page.table(result.bounds, "Decision variables and bounds"),
                 page.table(result.candidates, "Every mix checked"),
