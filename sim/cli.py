@@ -637,6 +637,7 @@ def sweep(
     metavar="RATE",
     help="Population growth: 20% (a year), 2%/month, 5/month, or GROUP=... for one group.",
 )
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--horizon", default="12 months", show_default=True, help="Months planned.")
 @click.option(
     "--confidence",
@@ -705,6 +706,7 @@ def plan_(
     targets: tuple[str, ...],
     bounds: tuple[str, ...],
     growth: tuple[str, ...],
+    sets: tuple[str, ...],
     horizon: str,
     confidence: float,
     tolerance: float,
@@ -729,6 +731,7 @@ def plan_(
     from sim.plan import PLAN_OUTPUTS, BoundsError, GrowthError, TargetError, write_plan
     from sim.plan import plan as make_plan
     from sim.plan.evaluate import PlanRunError
+    from sim.plan.variables import MissingPrice
 
     executor: object = "processes" if workers and workers > 1 else "serial"
     if dask is not None:
@@ -737,8 +740,9 @@ def plan_(
         if problem is not None:
             click.echo(f"--dask: {dask!r}: {problem}", err=True)
             sys.exit(2)
+    overrides = _overrides(sets)
     try:
-        sc = load_scenario(file)
+        sc = _overridden(load_scenario(file), overrides)
     except ScenarioError as err:
         _fail(err)
     folder = out if out is not None else _default_out(sc.name, "-plan")
@@ -760,6 +764,9 @@ def plan_(
         )
     except ScenarioError as err:
         _fail(err)
+    except MissingPrice as err:
+        click.echo(f"{file}: {err}", err=True)
+        sys.exit(2)
     except (TargetError, BoundsError, GrowthError) as err:
         option = {TargetError: "--target", BoundsError: "--bounds", GrowthError: "--growth"}
         click.echo(f"{option[type(err)]}: {err}", err=True)

@@ -370,7 +370,7 @@ def _marginal(ev: Evaluator, best: Mix) -> pd.DataFrame:
             other = ev.values(mix, reps)
             row: dict[str, Any] = {
                 "variable": v.label,
-                "change": f"{step:+d} {v.unit[:-1] if abs(step) == 1 else v.unit}",
+                "change": f"1 {'more' if step > 0 else 'fewer'} {v.unit[:-1]}",
                 "units": units,
                 "extra_monthly_cost": step * v.price,
             }

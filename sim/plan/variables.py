@@ -33,7 +33,15 @@ from typing import Literal
 from sim.scenario import Scenario
 from sim.scenario.paths import canonical_path
 
-__all__ = ["KINDS", "BoundsError", "Variable", "cost", "decision_variables", "parse_bound"]
+__all__ = [
+    "KINDS",
+    "BoundsError",
+    "MissingPrice",
+    "Variable",
+    "cost",
+    "decision_variables",
+    "parse_bound",
+]
 
 Kind = Literal["professional", "analyzer", "capacity_minutes"]
 KINDS: tuple[Kind, ...] = ("professional", "analyzer", "capacity_minutes")
@@ -43,6 +51,10 @@ ACCESS = {"professional": "professional", "analyzer": "analyzer", "capacity_minu
 
 class BoundsError(ValueError):
     """Bounds or prices a plan cannot use; the message says which and why."""
+
+
+class MissingPrice(BoundsError):
+    """The scenario lacks a price a decision variable needs."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def _price(scenario: Scenario, kind: Kind, size: int) -> float:
     field = {"professional": "professional", "analyzer": "analyzer"}.get(kind, "capacity_minutes")
     value = None if prices is None else getattr(prices, field)
     if value is None:
-        raise BoundsError(
+        raise MissingPrice(
             f"prices.{field}: expected a price (a plan minimises the monthly cost; add a "
             "prices: block with professional, analyzer and capacity_minutes)"
         )
