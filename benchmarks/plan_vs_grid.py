@@ -75,6 +75,11 @@ def main() -> None:
         f"{plan_wall:.1f} s"
     )
     print(f"      {result.statement}")
+    for row in result.verification.itertuples(index=False):
+        print(
+            f"      {row.target}: promised {row.promised_mean:.3g} ({row.promised_n} runs), "
+            f"achieved {row.achieved_mean:.3g} on fresh seeds ({row.achieved_n} runs)"
+        )
     print(f"grid: {len(grid.decisions)} mixes checked, {grid_runs} runs, {grid_wall:.1f} s")
     if grid.best is None:
         print("      no mix of the grid meets the targets")

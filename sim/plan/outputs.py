@@ -9,9 +9,10 @@ recommended mix fares at other growth, ``candidates.csv`` lists every mix checke
 ``runs.csv`` the simulator runs per phase; ``plan.json`` holds the settings and statement.
 
 ``plan.html`` shows the same, led by the statement, with the cost–service chart: every
-mix checked as cost against the first target's KPI, the Pareto front (no other mix both
-cheaper and better) as a line, the bound as a dashed line and the recommended mix as a
-star. Like every licsim report it embeds its chart and needs nothing else to open.
+mix checked as cost against each target's KPI (a panel per target), the Pareto front (no
+other mix both cheaper and better) as a line, the bound as a dashed line and the
+recommended mix as a star. Like every licsim report it embeds its chart and needs nothing
+else to open.
 """
 
 from __future__ import annotations
@@ -65,56 +66,68 @@ def plan_table(result: PlanResult) -> pd.DataFrame:
     return table
 
 
+def _front(c: pd.DataFrame, kpi: str, upper: bool) -> pd.DataFrame:
+    """Mixes no other beats on both cost and ``kpi``."""
+    ordered = c.sort_values(["monthly_cost", kpi], ascending=[True, upper])
+    sign = 1.0 if upper else -1.0
+    keep = (sign * ordered[kpi]) < (sign * ordered[kpi]).cummin().shift(fill_value=float("inf"))
+    return ordered[keep]
+
+
 def pareto_chart(result: PlanResult) -> Figure:
-    """Cost against the first target's KPI for every mix checked."""
-    target = result.targets[0]
-    fig = Figure(figsize=(10, 5), layout="constrained")
-    ax = fig.add_subplot()
-    ax.grid(True, alpha=0.3)
+    """Cost against each target's KPI (one panel per target) for every mix checked."""
+    targets = result.targets[:3]
+    fig = Figure(figsize=(10 if len(targets) == 1 else 6 * len(targets), 5), layout="constrained")
+    axes = fig.subplots(1, len(targets), squeeze=False)[0]
     c = result.candidates
     currency = result.settings.get("currency", "")
-    ax.set_title(f"Cost and service of every mix checked ({target.name})")
-    ax.set_xlabel(f"monthly cost ({currency})")
-    ax.set_ylabel(f"{target.name} ({target.unit}), mean of the mix's runs")
-    for status, colour, marker in (
-        ("feasible", "#2e7d32", "o"),
-        ("infeasible", "#c62828", "x"),
-        ("undecided", "#f9a825", "s"),
-    ):
-        mine = c[c["status"] == status]
-        if len(mine):
-            ax.scatter(
-                mine["monthly_cost"],
-                mine[target.name],
-                c=colour,
-                marker=marker,
-                label=f"{status} ({len(mine)})",
-                zorder=3,
+    fig.suptitle("Cost and service of every mix checked (each mix: the mean of its runs)")
+    for ax, target in zip(axes, targets, strict=True):
+        ax.grid(True, alpha=0.3)
+        ax.set_xlabel(f"monthly cost ({currency})")
+        ax.set_ylabel(f"{target.name} ({target.unit})")
+        for status, colour, marker in (
+            ("feasible", "#2e7d32", "o"),
+            ("infeasible", "#c62828", "x"),
+            ("undecided", "#f9a825", "s"),
+        ):
+            mine = c[c["status"] == status]
+            if len(mine):
+                ax.scatter(
+                    mine["monthly_cost"],
+                    mine[target.name],
+                    c=colour,
+                    marker=marker,
+                    label=f"{status} ({len(mine)})",
+                    zorder=3,
+                )
+        front = _front(c, target.name, target.upper)
+        if len(front):
+            ax.step(
+                front["monthly_cost"],
+                front[target.name],
+                where="post",
+                color="#455a64",
+                alpha=0.7,
+                label="Pareto front",
             )
-    front = result.pareto
-    if len(front):
-        ax.step(
-            front["monthly_cost"],
-            front[target.name],
-            where="post",
-            color="#455a64",
-            alpha=0.7,
-            label="Pareto front",
-        )
-    ax.axhline(target.threshold, color="#616161", linestyle="--", label=target.label())
-    best = c[c["recommended"]]
-    if len(best):
-        ax.scatter(
-            best["monthly_cost"],
-            best[target.name],
-            marker="*",
-            s=320,
-            c="#1565c0",
-            edgecolors="white",
-            zorder=4,
-            label="recommended",
-        )
-    ax.legend(loc="best")
+        ax.axhline(target.threshold, color="#616161", linestyle="--", label=target.label())
+        best = c[c["recommended"]]
+        if len(best):
+            ax.scatter(
+                best["monthly_cost"],
+                best[target.name],
+                marker="*",
+                s=320,
+                c="#1565c0",
+                edgecolors="white",
+                zorder=4,
+                label="recommended",
+            )
+        if target.upper and target.threshold > 0:
+            # Far misses would squash the bound's neighbourhood, where the answer lies.
+            ax.set_yscale("symlog", linthresh=target.threshold)
+        ax.legend(loc="best", fontsize="small")
     return fig
 
 
@@ -137,7 +150,7 @@ def _html(result: PlanResult) -> str:
                 page.chart(
                     "pareto",
                     pareto_chart(result),
-                    "Every mix the search checked; the line is the Pareto front.",
+                    "Every mix the search checked; the line is the Pareto front of each KPI.",
                 ),
                 page.table(plan_table(result), "Recommended mix and runners-up"),
             ],

@@ -449,12 +449,18 @@ def _feasible_statement(ev: Evaluator, best: Mix, verification: pd.DataFrame) ->
     currency = ev.scenario.prices.currency if ev.scenario.prices is not None else ""
     runs = int(verification["achieved_n"].iloc[0])
     missed = verification[~verification["met"]]
+
+    def miss(r: Any) -> str:
+        close = abs(r.achieved_mean - r.threshold) <= r.tolerance
+        within = f", within its tolerance of {r.tolerance:g}" if close else ""
+        return f"{r.target} (mean {r.achieved_mean:.3g}{within})"
+
     held = (
         "it meets every target"
         if missed.empty
         else "it misses "
-        + ", ".join(f"{r.target} (mean {r.achieved_mean:.3g})" for r in missed.itertuples())
-        + " (the check's guarantee holds up to each bound's tolerance; a smaller tolerance "
+        + ", ".join(miss(r) for r in missed.itertuples())
+        + ": the check's guarantee holds up to each bound's tolerance (a smaller --tolerance "
         "tightens it)"
     )
     return (
