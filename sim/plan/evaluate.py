@@ -17,6 +17,7 @@ order in which an executor completes its pieces.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -97,8 +98,6 @@ class Evaluator:
         population: Mapping[str, int] | None = None,
     ) -> None:
         """Run every (mix, replication) asked for that has not run yet."""
-        import time
-
         tasks: list[Task] = []
         queued: set[tuple[str, int]] = set()
         for mix, reps in wanted:

@@ -47,6 +47,10 @@ NO_GROWTH_LEVELS = (0.10, 0.20, 0.30)
 """Annual growth rates tried when the plan assumes none (model choice)."""
 
 RUNNERS_UP = 5
+"""Runners-up listed after the recommended mix."""
+
+SEARCH_PHASES = ("top corner", "bisection", "cost order")
+"""The phases of :func:`sim.plan.search.search`, whose runs are the search's cost."""
 
 
 @dataclass
@@ -82,9 +86,6 @@ class PlanResult:
     def search_runs(self) -> int:
         """Runs the search itself took (top corner, bisections, cost order)."""
         return int(self.runs.loc[self.runs["phase"].isin(SEARCH_PHASES), "runs"].sum())
-
-
-SEARCH_PHASES = ("top corner", "bisection", "cost order")
 
 
 def _bounds(
