@@ -17,7 +17,7 @@ from sim.cli import main
 from sim.plan import Procedure, Variable, decision_variables, parse_targets, plan
 from sim.plan.evaluate import Evaluator
 from sim.plan.search import exhaustive, search
-from sim.plan.selection import FEASIBLE, INFEASIBLE, Decision
+from sim.plan.selection import Decision, Status
 from sim.plan.variables import cost
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,10 @@ class Oracle:
 
     def classify(self, mixes: list[tuple[int, ...]], phase: str) -> dict[tuple[int, ...], Decision]:
         self.checked += mixes
-        return {m: Decision(FEASIBLE if self.feasible(m) else INFEASIBLE, 1, {}) for m in mixes}
+        return {
+            m: Decision(Status.FEASIBLE if self.feasible(m) else Status.INFEASIBLE, 1, {})
+            for m in mixes
+        }
 
 
 @pytest.mark.parametrize("seed", range(12))

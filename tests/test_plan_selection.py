@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.plan import Procedure, parse_target
-from sim.plan.selection import FEASIBLE, INFEASIBLE, OPEN, UNDECIDED, probability_met
+from sim.plan.selection import Status, probability_met
 
 TARGET = parse_target("denial_rate<=1%")  # tolerance 0.1 point
 
@@ -24,12 +24,12 @@ def test_h2_by_hand() -> None:
 
 def test_agreeing_runs_are_decided_after_the_first_stage() -> None:
     p = Procedure(n0=5)
-    assert p.decide(runs([0.0] * 5), [TARGET]).status == FEASIBLE
-    assert p.decide(runs([2.0] * 5), [TARGET]).status == INFEASIBLE
+    assert p.decide(runs([0.0] * 5), [TARGET]).status == Status.FEASIBLE
+    assert p.decide(runs([2.0] * 5), [TARGET]).status == Status.INFEASIBLE
     # Exactly on the bound meets it (<=).
-    assert p.decide(runs([1.0] * 5), [TARGET]).status == FEASIBLE
+    assert p.decide(runs([1.0] * 5), [TARGET]).status == Status.FEASIBLE
     first = p.decide(runs([0.0] * 3), [TARGET])
-    assert (first.status, first.more) == (OPEN, 2)
+    assert (first.status, first.more) == (Status.OPEN, 2)
 
 
 def test_a_close_call_asks_for_more_and_stops_where_the_region_closes() -> None:
@@ -40,14 +40,14 @@ def test_a_close_call_asks_for_more_and_stops_where_the_region_closes() -> None:
     values = [0.9 + 0.5 * s for s in (1, -1, 1, -1, 0)] + [0.9] * 95
     assert np.var(values[:5], ddof=1) == pytest.approx(0.25)
     open_ = p.decide(runs(values[:10]), [TARGET])
-    assert open_.status == OPEN and 1 <= open_.more <= 5
+    assert open_.status == Status.OPEN and 1 <= open_.more <= 5
     done = p.decide(runs(values), [TARGET])
-    assert (done.status, done.replications) == (FEASIBLE, 73)
+    assert (done.status, done.replications) == (Status.FEASIBLE, 73)
     capped = Procedure(n0=5, max_replications=40).decide(runs(values[:40]), [TARGET])
-    assert capped.status == UNDECIDED
+    assert capped.status == Status.UNDECIDED
 
 
-@pytest.mark.parametrize("mean, wrong", [(1.1, FEASIBLE), (0.9, INFEASIBLE)])
+@pytest.mark.parametrize("mean, wrong", [(1.1, Status.FEASIBLE), (0.9, Status.INFEASIBLE)])
 def test_wrong_calls_at_the_tolerance_stay_below_alpha(mean: float, wrong: str) -> None:
     # At the edge of the indifference zone (μ = q ± ε) the wrong call must happen in at
     # most α = 5 % of checks; 2,000 seeded checks of normal runs with sd 0.3.

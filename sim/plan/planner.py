@@ -34,7 +34,7 @@ from sim.scenario import Scenario, load_scenario
 from .evaluate import FRESH, Evaluator, Mix
 from .growth import DEFAULT_HORIZON, Growth, grown_counts, parse_growth, parse_horizon, scaled
 from .search import search
-from .selection import FEASIBLE, Procedure, probability_met
+from .selection import Procedure, Status, probability_met
 from .targets import DEFAULT_TOLERANCE, Target, parse_targets
 from .variables import Variable, cost, decision_variables, parse_bound
 
@@ -186,7 +186,7 @@ def plan(
             )
             statement = _feasible_statement(ev, best, verification)
     recommendation = _recommendation(variables, best) if best is not None else pd.DataFrame()
-    runners = candidates[(candidates["status"] == FEASIBLE) & (~candidates["recommended"])]
+    runners = candidates[(candidates["status"] == Status.FEASIBLE) & (~candidates["recommended"])]
     runners = runners.sort_values(["monthly_cost", "mix"]).head(RUNNERS_UP).reset_index(drop=True)
     runs = pd.DataFrame(
         [{"phase": phase, "runs": n} for phase, n in ev.runs.items()], columns=["phase", "runs"]
@@ -287,7 +287,7 @@ def _candidates(
         row.update({v.label: n for v, n in zip(ev.variables, mix, strict=True)})
         row.update(
             monthly_cost=cost(ev.variables, mix),
-            status=decision.status,
+            status=decision.status.value,
             replications=decision.replications,
             phase=phases[mix],
         )

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .evaluate import Evaluator, Mix
-from .selection import FEASIBLE, Decision
+from .selection import Decision, Status
 from .variables import cost
 
 __all__ = ["MAX_BOX", "SearchResult", "exhaustive", "search"]
@@ -80,7 +80,7 @@ class _Known:
         todo = []
         for mix in mixes:
             if mix in self.result.decisions:
-                out[mix] = self.result.decisions[mix].status == FEASIBLE
+                out[mix] = self.result.decisions[mix].status == Status.FEASIBLE
             elif not run_implied and (known := self.implied(mix)) is not None:
                 out[mix] = known
             else:
@@ -88,7 +88,7 @@ class _Known:
         for mix, decision in self.ev.classify(todo, phase).items():
             self.result.decisions[mix] = decision
             self.result.phases[mix] = phase
-            ok = decision.status == FEASIBLE
+            ok = decision.status == Status.FEASIBLE
             (self.feasible if ok else self.infeasible).append(mix)
             out[mix] = ok
         return out
@@ -171,7 +171,7 @@ def search(ev: Evaluator) -> SearchResult:
     if result.best is None:
         # Every mix of the box failed its check although the corners above passed: the
         # cheapest feasible corner is the answer (the checks disagreed near a bound).
-        feasible = [mx for mx, d in result.decisions.items() if d.status == FEASIBLE]
+        feasible = [mx for mx, d in result.decisions.items() if d.status == Status.FEASIBLE]
         result.best = min(feasible, key=lambda mx: (cost(vs, mx), mx))
     return result
 
@@ -185,7 +185,7 @@ def exhaustive(ev: Evaluator) -> SearchResult:
     result = SearchResult(best=None, lower=tuple(v.lo for v in vs), upper=tuple(v.hi for v in vs))
     result.decisions = ev.classify(mixes, "grid")
     result.phases = {mix: "grid" for mix in mixes}
-    feasible = [mx for mx, d in result.decisions.items() if d.status == FEASIBLE]
+    feasible = [mx for mx, d in result.decisions.items() if d.status == Status.FEASIBLE]
     if feasible:
         result.best = min(feasible, key=lambda mx: (cost(vs, mx), mx))
     return result

@@ -35,35 +35,32 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 from scipy import stats
 
 from .targets import Target
 
-__all__ = [
-    "FEASIBLE",
-    "INFEASIBLE",
-    "OPEN",
-    "UNDECIDED",
-    "Decision",
-    "Procedure",
-    "probability_met",
-]
+__all__ = ["Decision", "Procedure", "Status", "probability_met"]
 
-FEASIBLE = "feasible"
-INFEASIBLE = "infeasible"
-OPEN = "open"
-UNDECIDED = "undecided"
+
+class Status(StrEnum):
+    """Where the check of a mix (or of one of its targets) stands."""
+
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    OPEN = "open"
+    UNDECIDED = "undecided"
 
 
 @dataclass(frozen=True)
 class Decision:
     """The state of one mix's check after the replications run so far."""
 
-    status: str
+    status: Status
     replications: int
-    targets: dict[str, str]
+    targets: dict[str, Status]
     more: int = 0
     """Replications to run next when open (0 when decided)."""
 
@@ -96,40 +93,40 @@ class Procedure:
         """Check every target on ``runs`` (KPI values by target name, in replication order),
         stopping at the first replication at which the mix is decided."""
         n = len(runs)
-        status = {t.name: OPEN for t in targets}
+        status = {t.name: Status.OPEN for t in targets}
         if n < self.n0:
-            return Decision(OPEN, n, status, self.n0 - n)
+            return Decision(Status.OPEN, n, status, self.n0 - n)
         h2 = self.h2(len(targets))
         series = {t.name: _signed(runs, t) for t in targets}
         s2 = {name: float(np.var(y[: self.n0], ddof=1)) for name, y in series.items()}
         eps = {t.name: t.tolerance for t in targets}
         for r in range(self.n0, n + 1):
             for name in status:
-                if status[name] != OPEN:
+                if status[name] != Status.OPEN:
                     continue
                 z = float(series[name][:r].sum())
                 reach = max(0.0, h2 * s2[name] / (2 * eps[name]) - eps[name] * r / 2)
                 if reach == 0.0:
-                    status[name] = FEASIBLE if z <= 0 else INFEASIBLE
+                    status[name] = Status.FEASIBLE if z <= 0 else Status.INFEASIBLE
                 elif z <= -reach:
-                    status[name] = FEASIBLE
+                    status[name] = Status.FEASIBLE
                 elif z >= reach:
-                    status[name] = INFEASIBLE
-            if INFEASIBLE in status.values():
-                return Decision(INFEASIBLE, r, status)
-            if all(s == FEASIBLE for s in status.values()):
-                return Decision(FEASIBLE, r, status)
+                    status[name] = Status.INFEASIBLE
+            if Status.INFEASIBLE in status.values():
+                return Decision(Status.INFEASIBLE, r, status)
+            if all(s == Status.FEASIBLE for s in status.values()):
+                return Decision(Status.FEASIBLE, r, status)
         if n >= self.max_replications:
-            return Decision(UNDECIDED, n, status)
+            return Decision(Status.UNDECIDED, n, status)
         closing = max(
             math.floor(h2 * s2[name] / eps[name] ** 2) + 1
             for name, s in status.items()
-            if s == OPEN
+            if s == Status.OPEN
         )
         # A quarter of the way to the closing point at a time, at most n0: few wasted runs
         # once a target exits, yet parallel executors get several runs at once.
         more = min(self.max_replications - n, self.n0, max(1, math.ceil((closing - n) / 4)))
-        return Decision(OPEN, n, status, more)
+        return Decision(Status.OPEN, n, status, more)
 
 
 def _signed(runs: Sequence[Mapping[str, float]], target: Target) -> np.ndarray:
