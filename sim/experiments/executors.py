@@ -143,7 +143,8 @@ def execute(
     else:
         raise ValueError(
             f"executor {executor!r}: expected 'serial', 'processes', 'dask-local', "
-            "a Dask scheduler address such as tcp://host:8786, or a dask.distributed.Client"
+            "a Dask scheduler address such as tcp://host:8786, a dask.distributed.Client "
+            "or a concurrent.futures.Executor"
         )
 
 

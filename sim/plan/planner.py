@@ -248,6 +248,14 @@ class _executor:
         self._close: list[Any] = []
 
     def __enter__(self) -> Any:
+        if self.workers is not None and self.executor in ("processes", "dask-local"):
+            from sim.experiments.executors import worker_limit
+
+            limit, why = worker_limit()
+            if self.workers > limit:
+                raise ValueError(
+                    f"{self.workers} workers: this machine has {why}; expected at most {limit}"
+                )
         if self.executor == "processes":
             from sim.experiments.executors import process_pool
 
