@@ -57,6 +57,7 @@ class Kind(StrEnum):
     WHATIF = "whatif"
     SWEEP = "sweep"
     IMPORT = "import"
+    PLAN = "plan"
 
 
 _MARK_PREFIX = "licsim "

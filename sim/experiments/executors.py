@@ -10,6 +10,9 @@ depend on the executor, the number of workers or the order of completion.
   start method, asked for explicitly (the global start method is never changed). Spawned
   workers import :mod:`sim.experiments.worker` afresh, so this works from a notebook and on
   every platform, without relying on ``fork``.
+- a :class:`concurrent.futures.Executor` the caller owns and keeps across many calls
+  (:func:`process_pool` makes the same spawned pool as ``"processes"``): a search that
+  runs a few pieces at a time then starts its workers once, not at every call;
 - (with the optional extra ``licsim[dask]``; :class:`DaskMissing` without it)
   a :class:`dask.distributed.Client`, a scheduler address (``"tcp://host:8786"``) or
   ``"dask-local"`` (a ``LocalCluster`` of ``workers or 2`` single-threaded processes,
@@ -29,6 +32,7 @@ from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
+    Executor,
     Future,
     ProcessPoolExecutor,
     wait,
@@ -44,6 +48,7 @@ __all__ = [
     "Task",
     "dask_address_problem",
     "execute",
+    "process_pool",
     "require_dask",
     "worker_limit",
 ]
@@ -153,32 +158,58 @@ def execute(
             yield from _dask(client, tasks)
     elif hasattr(executor, "submit") and hasattr(executor, "scheduler_info"):
         yield from _dask(executor, tasks)
+    elif isinstance(executor, Executor):
+        yield from _owned(executor, tasks)
     else:
         raise ValueError(
             f"executor {executor!r}: expected 'serial', 'processes', 'dask-local', "
-            "a Dask scheduler address such as tcp://host:8786, or a dask.distributed.Client"
+            "a Dask scheduler address such as tcp://host:8786, a dask.distributed.Client "
+            "or a concurrent.futures.Executor"
         )
 
 
-def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str, Any]]:
-    count = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
-    pool = ProcessPoolExecutor(
-        max_workers=count,
+def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """The local pool ``"processes"`` runs on: ``workers`` (default one per core) spawned
+    processes that leave Ctrl-C to the parent and end when it is gone."""
+    return ProcessPoolExecutor(
+        max_workers=max(1, workers or os.cpu_count() or 1),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start,
         initargs=(os.getpid(),),
     )
+
+
+def _submit(pool: Executor, tasks: Sequence[Task]) -> set[Future[dict[str, Any]]]:
+    """Queue every task. A process pool spawns its workers at the first submits; spawned
+    with Ctrl-C ignored, they ignore it from their first instruction (an ignored signal
+    survives exec, and Python then installs no KeyboardInterrupt handler), so a Ctrl-C
+    while a worker is still importing prints no traceback of its own: Ctrl-C is the
+    parent's."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return {pool.submit(run_piece, *t) for t in tasks}
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _owned(pool: Executor, tasks: Sequence[Task]) -> Iterator[dict[str, Any]]:
+    pending = _submit(pool, tasks)
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+    finally:
+        # The pool is the caller's: what this call queued and did not need is withdrawn.
+        for future in pending:
+            future.cancel()
+
+
+def _processes(tasks: Sequence[Task], workers: int | None) -> Iterator[dict[str, Any]]:
+    pool = process_pool(min(workers or os.cpu_count() or 1, len(tasks)))
     finished = False
     try:
-        # The workers are spawned by the first submits. Spawned with Ctrl-C ignored, they
-        # ignore it from their first instruction (an ignored signal survives exec, and
-        # Python then installs no KeyboardInterrupt handler), so a Ctrl-C while a worker
-        # is still importing prints no traceback of its own; Ctrl-C is the parent's.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            pending: set[Future[dict[str, Any]]] = {pool.submit(run_piece, *t) for t in tasks}
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        pending = _submit(pool, tasks)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

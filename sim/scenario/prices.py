@@ -9,12 +9,16 @@ than an Analyzer seat for that month is such a candidate, so the **break-even** 
 
 or, when the contract has no list prices to hand, a ``breakeven_minutes`` written directly
 (which then wins). All prices are per month: per seat for Professional and Analyzer, per
-minute for capacity, in ``currency``.
+minute for capacity, in ``currency``. Capacity is bought in packs of
+``capacity_pack_minutes`` per month (1,000 by default, the project's rules digest §4), the
+unit in which ``licsim plan`` counts it.
 """
 
-from pydantic import Field
+from typing import Annotated
 
-from .fields import NonNegativeFloat, _Model
+from pydantic import BeforeValidator, Field
+
+from .fields import NonNegativeFloat, _Model, _not_bool
 
 __all__ = ["Prices"]
 
@@ -33,6 +37,13 @@ class Prices(_Model):
     )
     currency: str = Field(
         "USD", min_length=1, description="Currency of the prices. Default USD (model choice)."
+    )
+    capacity_pack_minutes: Annotated[int, BeforeValidator(_not_bool)] = Field(
+        1000,
+        ge=1,
+        le=10_000_000,
+        description="Analyzer Capacity minutes per month in one purchasable pack. Default "
+        "1000 (licensing-rules §4: sold in packs of 1,000 minutes per month).",
     )
     breakeven_minutes: NonNegativeFloat | None = Field(
         None,
