@@ -394,10 +394,16 @@ def test_error_lines_name_file_path_value_and_choices() -> None:
     err = error_of(text, source="acme.yaml")
     assert err.source == "acme.yaml"
     assert err.problems == [
-        Problem("servers[0].license", "corpx", "expected one of the license ids: corp", 9)
+        Problem(
+            "servers[0].license",
+            "corpx",
+            "did you mean 'corp'? expected one of the license ids: corp",
+            9,
+        )
     ]
     assert str(err) == (
-        "acme.yaml: servers[0].license: 'corpx' — expected one of the license ids: corp (line 9)"
+        "acme.yaml: servers[0].license: 'corpx' — did you mean 'corp'? "
+        "expected one of the license ids: corp (line 9)"
     )
 
 

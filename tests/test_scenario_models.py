@@ -575,8 +575,10 @@ def test_unique_group_names() -> None:
 def test_dangling_license() -> None:
     p = problem_at(minimal(servers=[{"id": "prod", "license": "corpx"}]), "servers[0].license")
     assert p.value == "corpx"
-    assert p.expected == "expected one of the license ids: corp"
-    assert str(p) == "servers[0].license: 'corpx' — expected one of the license ids: corp"
+    assert p.expected == "did you mean 'corp'? expected one of the license ids: corp"
+    assert str(p) == (
+        "servers[0].license: 'corpx' — did you mean 'corp'? expected one of the license ids: corp"
+    )
 
 
 def test_dangling_group_server() -> None:
