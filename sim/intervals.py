@@ -11,11 +11,11 @@ empty (NaN).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from scipy import stats
 
-__all__ = ["DEFAULT_CONFIDENCE", "check_confidence", "mean_ci", "t_quantile"]
+__all__ = ["DEFAULT_CONFIDENCE", "check_confidence", "mean_ci", "student_t", "t_quantile"]
 
 DEFAULT_CONFIDENCE = 0.95
 
@@ -34,7 +34,7 @@ def t_quantile(df: int, confidence: float = DEFAULT_CONFIDENCE) -> float:
     the factor of the two-sided interval (2.776 for df = 4 at 95 %)."""
     if df < 1:
         raise ValueError("expected at least one degree of freedom")
-    return float(stats.t.ppf((1 + check_confidence(confidence)) / 2, df))
+    return float(student_t().ppf((1 + check_confidence(confidence)) / 2, df))
 
 
 def mean_ci(
@@ -52,7 +52,14 @@ def mean_ci(
     sd = float(values.std(ddof=1))
     if sd == 0:  # t.interval with a zero scale is NaN; the interval is the point
         return mean, sd, mean, mean, n
-    low, high = stats.t.interval(
+    low, high = student_t().interval(
         check_confidence(confidence), n - 1, loc=mean, scale=sd / math.sqrt(n)
     )
     return mean, sd, float(low), float(high), n
+
+
+def student_t() -> Any:
+    """scipy's Student-t law, imported on first use: `licsim` starts without scipy."""
+    from scipy import stats
+
+    return stats.t

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim.atomic import atomic_text
-from sim.htmlreport import page
 from sim.spreadsheet import write_csv
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .planner import PlanResult
 
 __all__ = ["PLAN_OUTPUTS", "pareto_chart", "plan_table", "write_plan"]
@@ -76,6 +76,9 @@ def _front(c: pd.DataFrame, kpi: str, upper: bool) -> pd.DataFrame:
 
 def pareto_chart(result: PlanResult) -> Figure:
     """Cost against each target's KPI (one panel per target) for every mix checked."""
+    # Drawing is imported when a chart is drawn: `licsim` starts without matplotlib.
+    from matplotlib.figure import Figure
+
     targets = result.targets[:3]
     fig = Figure(figsize=(10 if len(targets) == 1 else 6 * len(targets), 5), layout="constrained")
     axes = fig.subplots(1, len(targets), squeeze=False)[0]
@@ -132,6 +135,8 @@ def pareto_chart(result: PlanResult) -> Figure:
 
 
 def _html(result: PlanResult) -> str:
+    from sim.htmlreport import page
+
     s = result.settings
     sections = [
         page.section(

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy import stats
+
+from sim.intervals import student_t
 
 from .targets import Target
 
@@ -145,4 +146,4 @@ def probability_met(values: Sequence[float], target: Target) -> float:
     sd = float(y.std(ddof=1)) if len(y) > 1 else 0.0
     if sd == 0.0 or not math.isfinite(sd):
         return 1.0 if margin >= 0 else 0.0
-    return float(stats.t.cdf(margin / (sd / math.sqrt(len(y))), len(y) - 1))
+    return float(student_t().cdf(margin / (sd / math.sqrt(len(y))), len(y) - 1))
