@@ -365,7 +365,7 @@ def test_ctrl_c_during_a_whatif(big: Path, tmp_path: Path) -> None:
     out = tmp_path / "whatif"
     process = start("whatif", big, "--outage", "prod", "--durations", "1h,2h,3h", "--out", out)
     err = interrupt_when(process, lambda: (out / ".licsim").exists())
-    assert process.returncode == 130 and err == "licsim whatif: interrupted\n"
+    assert process.returncode == 130 and err == "licsim whatif: interrupted\n", err
     assert not (out / "whatif.json").exists() and no_partial(out)
 
 
@@ -458,3 +458,25 @@ def test_run_and_whatif_show_progress_on_a_terminal_and_the_command_time(
     )
     assert status == 0 and "simulate …" in shown and "run/s" in shown
     assert "engine " in shown and " s, command " in shown
+
+
+def test_a_ctrl_c_inside_pydantics_serializer_is_still_a_ctrl_c() -> None:
+    # pydantic wraps a KeyboardInterrupt raised while it dumps a model in a ValueError;
+    # reported as such, a Ctrl-C during a what-if exited 2 ("whatif: Error calling …").
+    from typing import Annotated
+
+    from pydantic import BaseModel, PlainSerializer
+
+    from sim.cli import _interrupt_behind
+
+    def stop(value: int) -> int:
+        raise KeyboardInterrupt
+
+    class Model(BaseModel):
+        x: Annotated[int, PlainSerializer(stop)]
+
+    with pytest.raises(ValueError) as caught:
+        Model(x=1).model_dump()
+    with pytest.raises(KeyboardInterrupt):
+        _interrupt_behind(caught.value)
+    _interrupt_behind(ValueError("a bad value"))  # anything else is left to its handler
