@@ -107,9 +107,9 @@ def _charges(result: Result) -> pd.DataFrame:
     # Sessions and the month's budgets meet on one integer key: server, user, UTC month.
     servers, server_names = coded(s["server"])
     users, user_names = coded(s["user"])
-    months = _month_number(s["start"])
-    first_month = int(min(months.min(initial=2**40), _month_number_of(use["month"]).min()))
-    span = int(max(months.max(initial=0), _month_number_of(use["month"]).max())) - first_month + 1
+    months, use_months = _month_number(s["start"]), _month_number_of(use["month"])
+    first_month = int(np.concatenate([months, use_months]).min())
+    span = int(np.concatenate([months, use_months]).max()) - first_month + 1
 
     def key(server: np.ndarray, user: np.ndarray, month: np.ndarray) -> np.ndarray:
         # Codes from -1 (unknown) up, hence the + 1.
@@ -117,7 +117,7 @@ def _charges(result: Result) -> pd.DataFrame:
 
     use_server = _codes_in(use["server"], server_names)
     use_user = _codes_in(use["user"], user_names)
-    budget_key = key(use_server, use_user, _month_number_of(use["month"]))
+    budget_key = key(use_server, use_user, use_months)
     budget = use["capacity_minutes"].to_numpy(dtype=float)
     session_key = pd.Series(key(servers, users, months))
     # Cumulative minutes of the user's sessions in the month, clipped to what the month got.

@@ -107,8 +107,7 @@ def nanoseconds(times: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 def coded(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """A column as integer codes (-1 for missing) and the values they stand for: what
     groupings of millions of rows run on."""
-    values = column.array if isinstance(column.dtype, pd.CategoricalDtype) else None
-    cat = values if isinstance(values, pd.Categorical) else pd.Categorical(column)
+    cat = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
     return np.asarray(cat.codes, dtype=np.int64), cat.categories
 
 
