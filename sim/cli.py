@@ -26,19 +26,19 @@ from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.errors import suggest
 
 
-def _interrupted(err: BaseException) -> bool:
-    """Whether a Ctrl-C lies behind ``err``: pydantic's serializer turns a KeyboardInterrupt
-    raised while it dumps a scenario into a ValueError (``PydanticSerializationError``), and
-    a command reporting that as bad input exits with the ValueError as its context."""
+def _interrupt_behind(err: BaseException) -> None:
+    """Raise the Ctrl-C behind ``err``, if there is one: pydantic's serializer turns a
+    KeyboardInterrupt raised while it dumps a scenario into a ValueError
+    (``PydanticSerializationError``), which would otherwise be reported as bad input."""
     seen: BaseException | None = err
     while seen is not None:
         if isinstance(seen, KeyboardInterrupt):
-            return True
+            raise KeyboardInterrupt from None
         seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _fail(err: ScenarioError) -> NoReturn:
+    _interrupt_behind(err)
     click.echo(str(err), err=True)
     sys.exit(2)
 
@@ -79,6 +79,7 @@ def _assignments(sets: tuple[str, ...]) -> dict[str, list[object]]:
         try:
             path, values = parse_assignment(text)
         except ValueError as err:
+            _interrupt_behind(err)
             click.echo(f"--set: {err}", err=True)
             sys.exit(2)
         if path in grid:
@@ -179,12 +180,15 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            pass
-        except (SystemExit, ValueError) as err:
-            if not _interrupted(err):
-                raise
-        click.echo(f"licsim {ctx.invoked_subcommand or ''}: interrupted".strip(), err=True)
-        sys.exit(130)
+            click.echo(f"licsim {ctx.invoked_subcommand or ''}: interrupted".strip(), err=True)
+            sys.exit(130)
+        except ValueError as err:
+            try:
+                _interrupt_behind(err)
+            except KeyboardInterrupt:
+                click.echo(f"licsim {ctx.invoked_subcommand or ''}: interrupted".strip(), err=True)
+                sys.exit(130)
+            raise
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -449,6 +453,7 @@ def whatif(
         try:
             value = parse_duration(text)
         except ValueError as err:
+            _interrupt_behind(err)
             bad("--durations", f"{text!r}: {err}")
         if value <= 0:
             bad("--durations", f"{text!r}: expected a duration above zero")
@@ -476,6 +481,7 @@ def whatif(
     try:
         start = resolve_outage_start(sc, start)
     except ValueError as err:
+        _interrupt_behind(err)
         bad("--at", str(err))
     if reps is None:
         reps = sc.experiment.replications if sc.experiment is not None else 1
@@ -499,6 +505,7 @@ def whatif(
     except ScenarioError as err:
         _fail(err)
     except ValueError as err:
+        _interrupt_behind(err)
         bad("whatif", str(err))
     with _writing(out), clock.phase("tables and chart"):
         write_whatif(study, out, chart=charts)
@@ -685,6 +692,7 @@ def sweep(
     except ScenarioError as err:
         _fail(err)
     except ValueError as err:
+        _interrupt_behind(err)
         click.echo(f"--set: {err}" if grid else f"{file}: {err}", err=True)
         sys.exit(2)
     _prepare_out(out, force, Kind.SWEEP)
@@ -1053,6 +1061,7 @@ def import_(
     try:
         name = plain_text(name, "scenario name")
     except ValueError as err:
+        _interrupt_behind(err)
         click.echo(f"--name: {name!r}: {err}", err=True)
         sys.exit(2)
     from sim.importers.limits import DEFAULT_MAX_REJECTED
