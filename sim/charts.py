@@ -63,7 +63,7 @@ def pool_title(pool: str, seat: str) -> str:
     if name.endswith(TEST_POOL_SUFFIX):
         name = name.removesuffix(TEST_POOL_SUFFIX) + " (Test & Development)"
     try:
-        kind = SeatType(seat).title
+        kind = SeatType(seat).qmc_name
     except ValueError:
         kind = seat
     return f"{name}: {kind}"

@@ -42,6 +42,7 @@ from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, holds_parallel_slot
 from sim.rules.reasons import DENIAL_REASONS
 from sim.rules.session import idle_timeout
 from sim.scenario import ADDRESS_CHANGE, Scenario
+from sim.scenario.entitlement import Overage
 
 PIECE = "piece.json"
 """What a sweep's piece holds instead of ``metadata.json`` (:mod:`sim.experiments.store`)."""
@@ -475,7 +476,7 @@ def whole_capacity_units(r: Result) -> Violation | None:
     )
 
 
-def _allowances(sc: Scenario, license_id: str, month: str) -> list[tuple[int, str | int]]:
+def _allowances(sc: Scenario, license_id: str, month: str) -> list[tuple[int, Overage]]:
     """The (purchase, overage) settings in force at some time during ``month`` (UTC)."""
     lic = sc.license(license_id)
     settings = [(lic.capacity_minutes, lic.overage)]

@@ -50,7 +50,7 @@ holds for a killed process, not for a machine losing power.)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -309,7 +309,7 @@ def _capacity_use(world: World, rec: Recorder) -> pd.DataFrame:
     )
 
 
-def _categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+def _categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
     # String-typed even when empty: an empty object-typed category list comes back from
     # Parquet as plain objects, so stored and in-memory tables would differ.
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))

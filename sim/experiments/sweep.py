@@ -177,7 +177,8 @@ def sweep(
 
     # Workers on this machine write their own pieces; a remote cluster's workers may not
     # share this disk, so their tables come back and are written here.
-    writes_own = folder is not None and executor in ("serial", "processes", "dask-local")
+    # Where the workers store their own pieces (on a remote cluster the pieces come back).
+    own = folder if executor in ("serial", "processes", "dask-local") else None
     tasks: list[Task] = []
     prints: dict[tuple[str, int], str] = {}
     skipped = 0
@@ -188,7 +189,7 @@ def sweep(
                 if store.is_finished(store.piece_dir(folder, variant, k), prints[variant.name, k]):
                     skipped += 1
                     continue
-            where = str(store.piece_dir(folder, variant, k)) if writes_own else None
+            where = None if own is None else str(store.piece_dir(own, variant, k))
             tasks.append(
                 (
                     data,
@@ -211,7 +212,7 @@ def sweep(
                 failures.append({c: outcome[c] for c in FAILURE_COLUMNS})
             elif folder is None:
                 memory[outcome["variant"], outcome["replication"]] = outcome["tables"]
-            elif not writes_own:
+            elif own is None:
                 variant = by_name[outcome["variant"]]
                 k = outcome["replication"]
                 store.write_piece(
@@ -239,11 +240,11 @@ def sweep(
     else:
         tables = store.StoredTables(
             [
-                where
+                piece
                 for v in grid
                 for k in range(replications)
                 if (v.name, k) not in failed
-                and store.is_finished(where := store.piece_dir(folder, v, k), prints[v.name, k])
+                and store.is_finished(piece := store.piece_dir(folder, v, k), prints[v.name, k])
             ]
         )
     rank = {v.name: i for i, v in enumerate(grid)}

@@ -21,6 +21,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ class Accepted:
             self.ok &= ~hit
 
 
-def _arrow_text(t: pa.DataType) -> pd.StringDtype | None:
+def _arrow_text(t: pa.DataType) -> pd.StringDtype[Any] | None:
     return pd.StringDtype("pyarrow") if pa.types.is_string(t) else None
 
 

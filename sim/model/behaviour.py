@@ -261,7 +261,7 @@ class GroupPlanner:
         unit = self.unit
 
         def pace(rows: np.ndarray) -> float | np.ndarray:
-            return gap if np.isscalar(gap) else np.asarray(gap)[rows]
+            return gap[rows] if isinstance(gap, np.ndarray) else gap
 
         window_end = self.running_until[dev].copy()
         at = start.copy()

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
+
+import numpy as np
+
+FloatOrArray = TypeVar("FloatOrArray", float, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class LocalDay:
     length: float
     """Seconds in this local day (23 or 25 h on DST changes)."""
 
-    def wall_clock(self, seconds: float) -> float:
+    def wall_clock(self, seconds: FloatOrArray) -> FloatOrArray:
         """Offset of a local wall-clock time (seconds after 00:00) on this day.
 
         DST changes happen at night, so times from 04:00 on are shifted by the change and 09:00

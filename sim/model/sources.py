@@ -65,6 +65,7 @@ class SessionSources:
         """A day's QMC sessions of an admin group, on the device after its hub devices."""
         w = self.world
         g = w.scenario.users[gi]
+        assert g.qmc_server is not None, "only a group with QMC use has QMC days"
         server = w.group_servers[gi][g.servers.index(g.qmc_server)]
         for i in range(q.start.size):
             start, end = float(q.start[i]), float(q.end[i])

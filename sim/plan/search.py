@@ -104,9 +104,9 @@ def _bisect(
         probes: dict[int, Mix] = {}
         for i, (a, b) in bounds.items():
             if b - a > 1:
-                mix = list(base)
-                mix[i] = (a + b) // 2
-                probes[i] = tuple(mix)
+                probe = list(base)
+                probe[i] = (a + b) // 2
+                probes[i] = tuple(probe)
         ok = known.check(list(probes.values()), phase)
         for i, mix in probes.items():
             a, b = bounds[i]

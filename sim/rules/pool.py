@@ -88,7 +88,7 @@ class SeatType(StrEnum):
     NAMED_CAL = "named_cal"
 
     @property
-    def title(self) -> str:
+    def qmc_name(self) -> str:
         """The name the QMC gives this access."""
         return _SEAT_TITLES[self]
 

@@ -22,6 +22,7 @@ session opened (:class:`Client`), and whether it holds a parallel-session slot.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,7 @@ def qmc_client(access: str | None) -> Client:
     return Client.QMC_LIMITED if access in LIMITED_ACCESS else Client.QMC
 
 
-def holds_parallel_slot(access: object, qmc: object, signed: object) -> bool | np.ndarray:
+def holds_parallel_slot(access: Any, qmc: Any, signed: Any) -> bool | np.ndarray:
     """Whether a granted session takes one of the user's parallel-session slots in its pool.
 
     User-based access does (Professional, Analyzer, a user or login pass); Analyzer Capacity

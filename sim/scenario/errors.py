@@ -25,6 +25,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 __all__ = [
     "MISSING",
@@ -239,7 +240,7 @@ def _number_limit(ctx: dict[str, Any], key: str) -> str:
     return format(value, ",") if isinstance(value, int) else str(value)
 
 
-def _expected(error: dict[str, Any], root: type[BaseModel] | None) -> str:
+def _expected(error: ErrorDetails, root: type[BaseModel] | None) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")

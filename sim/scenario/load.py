@@ -14,7 +14,7 @@ the line they are on.
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, cast
 
 import yaml
 from pydantic import ValidationError
@@ -123,40 +123,32 @@ class _StrictLoader(Composer, SafeConstructor, Resolver, _Events):  # type: igno
         self._depth = 0
         self._checked: set[int] = set()
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            event = self.peek_event()
-            raise ComposerError(
-                None,
-                None,
-                f"more than {MAX_NODES:,} values; a scenario file is expected to be far smaller",
-                event.start_mark,
+            self._refuse(
+                f"more than {MAX_NODES:,} values; a scenario file is expected to be far smaller"
             )
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                event = self.peek_event()
-                raise ComposerError(
-                    None,
-                    None,
+                self._refuse(
                     f"more than {MAX_ALIASES} aliases (*name); refusing the file because "
-                    "aliases can expand it enormously (an 'alias bomb')",
-                    event.start_mark,
+                    "aliases can expand it enormously (an 'alias bomb')"
                 )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                event = self.peek_event()
-                raise ComposerError(
-                    None,
-                    None,
-                    f"nested more than {MAX_DEPTH} levels deep",
-                    event.start_mark,
-                )
-            return super().compose_node(parent, index)  # type: ignore[misc]
+                self._refuse(f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
+
+    def _refuse(self, message: str) -> NoReturn:
+        event = self.peek_event()
+        # The C loader's marks are duck-typed to yaml.error.Mark.
+        mark = cast("yaml.error.Mark | None", event.start_mark if event else None)
+        raise ComposerError(None, None, message, mark)
 
     def flatten_mapping(self, node: MappingNode) -> None:
         # Checked here, before merge keys (<<) are flattened in: keys brought in by a merge

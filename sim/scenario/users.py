@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
 AccessType = Literal[
     "professional",
@@ -200,7 +200,7 @@ class Behaviour(_Model):
     """How the users of a group work: when, how often and how intensely."""
 
     days: list[Weekday] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        default_factory=lambda: list(WEEKDAYS[:5]),
         min_length=1,
         description="Working days. Default mon–fri (model choice).",
     )

@@ -106,9 +106,9 @@ def estimate(
         if desktop.launches is not None:
             totals["desktop launches"] += len(desktop.launches)
         else:
-            users = counts.get(desktop.users, 0)
+            holders = counts.get(desktop.users, 0)
             weeks = days / 7
-            per_week = users * desktop.machines * desktop.launches_per_week
+            per_week = holders * desktop.machines * desktop.launches_per_week
             totals["desktop launches"] += per_week * weeks
     return [Load(what, totals[what], limit, _KEYS[what]) for what, limit in LIMITS.items()]
 
