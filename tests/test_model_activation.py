@@ -168,6 +168,25 @@ def test_lef_quarantine_and_reinstatement() -> None:
     assert (a.iloc[-1]["allocated"], a.iloc[-1]["quarantined"]) == (1, 0)
 
 
+def test_a_dynamic_analyzer_seat_leaves_a_quarantined_professional_seat_where_it_is() -> None:
+    r = run("quarantine-other-type.yaml")
+    assert lst(sessions(r, "team")["access"]) == ["professional", "analyzer"]
+    ev = r.events[r.events["kind"] != "license_state"]
+    assert [(e.kind, e.detail.split(" (")[0]) for e in ev.itertuples()][3:] == [
+        ("allocate", "analyzer"),
+        ("deallocate", "analyzer"),
+        ("quarantine", "analyzer until 2026-02-13T10:00:00+00:00"),
+        ("quarantine_end", "professional"),
+        ("quarantine_end", "analyzer"),
+    ]
+    assert ev["time"].iloc[-2:].tolist() == [utc("2026-02-10T10:00"), utc("2026-02-13T10:00")]
+    a = r.allocations.set_index(["time", "type"])[["allocated", "quarantined"]]
+    # On the 7th both seats are in quarantine for the same user, one of each type.
+    assert a.loc[(utc("2026-02-07T09:00"), "analyzer")].tolist() == [0, 1]
+    assert a.loc[(utc("2026-02-05T09:00"), "professional")].tolist() == [0, 1]
+    assert (r.allocations.groupby("type")["quarantined"].last() == 0).all()
+
+
 def test_lef_quarantine_ends_seven_days_after_last_use() -> None:
     r = run("lef-quarantine-expiry.yaml")
     ev = r.events[r.events["kind"].isin(["quarantine_end", "allocate_refused", "allocate"])]

@@ -104,8 +104,8 @@ def test_deallocating_a_recently_used_seat_quarantines_it() -> None:
     c = pool.counts[AN]
     assert (c.allocated, c.quarantined, c.available) == (0, 1, 0)
     assert not pool.allocate(2, AN)  # another user cannot take it
-    assert pool.expire(1, 14 * DAY) is None
-    assert pool.expire(1, 15 * DAY) is AN
+    assert pool.expire(1, 14 * DAY) == []
+    assert pool.expire(1, 15 * DAY) == [AN]
     assert pool.allocate(2, AN)
 
 
@@ -116,6 +116,20 @@ def test_the_same_user_is_reinstated_from_quarantine() -> None:
     assert pool.allocate(1, AN)
     c = pool.counts[AN]
     assert (c.allocated, c.quarantined) == (1, 0)
+
+
+def test_a_seat_of_another_type_is_allocated_beside_the_quarantined_one() -> None:
+    pool = UserPool(1, 1)
+    pool.allocate(1, PRO)
+    pool.deallocate(1, 10 * DAY, last_used=9 * DAY, quarantine=WEEK)
+    assert pool.allocate(1, AN)  # from the free Analyzer seat: no reinstatement
+    assert pool.seat_of(1) is AN and pool.in_quarantine(1, PRO)
+    assert pool.deallocate(1, 11 * DAY, last_used=11 * DAY, quarantine=WEEK) == 18 * DAY
+    assert (pool.counts[PRO].quarantined, pool.counts[AN].quarantined) == (1, 1)
+    assert pool.expire(1, 16 * DAY) == [PRO]
+    assert pool.in_quarantine(1) and not pool.in_quarantine(1, PRO)
+    assert pool.expire(1, 18 * DAY) == [AN]
+    assert not pool.in_quarantine(1)
 
 
 def test_a_seat_idle_for_longer_than_the_quarantine_is_released_at_once() -> None:

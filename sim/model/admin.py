@@ -118,7 +118,7 @@ class Administration:
         seat = item.seat or SeatType.ANALYZER
         if pool.seat_of(item.user) is not None:
             return
-        if item.user in pool.quarantined or pool.available(seat) > 0:
+        if pool.in_quarantine(item.user, seat) or pool.available(seat) > 0:
             self.seats.allocate(t, pi, item.user, seat, -1, "admin")
         else:
             self._event(t, "allocate_refused", pi, item.user, f"{seat.value}: no seat available")
@@ -154,8 +154,7 @@ class Administration:
 
     def _quarantine_end(self, t: float, pi: int, user: int) -> None:
         p = self.world.pools[pi]
-        seat = self.seats.expire(t, pi, user)
-        if seat is not None:
+        for seat in self.seats.expire(t, pi, user):
             self._event(t, "quarantine_end", pi, user, seat.value)
             self.seats.allocation_row(t, p, seat)
 
@@ -209,7 +208,7 @@ class Administration:
             for user in [u for u, seat in p.pool.holders.items() if seat is SeatType.USER_PASS]:
                 seats.release(t, pi, user, None)
                 self._event(t, "deallocate", pi, user, "user_pass (remix)")
-            for user in [u for u, q in p.pool.quarantined.items() if q.seat is SeatType.USER_PASS]:
+            for user in p.pool.quarantined_users(SeatType.USER_PASS):
                 seats.expire(math.inf, pi, user)
             seats.sell_by_name(pi, (SeatType.PROFESSIONAL, SeatType.ANALYZER))
 

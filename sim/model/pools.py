@@ -154,13 +154,12 @@ class SeatLedger:
 
     def allocate(self, t: float, pi: int, user: int, seat: SeatType, si: int, how: str) -> None:
         p = self.world.pools[pi]
-        reinstated = user in p.pool.quarantined
+        reinstated = p.pool.in_quarantine(user, seat)
         p.pool.allocate(user, seat)
-        self.in_quarantine[pi, user] = False
+        self.in_quarantine[pi, user] = p.pool.in_quarantine(user)
         if not reinstated:
             # A new allocation has no use yet; a reinstated one keeps its own.
             self.last_used[pi, user] = NEVER_USED
-        seat = p.pool.holders[user]
         self.held[pi, user] = SEAT_CODE[seat]
         self.allocated_at[pi, user] = t
         self.last_allocation[pi] = t
@@ -261,9 +260,9 @@ class SeatLedger:
             self.in_quarantine[pi, user] = True
         return until
 
-    def expire(self, t: float, pi: int, user: int) -> SeatType | None:
-        """End ``user``'s quarantine in pool ``pi`` if it is over at ``t``."""
-        seat = self.world.pools[pi].pool.expire(user, t)
-        if seat is not None:
-            self.in_quarantine[pi, user] = False
-        return seat
+    def expire(self, t: float, pi: int, user: int) -> list[SeatType]:
+        """End ``user``'s quarantines in pool ``pi`` that are over at ``t``; the types freed."""
+        pool = self.world.pools[pi].pool
+        freed = pool.expire(user, t)
+        self.in_quarantine[pi, user] = pool.in_quarantine(user)
+        return freed

@@ -128,14 +128,6 @@ class SeatCounts:
         return max(0, self.allocated + self.quarantined - self.total)
 
 
-@dataclass(frozen=True)
-class Quarantine:
-    """A deallocated seat held back for its last user until ``until``."""
-
-    seat: SeatType
-    until: float
-
-
 @dataclass
 class UserPool:
     """Seats of one license and who holds them."""
@@ -144,7 +136,10 @@ class UserPool:
     analyzer: int
     dynamic: frozenset[SeatType] = frozenset()
     holders: dict[int, SeatType] = field(default_factory=dict)
-    quarantined: dict[int, Quarantine] = field(default_factory=dict)
+    quarantined: dict[tuple[int, SeatType], float] = field(default_factory=dict)
+    """Deallocated seats held back for their last user: (user, type) → quarantine end. A
+    user can have one of each type: Professional in quarantine, then an Analyzer seat
+    allocated dynamically and taken away in turn."""
     user_passes: int = 0
     named_cals: int = 0
 
@@ -173,18 +168,27 @@ class UserPool:
         until = quarantine_end(t, last_used, quarantine)
         if until is None:
             return None
-        self.quarantined[user] = Quarantine(seat, until)
+        self.quarantined[user, seat] = until
         self.counts[seat].quarantined += 1
         return until
 
-    def expire(self, user: int, t: float) -> SeatType | None:
-        """End ``user``'s quarantine if it is over at ``t``; the seat type freed, if any."""
-        q = self.quarantined.get(user)
-        if q is None or q.until > t:
-            return None
-        del self.quarantined[user]
-        self.counts[q.seat].quarantined -= 1
-        return q.seat
+    def expire(self, user: int, t: float) -> list[SeatType]:
+        """End ``user``'s quarantines that are over at ``t``; the seat types freed."""
+        freed = [s for (u, s), until in self.quarantined.items() if u == user and until <= t]
+        for seat in freed:
+            del self.quarantined[user, seat]
+            self.counts[seat].quarantined -= 1
+        return freed
+
+    def in_quarantine(self, user: int, seat: SeatType | None = None) -> bool:
+        """Whether ``user`` has a seat of type ``seat`` (of any type, if None) in quarantine."""
+        if seat is not None:
+            return (user, seat) in self.quarantined
+        return any(u == user for u, _ in self.quarantined)
+
+    def quarantined_users(self, seat: SeatType) -> list[int]:
+        """The users whose seat of type ``seat`` is in quarantine."""
+        return [u for u, s in self.quarantined if s is seat]
 
     def seat_of(self, user: int) -> SeatType | None:
         return self.holders.get(user)
@@ -203,14 +207,14 @@ class UserPool:
     def allocate(self, user: int, seat: SeatType) -> bool:
         """Give ``user`` a seat of ``seat`` type if one is free; False otherwise.
 
-        A user whose own seat is in quarantine is reinstated to it, free seats or not.
+        A user whose own seat of that type is in quarantine is reinstated to it, free seats
+        or not; a seat of another type in quarantine stays there (Qlik keeps one allocation
+        record per access type).
         """
         if user in self.holders:
             return False
-        q = self.quarantined.pop(user, None)
-        if q is not None:
-            self.counts[q.seat].quarantined -= 1
-            seat = q.seat
+        if self.quarantined.pop((user, seat), None) is not None:
+            self.counts[seat].quarantined -= 1
         elif self.counts[seat].available <= 0:
             return False
         self.holders[user] = seat
@@ -229,7 +233,7 @@ def over_deployed_counts(copies: Sequence[UserPool], seat: SeatType) -> SeatCoun
     bought (one copy's total). The ``excess`` is the over-deployment.
     """
     holders = {u for p in copies for u, s in p.holders.items() if s is seat}
-    held_back = {u for p in copies for u, q in p.quarantined.items() if q.seat is seat}
+    held_back = {u for p in copies for u in p.quarantined_users(seat)}
     return SeatCounts(copies[0].counts[seat].total, len(holders), len(held_back - holders))
 
 

@@ -94,7 +94,7 @@ class LocalView:
         pool = self.pool
         if not self.online or pool.seat_of(user) is not None:
             return False
-        return user in pool.quarantined or pool.available(seat) > 0
+        return pool.in_quarantine(user, seat) or pool.available(seat) > 0
 
 
 def reconcile(pool: UserPool, local: dict[int, SeatType]) -> list[tuple[int, SeatType, bool]]:
