@@ -18,14 +18,84 @@ def outages(draw: st.DrawFn, days: int) -> list[dict[str, Any]]:
     return out
 
 
-@st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    days = draw(st.integers(3, 12))
+def _at(draw: st.DrawFn, days: int) -> str:
+    return (START + timedelta(minutes=draw(st.integers(0, days * 1440 - 1)))).isoformat()
+
+
+def _behaviour(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "sessions_per_day": draw(st.sampled_from([0.5, 2, 4])),
+        "clicks_per_session": draw(st.sampled_from([0, 3, 40])),
+        "click_gap": draw(st.sampled_from(["20s", "45s", "3min"])),
+        "session_break": draw(st.sampled_from(["0s", "2min", "1h"])),
+        "devices": draw(st.integers(1, 3)),
+        "logout_share": draw(st.sampled_from([0.0, 0.1, 1.0])),
+    }
+
+
+def _seat_license(draw: st.DrawFn, days: int, n_servers: int) -> dict[str, Any]:
+    """The Qlik Sense key every scenario has, under any activation mode, with license
+    changes now and then."""
+    activation = draw(st.sampled_from(["slk", "slk", "delayed_sync", "sld", "lef"]))
     pro = draw(st.integers(0, 4))
     analyzer = draw(st.integers(0, 6)) if pro else 0
-    capacity = draw(st.sampled_from([0, 6, 60, 300, 2000]))
+    signed = activation != "lef"
+    capacity = draw(st.sampled_from([0, 6, 60, 300, 2000])) if signed else 0
     overage = draw(st.sampled_from(["none", "unlimited", 30])) if capacity else "none"
+    lic: dict[str, Any] = {
+        "id": "lic",
+        "activation": activation,
+        "professional": pro,
+        "analyzer": analyzer,
+        "capacity_minutes": capacity,
+        "overage": overage,
+        "allocation": {
+            "professional": draw(st.sampled_from(["manual", "dynamic"])),
+            "analyzer": draw(st.sampled_from(["manual", "dynamic"])),
+        },
+        "reclaim": draw(st.sampled_from([None, {"idle": "1d"}, {"idle": "2d"}])),
+    }
+    if activation == "lef":
+        lic["term"] = "perpetual"
+    if activation == "sld":
+        # Now and then the offline definition ends inside the run.
+        lic["valid_until"] = (START + timedelta(days=draw(st.sampled_from([2, 400])))).isoformat()
+    if activation in ("lef", "sld") and n_servers > 1:
+        lic["over_deployed"] = True
+    changes = []
+    for at in sorted(_at(draw, days) for _ in range(draw(st.integers(0, 2)))):
+        change: dict[str, Any] = {"at": at, "professional": draw(st.integers(1, 4))}
+        change["analyzer"] = draw(st.integers(0, 6))
+        if capacity:
+            change["capacity_minutes"] = draw(st.sampled_from([6, 60, 300]))
+        changes.append(change)
+    lic["changes"] = changes
+    return lic
+
+
+def _actions(draw: st.DrawFn, days: int, users: list[str], types: list[str]) -> list[Any]:
+    """An admin allocating and deallocating named users by hand."""
+    return [
+        {
+            "at": _at(draw, days),
+            "action": draw(st.sampled_from(["allocate", "deallocate"])),
+            "user": draw(st.sampled_from(users)),
+            "type": draw(st.sampled_from(types)),
+        }
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A random scenario: a Qlik Sense key under any activation mode on one or two
+    servers, and now and then a token key, a QlikView CAL site and desktops beside it;
+    outages, address changes, license changes, admin actions, reclaim and offline
+    allocation all drawn."""
+    days = draw(st.integers(3, 12))
     n_servers = draw(st.integers(1, 2))
+    lic = _seat_license(draw, days, n_servers)
     servers = [
         {
             "id": f"s{i}",
@@ -39,6 +109,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         }
         for i in range(n_servers)
     ]
+    licenses = [lic]
     groups = []
     for g in range(draw(st.integers(1, 3))):
         access = draw(
@@ -60,22 +131,102 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 "root_admin": draw(st.booleans()),
                 "exclude_from_capacity_rule": draw(st.booleans()),
             }
+        count = draw(st.integers(1, 8))
         groups.append(
             {
                 **extra,
                 "group": f"g{g}",
-                "count": draw(st.integers(1, 8)),
+                "count": count,
                 "access": access,
                 "servers": [s["id"] for s in servers][: draw(st.integers(1, n_servers))],
-                "behaviour": {
-                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                    "sessions_per_day": draw(st.sampled_from([0.5, 2, 4])),
-                    "clicks_per_session": draw(st.sampled_from([0, 3, 40])),
-                    "click_gap": draw(st.sampled_from(["20s", "45s", "3min"])),
-                    "session_break": draw(st.sampled_from(["0s", "2min", "1h"])),
-                    "devices": draw(st.integers(1, 3)),
-                    "logout_share": draw(st.sampled_from([0.0, 0.1, 1.0])),
+                "behaviour": _behaviour(draw),
+            }
+        )
+    named = [f"{g['group']}-{n + 1}" for g in groups if not g.get("anonymous") for n in range(2)]
+    lic["actions"] = _actions(
+        draw, days, [u for u in named if int(u.rsplit("-", 1)[1]) <= 1], ["professional", "analyzer"]
+    )
+    desktops: list[dict[str, Any]] = []
+    if draw(st.integers(0, 2)) == 0:
+        # A token key on a server of its own: user passes, login passes, token moves.
+        activation = draw(st.sampled_from(["slk", "lef"]))
+        user_passes = draw(st.integers(0, 3))
+        login_passes = draw(st.sampled_from([0, 10, 20]))
+        tok: dict[str, Any] = {
+            "id": "tok",
+            "activation": activation,
+            "tokens": {"user_passes": user_passes, "login_passes": login_passes},
+            "reclaim": draw(st.sampled_from([None, {"idle": "1d"}])),
+        }
+        if activation == "lef":
+            tok["term"] = "perpetual"
+        if draw(st.booleans()):
+            tok["changes"] = [
+                {
+                    "at": _at(draw, days),
+                    "user_passes": draw(st.integers(0, 3)),
+                    "login_passes": draw(st.sampled_from([0, 10])),
+                }
+            ]
+        licenses.append(tok)
+        servers.append({"id": "t0", "license": "tok", "link_outages": draw(outages(days))})
+        access = draw(
+            st.sampled_from([["user_pass"], ["login_pass"], ["user_pass", "login_pass"]])
+        )
+        groups.append(
+            {
+                "group": "tk",
+                "count": draw(st.integers(1, 8)),
+                "access": access,
+                "servers": ["t0"],
+                "behaviour": _behaviour(draw),
+            }
+        )
+        tok["actions"] = _actions(draw, days, ["tk-1"], ["user_pass"])
+    if draw(st.integers(0, 2)) == 0:
+        # A QlikView site on a LEF with CALs, and its desktops.
+        licenses.append(
+            {
+                "id": "qv",
+                "activation": "lef",
+                "term": "perpetual",
+                "qlikview_cals": {
+                    "named": draw(st.integers(0, 2)),
+                    "session": draw(st.integers(0, 2)),
+                    "usage": draw(st.sampled_from([0, 28])),
                 },
+            }
+        )
+        servers.append({"id": "q0", "product": "qlikview", "license": "qv"})
+        groups.append(
+            {
+                "group": "qc",
+                "count": draw(st.integers(1, 6)),
+                "access": draw(st.sampled_from(["named_cal", "session_cal", "usage_cal"])),
+                "servers": ["q0"],
+                "behaviour": _behaviour(draw),
+            }
+        )
+        if draw(st.booleans()):
+            desktops.append(
+                {
+                    "id": "qv-desk",
+                    "product": "qlikview_desktop",
+                    "users": "qc",
+                    "server": "q0",
+                    "machines": draw(st.integers(1, 3)),
+                    "away": draw(outages(days)),
+                }
+            )
+    if draw(st.integers(0, 2)) == 0:
+        desktops.append(
+            {
+                "id": "qs-desk",
+                "product": "qlik_sense_desktop",
+                "users": "g0",
+                "server": "s0",
+                "launches_per_week": draw(st.sampled_from([1, 5, 20])),
+                "away": draw(outages(days)),
             }
         )
     return {
@@ -89,26 +240,15 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "max_parallel_sessions": draw(st.integers(1, 5)),
             "session_inactivity": draw(st.sampled_from(["1min", "30min", "4h"])),
             "quarantine_on_slk": draw(st.booleans()),
+            "offline_allocation": draw(st.sampled_from(["refuse", "local"])),
         },
         "backend": {
             "outages": draw(outages(days)),
             "address_changes": [o["start"] for o in draw(outages(days))][:2],
         },
-        "licenses": [
-            {
-                "id": "lic",
-                "professional": pro,
-                "analyzer": analyzer,
-                "capacity_minutes": capacity,
-                "overage": overage,
-                "allocation": {
-                    "professional": draw(st.sampled_from(["manual", "dynamic"])),
-                    "analyzer": draw(st.sampled_from(["manual", "dynamic"])),
-                },
-                "reclaim": draw(st.sampled_from([None, {"idle": "1d"}, {"idle": "2d"}])),
-            }
-        ],
+        "licenses": licenses,
         "servers": servers,
+        "desktops": desktops,
         "users": groups,
     }
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import load_scenario, simulate
+from sim import load_scenario, reports, simulate
+from sim.experiments.grid import build_variants
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -38,6 +39,24 @@ def test_capacity_runs_out_before_month_end(results) -> None:  # type: ignore[no
     assert (full["exhausted_at"].dt.day < 28).all()
     assert (full["consumed"] <= full["purchased"]).all()
     assert results["capacity-runs-out"].kpi("denied_capacity_exhausted") > 0
+
+
+def test_capacity_runs_out_prices_the_users_above_the_analyzer_break_even(results) -> None:  # type: ignore[no-untyped-def]
+    r = results["capacity-runs-out"]
+    per_user = reports.user_capacity_minutes(r)
+    candidates = reports.analyzer_candidates(r)
+    # 40 / 0.04 = 1,000 minutes a month: exactly the user-months above it are listed.
+    assert len(candidates) == (per_user["capacity_minutes"] > 1000).sum() > 0
+    row = candidates.iloc[0]
+    assert row["capacity_cost"] == pytest.approx(0.04 * row["capacity_minutes"])
+    assert row["saving"] == pytest.approx(row["capacity_cost"] - 40)
+
+
+def test_firewall_outage_sweeps_grace_from_its_experiment_block() -> None:
+    sc = load_scenario(ROOT / "scenarios/firewall-outage.yaml")
+    assert sc.experiment is not None and sc.experiment.replications == 5
+    names = [v.name for v in build_variants(sc.experiment.sweep)]
+    assert names == ["rules.grace=72h", "rules.grace=24h", "rules.grace=120h"]
 
 
 def test_enterprise_shares_the_pool_between_prod_and_test(results) -> None:  # type: ignore[no-untyped-def]
