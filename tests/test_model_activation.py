@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario, parse_scenario, simulate
+from sim.model.engine import run_engine
+from sim.result import build_result
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -545,3 +547,108 @@ def test_random_address_changes_are_seeded_and_spare_name_rules() -> None:
     pd.testing.assert_frame_equal(first.events, again.events)
     other = simulate(sc, seed=99).events
     assert not other[other["kind"] == "outage_start"]["time"].equals(starts["time"])
+
+
+def test_an_admin_cannot_allocate_while_the_server_is_cut_off_from_the_backend() -> None:
+    # The link is down from 10:00 to 12:00: the 10:00 sync fails (grace), the 12:00 one
+    # succeeds. An allocation at 10:30 is refused; the same at 12:30 is made.
+    r = simulate(
+        parse_scenario(
+            {
+                "name": "admin-offline",
+                "start": "2026-02-02T00:00",
+                "duration": "1d",
+                "licenses": [
+                    {
+                        "id": "corp",
+                        "professional": 1,
+                        "analyzer": 1,
+                        "actions": [
+                            {
+                                "at": "2026-02-02T10:30",
+                                "action": "allocate",
+                                "user": "team-1",
+                                "type": "analyzer",
+                            },
+                            {
+                                "at": "2026-02-02T12:30",
+                                "action": "allocate",
+                                "user": "team-1",
+                                "type": "analyzer",
+                            },
+                        ],
+                    }
+                ],
+                "servers": [
+                    {
+                        "id": "prod",
+                        "license": "corp",
+                        "link_outages": [{"start": "2026-02-02T10:00", "duration": "2h"}],
+                    }
+                ],
+                "users": [
+                    {
+                        "group": "team",
+                        "count": 1,
+                        "access": "capacity",
+                        "servers": ["prod"],
+                        "sessions": [],
+                    }
+                ],
+            }
+        )
+    )
+    ev = r.events[r.events["kind"].isin(["allocate", "allocate_refused"])]
+    assert [(e.kind, e.time, e.detail) for e in ev.itertuples()] == [
+        ("allocate_refused", utc("2026-02-02T10:30"), "analyzer: no server can allocate now"),
+        ("allocate", utc("2026-02-02T12:30"), "analyzer (admin)"),
+    ]
+
+
+def test_a_capacity_user_given_an_analyzer_seat_by_the_admin_keeps_the_parallel_limit() -> None:
+    # Generated sessions on three devices, one parallel session allowed, no capacity: the
+    # user's only access is the Analyzer seat the admin gives at the start, so at no instant
+    # do two of the user's granted sessions overlap, on either engine path.
+    data = {
+        "name": "admin-analyzer",
+        "seed": 5,
+        "start": "2026-02-02T00:00",
+        "duration": "5d",
+        "rules": {"max_parallel_sessions": 1},
+        "licenses": [
+            {
+                "id": "corp",
+                "professional": 1,
+                "analyzer": 1,
+                "actions": [
+                    {
+                        "at": "2026-02-02T00:00",
+                        "action": "allocate",
+                        "user": "field-1",
+                        "type": "analyzer",
+                    }
+                ],
+            }
+        ],
+        "servers": [{"id": "prod", "license": "corp"}],
+        "users": [
+            {
+                "group": "field",
+                "count": 1,
+                "access": "capacity",
+                "servers": ["prod"],
+                "behaviour": {
+                    "devices": 3,
+                    "sessions_per_day": 4,
+                    "session_break": "0s",
+                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                },
+            }
+        ],
+    }
+    for fast in (True, False):
+        s = build_result(*run_engine(parse_scenario(data), fast=fast)).sessions
+        granted = s[s["access"].notna()].sort_values("start")
+        assert set(granted["access"]) == {"analyzer"}
+        assert set(s.loc[s["access"].isna(), "denied_reason"]) == {"parallel_limit"}
+        assert (granted["start"].to_numpy()[1:] >= granted["end"].cummax().to_numpy()[:-1]).all()

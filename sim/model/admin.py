@@ -118,10 +118,24 @@ class Administration:
         seat = item.seat or SeatType.ANALYZER
         if pool.seat_of(item.user) is not None:
             return
-        if pool.in_quarantine(item.user, seat) or pool.available(seat) > 0:
+        if not self._may_allocate(t, pi):
+            self._event(
+                t, "allocate_refused", pi, item.user, f"{seat.value}: no server can allocate now"
+            )
+        elif pool.in_quarantine(item.user, seat) or pool.available(seat) > 0:
             self.seats.allocate(t, pi, item.user, seat, -1, "admin")
         else:
             self._event(t, "allocate_refused", pi, item.user, f"{seat.value}: no seat available")
+
+    def _may_allocate(self, t: float, pi: int) -> bool:
+        """Whether a server of pool ``pi`` may allocate at ``t``: an admin's allocation in
+        the QMC needs what a dynamic one does (the license service, on a signed key)."""
+        for si in self.world.pools[pi].servers:
+            srv = self.world.servers[si]
+            reachable = not srv.unreachable.contains(t)
+            if srv.abilities.allocation_allowed(srv.timeline.at(t).state, reachable):
+                return True
+        return False
 
     def deallocate(self, t: float, pi: int, user: int, why: str) -> None:
         seats = self.seats

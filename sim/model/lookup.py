@@ -76,10 +76,26 @@ class Lookup:
             ],
             dtype=bool,
         )
-        # Whose sessions the parallel limit counts on the fast path (routing decides per day).
+        # Whose sessions the parallel limit counts on the fast path (routing decides per day):
+        # users who may hold a seat, by their access rules or by an admin's allocation (an
+        # admin may give an Analyzer seat to a user whose rules grant capacity only).
         self.group_parallel = np.array(
-            [bool(set(g.access_types) & set(PARALLEL_ACCESS)) for g in sc.users], dtype=bool
+            [bool(holdable & set(PARALLEL_ACCESS)) for holdable in self._holdable(world)],
+            dtype=bool,
         )
+
+    @staticmethod
+    def _holdable(world: World) -> list[set[str]]:
+        """Per group, the access types its users may hold: their rules' and any an admin
+        action allocates to one of them."""
+        sc = world.scenario
+        holdable = [set(g.access_types) for g in sc.users]
+        index = {name: i for i, name in enumerate(world.user_names)}
+        for lic in sc.licenses:
+            for a in lic.actions:
+                if a.action == "allocate" and a.type is not None:
+                    holdable[int(world.user_group[index[a.user]])].add(a.type)
+        return holdable
 
     def _settled(self, world: World) -> tuple[np.ndarray, np.ndarray]:
         shape = (len(self.eligible), len(world.servers), len(ACCESS_CODES))
