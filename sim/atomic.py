@@ -48,6 +48,11 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> Path:
     return path
 
 
+def atomic_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path``, atomically."""
+    return atomic_write(path, lambda f: f.write(data))
+
+
 def atomic_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` as UTF-8, atomically."""
-    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    return atomic_bytes(path, text.encode("utf-8"))

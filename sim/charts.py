@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import reports
-from sim.atomic import atomic_write
+from sim.atomic import atomic_bytes, atomic_write
 from sim.chart_style import LEGEND_OUTSIDE, figure, thousands, time_axis
 from sim.rules.pool import TEST_POOL_SUFFIX, SeatType
 
@@ -212,7 +212,7 @@ def capacity(result: Result) -> Figure:
             linestyle="--",
             label="forecast to the month's end at the pace so far",
         )
-        for i in np.flatnonzero(ahead & c["forecast_exhausted_at"].notna().to_numpy()):
+        for i in np.flatnonzero(ahead & c["forecast_exhausted_at"].notna().to_numpy()).tolist():
             when = c["forecast_exhausted_at"].iloc[i].tz_convert(result.scenario.tz)
             # Inside the forecast's outline, above what is used: the headroom label is on top.
             ax.annotate(
@@ -545,7 +545,7 @@ def save_charts(result: Result, folder: Path, pngs: dict[str, bytes] | None = No
     folder.mkdir(parents=True, exist_ok=True)
     drawn = chart_pngs(result) if pngs is None else pngs
     return [
-        atomic_write(folder / f"{name}.png", lambda f, data=data: f.write(data))
+        atomic_bytes(folder / f"{name}.png", data)
         for name, data in drawn.items()
     ]
 

@@ -49,6 +49,7 @@ holds for a killed process, not for a machine losing power.)
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -533,7 +534,7 @@ def write_result(
     written: list[Path] = []
     for name, df in result.tables().items():
         parquet = out / f"{name}.parquet"
-        atomic_write(parquet, lambda f, df=df: df.to_parquet(f, index=False))
+        atomic_write(parquet, functools.partial(df.to_parquet, index=False))
         written.append(parquet)
         if csv or name in CSV_TABLES:
             written.append(write_csv(out / f"{name}.csv", df))
