@@ -75,7 +75,9 @@ def _seat_license(draw: st.DrawFn, days: int, n_servers: int) -> dict[str, Any]:
 
 
 def _actions(draw: st.DrawFn, days: int, users: list[str], types: list[str]) -> list[Any]:
-    """An admin allocating and deallocating named users by hand."""
+    """An admin allocating and deallocating named users by hand (none if none is named)."""
+    if not users:
+        return []
     return [
         {
             "at": _at(draw, days),
