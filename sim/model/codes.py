@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.rules.capacity import unit_refusal
 from sim.rules.connectivity import LicenseState
 from sim.rules.pool import SeatType, refusal
 from sim.rules.qmc import CLIENTS, holds_parallel_slot
@@ -61,3 +62,16 @@ in quarantine (a table of the scalar rule, for arrays of denials)."""
 HOLDS_SLOT = np.asarray(holds_parallel_slot(np.array(ACCESS_CODES), False, False), dtype=bool)
 """Access code → whether a hub session granted it holds a parallel slot
 (:func:`sim.rules.qmc.holds_parallel_slot`)."""
+
+REASONS_BY_CODE: tuple[DenialReason | None, ...] = (
+    None,
+    *(DenialReason(r) for r in DENIAL_REASONS),
+)
+"""Reason code → reason (None for code 0)."""
+
+UNIT_REFUSAL = np.array(
+    [[reason_code(unit_refusal(allowed, r)) for r in REASONS_BY_CODE] for allowed in (False, True)],
+    dtype=np.int8,
+)
+"""(unit allowed, state's reason code) → the reason code :func:`sim.rules.capacity.
+unit_refusal` gives a refused unit (a table of the scalar rule, for the fast path)."""

@@ -18,10 +18,10 @@ from sim.model.behaviour import Batch, replanned_units
 from sim.model.capacity import CapacityLedger
 from sim.model.codes import (
     AS_QUARANTINED,
-    BACKEND_UNREACHABLE,
     CAPACITY_CODE,
     CAPACITY_EXHAUSTED,
     HOLDS_SLOT,
+    UNIT_REFUSAL,
     UNLICENSED_CODE,
 )
 from sim.model.lookup import Lookup
@@ -202,7 +202,7 @@ class FastPath:
             seg = np.repeat(np.arange(sel.size), np.diff(ptr))
             stop = end[sel][seg]
             attempted = (units <= stop) & (units < self.world.horizon)
-            state, reason, unit_ok, _, _ = per_server(self.lookup.arrays, b.server[r][seg], units)
+            _, reason, unit_ok, _, _ = per_server(self.lookup.arrays, b.server[r][seg], units)
             offline = ~unit_ok
             refused = attempted & (offline | spent[lic][seg])
             lengths = np.diff(ptr)
@@ -212,11 +212,7 @@ class FastPath:
             why = np.zeros(sel.size, dtype=np.int8)
             if units.size:
                 fail_refused = (fail_at < lengths) & refused[fail_idx]
-                why = np.where(
-                    state[fail_idx] == UNLICENSED_CODE,
-                    reason[fail_idx],
-                    np.where(offline[fail_idx], BACKEND_UNREACHABLE, CAPACITY_EXHAUSTED),
-                ).astype(np.int8)
+                why = UNIT_REFUSAL[unit_ok[fail_idx].astype(np.intp), reason[fail_idx]]
             at_start = fail_refused & ~covered & (fail_at == 0)
             granted = ~at_start
             access[sel[granted]] = CAPACITY_CODE

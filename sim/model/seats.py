@@ -20,7 +20,7 @@ from sim.model.scheduler import END, UNIT, Scheduler
 from sim.model.session import Session
 from sim.model.world import ServerRuntime, World
 from sim.rules.access import CAPACITY, decide_access
-from sim.rules.capacity import chain_holds, unit_starts
+from sim.rules.capacity import chain_holds, unit_refusal, unit_starts
 from sim.rules.connectivity import StateSpan
 from sim.rules.parallel import ParallelSessions
 from sim.rules.pool import record_use, refusal
@@ -145,8 +145,7 @@ class SeatResolver:
         srv = w.servers[s.server]
         span = srv.timeline.at(t)
         s.next_unit += 1
-        if not srv.abilities.unit_allowed(span.state, not srv.unreachable.contains(t)):
-            return self.log.interrupt(t, s, span.reason or DenialReason.BACKEND_UNREACHABLE)
-        if not self.capacity.charge_one(t, s, srv.license):
-            return self.log.interrupt(t, s, DenialReason.CAPACITY_EXHAUSTED)
+        allowed = srv.abilities.unit_allowed(span.state, not srv.unreachable.contains(t))
+        if not allowed or not self.capacity.charge_one(t, s, srv.license):
+            return self.log.interrupt(t, s, unit_refusal(allowed, span.reason))
         return self._next_unit(s)

@@ -20,6 +20,18 @@ from typing import overload
 
 import numpy as np
 
+from sim.rules.reasons import DenialReason
+
+
+def unit_refusal(unit_allowed: bool, state_reason: DenialReason | None) -> DenialReason:
+    """Why a capacity unit due now is refused, when it is: a server whose state forbids a
+    new unit gives its state's own reason (an unlicensed server's: grace expired, SLD
+    expired, …) or, with none, that the backend is out of reach; a server that may start
+    one refuses it only because the month's minutes are spent."""
+    if not unit_allowed:
+        return state_reason or DenialReason.BACKEND_UNREACHABLE
+    return DenialReason.CAPACITY_EXHAUSTED
+
 
 def unit_minutes(unit: float) -> float:
     """The minutes one unit of ``unit`` seconds charges (Qlik's 360 s: 6 minutes)."""
