@@ -49,7 +49,8 @@ PLAN_OUTPUTS = (
 def plan_table(result: PlanResult) -> pd.DataFrame:
     """The recommended mix and the runners-up, ranked."""
     labels = [v.label for v in result.variables]
-    cols = ["mix", *labels, "monthly_cost", "status", "replications"]
+    choice = ["choice"] if "choice" in result.candidates.columns else []
+    cols = ["mix", *choice, *labels, "monthly_cost", "status", "replications"]
     for t in result.targets:
         cols += [t.name, f"p_met[{t.name}]"]
     picked = result.candidates[result.candidates["recommended"]] if result.feasible else None
@@ -231,6 +232,7 @@ def write_plan(result: PlanResult, out: Path | str) -> list[Path]:
         "statement": result.statement,
         "targets": [t.label() for t in result.targets],
         "settings": result.settings,
+        "choice": result.choice,
         "runs": result.total_runs,
         "wall_seconds": result.wall_seconds,
     }
