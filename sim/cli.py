@@ -794,7 +794,8 @@ def sweep(
     type=click.FloatRange(min=0.1, max=100),
     default=10.0,
     show_default=True,
-    help="Indifference zone (%) of each target's bound.",
+    help="Tolerance ε (%) of each target's bound: the check may refuse a mix less than 2ε "
+    "inside the bound, never accept one beyond it.",
 )
 @click.option(
     "--first-stage",
@@ -815,7 +816,7 @@ def sweep(
     type=click.IntRange(min=2, max=10_000),
     default=10,
     show_default=True,
-    help="Fresh-seed replications of the recommended mix.",
+    help="Fresh-seed replications of the recommended mix (more while its check is open).",
 )
 @click.option(
     "--out",
