@@ -406,7 +406,12 @@ def _verify(ev: Evaluator, best: Mix, n: int) -> pd.DataFrame:
                 "achieved_p_met": probability_met(got.tolist(), t),
                 "achieved_n": count,
                 "met": bool(t.met(mean)),
-                "confirmed": decision.targets[t.name].value,
+                "confirmed": (
+                    Status.UNDECIDED
+                    if decision.status == Status.UNDECIDED
+                    and decision.targets[t.name] == Status.OPEN
+                    else decision.targets[t.name]
+                ).value,
             }
         )
     return pd.DataFrame(rows)
@@ -516,7 +521,8 @@ def _feasible_statement(
         held = f"it meets every target, confirmed by the check at {confidence} confidence"
     else:
         which = ", ".join(
-            f"{r.target} (mean {r.achieved_mean:.3g}: {r.confirmed})" for r in doubted.itertuples()
+            f"{r.target} (mean {r.achieved_mean:.3g}: {r.confirmed} after {r.achieved_n} runs)"
+            for r in doubted.itertuples()
         )
         held = (
             f"the check does not confirm {which}: the search's runs met it, the fresh ones "
