@@ -72,3 +72,22 @@ def test_bad_choices_are_refused_with_what_is_expected(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "p")])
     assert done.exit_code == 2 and "--choose: choice" in done.output
     assert "Traceback" not in done.output
+
+
+def test_no_combination_meeting_the_targets_gives_a_statement_and_exit_1(tmp_path: Path) -> None:
+    # No seat and at most one pack: the heavy user's 300 minutes cannot fit in 60, under
+    # either allocation mode; each combination needs only its top corner's first stage.
+    args = ["plan", str(ALLOCATION), "--target", "denial_rate<=1%", "--first-stage", "2"]
+    args += [
+        "--bounds",
+        "licenses.corp.analyzer=0",
+        "--bounds",
+        "licenses.corp.capacity_minutes=0:1",
+    ]
+    args += ["--choose", f"{MODE}=dynamic,manual", "--out", str(tmp_path / "p")]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 1, done.output
+    assert "No mix within the bounds meets the targets under any of the 2 combinations" in (
+        done.output
+    )
+    assert "2 mixes checked; 4 runs (top corner 4)" in done.output

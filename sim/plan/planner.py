@@ -141,7 +141,7 @@ def plan(
     "dynamic"]}`` or ``PATH=A,B`` texts), each combination searched on the same random
     streams and the cheapest answer kept; ``growth`` one or more growth specs (``"20%"``,
     ``"analysts=5/month"``) over ``horizon`` months. ``confidence`` is 1 − α of every
-    feasibility check, ``tolerance`` its indifference zone as a share of each bound,
+    feasibility check, ``tolerance`` its ε as a share of each bound (zone ``[q − 2ε, q]``),
     ``first_stage`` its replications before the first decision. ``executor``, ``workers``
     and ``seed`` are the sweep's (serial, processes, dask-local, a scheduler address or a
     Client).
