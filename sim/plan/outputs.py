@@ -79,6 +79,7 @@ def pareto_chart(result: PlanResult) -> Figure:
     """Cost against each target's KPI (one panel per target) for every mix checked."""
     # Drawing is imported when a chart is drawn: `licsim` starts without matplotlib.
     from matplotlib.figure import Figure
+    from matplotlib.ticker import ScalarFormatter
 
     targets = result.targets[:3]
     fig = Figure(figsize=(10 if len(targets) == 1 else 6 * len(targets), 5), layout="constrained")
@@ -142,6 +143,8 @@ def pareto_chart(result: PlanResult) -> Figure:
         if target.upper and target.threshold > 0:
             # Far misses would squash the bound's neighbourhood, where the answer lies.
             ax.set_yscale("symlog", linthresh=target.threshold)
+            # 0, 1, 10 rather than 0, 10⁰, 10¹: the axis is in percent, read as numbers.
+            ax.yaxis.set_major_formatter(ScalarFormatter())
     # One legend for every panel (the markers mean the same in each), below them, where it
     # hides no mix.
     handles, labels = axes[0].get_legend_handles_labels()
