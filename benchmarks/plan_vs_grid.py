@@ -78,7 +78,8 @@ def main() -> None:
     for row in result.verification.itertuples(index=False):
         print(
             f"      {row.target}: promised {row.promised_mean:.3g} ({row.promised_n} runs), "
-            f"achieved {row.achieved_mean:.3g} on fresh seeds ({row.achieved_n} runs)"
+            f"achieved {row.achieved_mean:.3g} on fresh seeds ({row.achieved_n} runs, "
+            f"{row.confirmed})"
         )
     print(f"grid: {len(grid.decisions)} mixes checked, {grid_runs} runs, {grid_wall:.1f} s")
     if grid.best is None:

@@ -765,6 +765,15 @@ def sweep(
     "licenses.corp.analyzer=100:160 (PATH=N holds it fixed); default from the population.",
 )
 @click.option(
+    "--choose",
+    "choices",
+    multiple=True,
+    metavar="PATH=A,B",
+    help="Let the plan choose an allocation mode or a group's access, such as "
+    "licenses.corp.allocation.analyzer=manual,dynamic or users.occasional.access=capacity,"
+    "analyzer (a seat else capacity: analyzer+capacity); each combination is searched.",
+)
+@click.option(
     "--growth",
     "growth",
     multiple=True,
@@ -785,7 +794,8 @@ def sweep(
     type=click.FloatRange(min=0.1, max=100),
     default=10.0,
     show_default=True,
-    help="Indifference zone (%) of each target's bound.",
+    help="Tolerance ε (%) of each target's bound: the check may refuse a mix less than 2ε "
+    "inside the bound, never accept one beyond it.",
 )
 @click.option(
     "--first-stage",
@@ -806,7 +816,7 @@ def sweep(
     type=click.IntRange(min=2, max=10_000),
     default=10,
     show_default=True,
-    help="Fresh-seed replications of the recommended mix.",
+    help="Fresh-seed replications of the recommended mix (more while its check is open).",
 )
 @click.option(
     "--out",
@@ -839,6 +849,7 @@ def plan_(
     file: Path,
     targets: tuple[str, ...],
     bounds: tuple[str, ...],
+    choices: tuple[str, ...],
     growth: tuple[str, ...],
     sets: tuple[str, ...],
     horizon: str,
@@ -862,7 +873,14 @@ def plan_(
     bounds meets the targets, 2 on bad input. The method: docs/plan.md.
     """
     from sim.experiments.executors import SchedulerUnreachable, dask_address_problem
-    from sim.plan import PLAN_OUTPUTS, BoundsError, GrowthError, TargetError, write_plan
+    from sim.plan import (
+        PLAN_OUTPUTS,
+        BoundsError,
+        ChoiceError,
+        GrowthError,
+        TargetError,
+        write_plan,
+    )
     from sim.plan import plan as make_plan
     from sim.plan.evaluate import PlanRunError
     from sim.plan.variables import MissingPrice
@@ -885,6 +903,7 @@ def plan_(
             sc,
             list(targets),
             bounds=list(bounds),
+            choices=list(choices),
             growth=list(growth),
             horizon=horizon,
             confidence=confidence / 100.0,
@@ -901,8 +920,13 @@ def plan_(
     except MissingPrice as err:
         click.echo(f"{file}: {err}", err=True)
         sys.exit(2)
-    except (TargetError, BoundsError, GrowthError) as err:
-        option = {TargetError: "--target", BoundsError: "--bounds", GrowthError: "--growth"}
+    except (TargetError, BoundsError, ChoiceError, GrowthError) as err:
+        option = {
+            TargetError: "--target",
+            BoundsError: "--bounds",
+            ChoiceError: "--choose",
+            GrowthError: "--growth",
+        }
         click.echo(f"{option[type(err)]}: {err}", err=True)
         sys.exit(2)
     except (ValueError, PlanRunError, SchedulerUnreachable) as err:

@@ -49,7 +49,8 @@ PLAN_OUTPUTS = (
 def plan_table(result: PlanResult) -> pd.DataFrame:
     """The recommended mix and the runners-up, ranked."""
     labels = [v.label for v in result.variables]
-    cols = ["mix", *labels, "monthly_cost", "status", "replications"]
+    choice = ["choice"] if "choice" in result.candidates.columns else []
+    cols = ["mix", *choice, *labels, "monthly_cost", "status", "replications"]
     for t in result.targets:
         cols += [t.name, f"p_met[{t.name}]"]
     picked = result.candidates[result.candidates["recommended"]] if result.feasible else None
@@ -78,6 +79,7 @@ def pareto_chart(result: PlanResult) -> Figure:
     """Cost against each target's KPI (one panel per target) for every mix checked."""
     # Drawing is imported when a chart is drawn: `licsim` starts without matplotlib.
     from matplotlib.figure import Figure
+    from matplotlib.ticker import ScalarFormatter
 
     targets = result.targets[:3]
     fig = Figure(figsize=(10 if len(targets) == 1 else 6 * len(targets), 5), layout="constrained")
@@ -114,7 +116,18 @@ def pareto_chart(result: PlanResult) -> Figure:
                 alpha=0.7,
                 label="Pareto front",
             )
-        ax.axhline(target.threshold, color="#616161", linestyle="--", label=target.label())
+        ax.axhline(target.threshold, color="#616161", linestyle="--", label="target's bound")
+        ax.annotate(
+            target.label(),
+            # At the left, over the cheap mixes, which lie far from the bound: the mixes
+            # near it are the expensive ones at the right.
+            xy=(0.01, target.threshold),
+            xycoords=("axes fraction", "data"),
+            ha="left",
+            va="bottom",
+            fontsize="small",
+            color="#424242",
+        )
         best = c[c["recommended"]]
         if len(best):
             ax.scatter(
@@ -130,8 +143,78 @@ def pareto_chart(result: PlanResult) -> Figure:
         if target.upper and target.threshold > 0:
             # Far misses would squash the bound's neighbourhood, where the answer lies.
             ax.set_yscale("symlog", linthresh=target.threshold)
-        ax.legend(loc="best", fontsize="small")
+            # 0, 1, 10 rather than 0, 10⁰, 10¹: the axis is in percent, read as numbers.
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+    # One legend for every panel (the markers mean the same in each), below them, where it
+    # hides no mix.
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize="small")
     return fig
+
+
+def _interval(mean: float, low: float, high: float) -> str:
+    return f"{mean:.3g} ({low:.3g} to {high:.3g})"
+
+
+def _verification_view(result: PlanResult) -> pd.DataFrame:
+    """verification.csv in the columns a reader compares, narrow enough to read at once."""
+    return pd.DataFrame(
+        {
+            "target": r.target,
+            "promised": f"{r.promised_mean:.3g} ({r.promised_n} runs)",
+            "achieved (95 % interval)": _interval(
+                r.achieved_mean, r.achieved_ci_low, r.achieved_ci_high
+            ),
+            "fresh runs": r.achieved_n,
+            "P(mean meets)": f"{r.achieved_p_met:.2f}",
+            "confirmed": r.confirmed,
+        }
+        for r in result.verification.itertuples(index=False)
+    )
+
+
+def _marginal_view(result: PlanResult) -> pd.DataFrame:
+    """marginal.csv with each change and its interval in one cell per target."""
+    rows = []
+    for r in result.marginal.to_dict("records"):
+        row = {
+            "variable": r["variable"],
+            "change": r["change"],
+            "extra cost": f"{r['extra_monthly_cost']:+,.2f}",
+        }
+        for t in result.targets:
+            row[f"Δ {t.name} (95 % interval)"] = _interval(
+                r[f"change[{t.name}]"],
+                r[f"change_ci_low[{t.name}]"],
+                r[f"change_ci_high[{t.name}]"],
+            )
+            row[f"meets {t.name}"] = "yes" if r[f"meets[{t.name}]"] else "no"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _growth_view(result: PlanResult) -> pd.DataFrame:
+    """growth.csv with short headers: per target the mean, P(mean meets) and yes/no."""
+    rows = []
+    for r in result.growth.to_dict("records"):
+        row = {"growth": r["growth"], "users": r["users"]}
+        for t in result.targets:
+            row[t.name] = r[t.name]
+            row["P(meets)" if len(result.targets) == 1 else f"P(meets {t.name})"] = (
+                f"{r[f'p_met[{t.name}]']:.2f}"
+            )
+        row["meets every target"] = (
+            "yes" if all(r[f"meets[{t.name}]"] for t in result.targets) else "no"
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ranked_view(result: PlanResult) -> pd.DataFrame:
+    """plan.csv without what the other columns already say (the mix spelt out; the status,
+    feasible for every row), ``P(meets ...)`` for ``p_met[...]``."""
+    table = plan_table(result).drop(columns=["mix", "status"])
+    return table.rename(columns={f"p_met[{t.name}]": f"P(meets {t.name})" for t in result.targets})
 
 
 def _html(result: PlanResult) -> str:
@@ -144,7 +227,10 @@ def _html(result: PlanResult) -> str:
             [
                 f"<p><strong>{page.escape(result.statement)}</strong></p>",
                 page.table(result.recommendation, "Recommended mix") if result.feasible else "",
-                page.table(result.verification, "Promised (search runs) and achieved (fresh seeds)")
+                page.table(
+                    _verification_view(result),
+                    "Promised (search runs) and achieved (fresh seeds, checked again)",
+                )
                 if len(result.verification)
                 else "",
             ],
@@ -157,7 +243,7 @@ def _html(result: PlanResult) -> str:
                     pareto_chart(result),
                     "Every mix the search checked; the line is the Pareto front of each KPI.",
                 ),
-                page.table(plan_table(result), "Recommended mix and runners-up"),
+                page.table(_ranked_view(result), "Recommended mix and runners-up"),
             ],
         ),
     ]
@@ -167,9 +253,9 @@ def _html(result: PlanResult) -> str:
                 "What one more (or one less) buys",
                 [
                     page.table(
-                        result.marginal,
+                        _marginal_view(result),
                         "Change in each target's KPI, paired by replication"
-                        " with the recommended mix (95 % intervals)",
+                        " with the recommended mix",
                     )
                 ],
             )
@@ -180,7 +266,7 @@ def _html(result: PlanResult) -> str:
                 "Sensitivity to growth",
                 [
                     page.table(
-                        result.growth,
+                        _growth_view(result),
                         f"The recommended mix at other growth over {s['horizon_months']} months",
                     )
                 ],
@@ -197,7 +283,7 @@ def _html(result: PlanResult) -> str:
                 "variable and then takes mixes in cost order (docs/plan.md).</p>",
                 page.table(result.runs, "Simulator runs per phase"),
                 page.table(result.bounds, "Decision variables and bounds"),
-                page.table(result.candidates, "Every mix checked"),
+                page.table(result.candidates.drop(columns="mix"), "Every mix checked"),
             ],
         )
     )
@@ -231,6 +317,7 @@ def write_plan(result: PlanResult, out: Path | str) -> list[Path]:
         "statement": result.statement,
         "targets": [t.label() for t in result.targets],
         "settings": result.settings,
+        "choice": result.choice,
         "runs": result.total_runs,
         "wall_seconds": result.wall_seconds,
     }

@@ -5,7 +5,8 @@ and the population at the end of the horizon (:mod:`.growth`), searches the mixe
 (:mod:`.search`, each mix judged by :mod:`.selection`), then
 
 - **verifies** the recommended mix on fresh random streams (replications no search run
-  used) and reports the achieved KPIs beside the promised ones;
+  used): the achieved KPIs beside the promised ones, and the feasibility check run again
+  on them, whose verdict, independent of the search, is what the guarantee rests on;
 - measures **what each extra unit buys**: the mix with one seat or pack more (and less) of
   each variable, paired with the recommended mix by replication (common random numbers);
 - measures the **sensitivity to growth**: the recommended mix at no growth, half, the
@@ -20,6 +21,7 @@ companions.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ import pandas as pd
 from sim.intervals import mean_ci
 from sim.scenario import Scenario, load_scenario
 
+from .choices import combinations, describe, parse_choices
 from .evaluate import FRESH, Evaluator, Mix
 from .growth import DEFAULT_HORIZON, Growth, grown_counts, parse_growth, parse_horizon, scaled
 from .search import search
@@ -73,6 +76,8 @@ class PlanResult:
     bounds: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
     best: Mix | None = None
+    choice: dict[str, Any] = field(default_factory=dict)
+    """The optional choices (``--choose``) of the recommended mix, as scenario overrides."""
     wall_seconds: float = 0.0
 
     @property
@@ -114,6 +119,7 @@ def plan(
     targets: Sequence[str | Target],
     *,
     bounds: Mapping[str, tuple[int, int]] | Sequence[str] | None = None,
+    choices: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
     growth: Sequence[str | Growth] | str | None = None,
     horizon: int | str = DEFAULT_HORIZON,
     confidence: float = 0.95,
@@ -130,14 +136,19 @@ def plan(
 
     ``targets`` are strings such as ``"denial_rate<=1%"`` (:mod:`sim.plan.targets`);
     ``bounds`` maps variable paths to (lo, hi) in seats or packs, or is a list of
-    ``PATH=LO:HI``; ``growth`` one or more growth specs (``"20%"``, ``"analysts=5/month"``)
-    over ``horizon`` months. ``confidence`` is 1 − α of every feasibility check,
-    ``tolerance`` its indifference zone as a share of each bound, ``first_stage`` its
-    replications before the first decision. ``executor``, ``workers`` and ``seed`` are the
-    sweep's (serial, processes, dask-local, a scheduler address or a Client).
+    ``PATH=LO:HI``; ``choices`` optional allocation modes and group access types to choose
+    between (:mod:`sim.plan.choices`: ``{"licenses.corp.allocation.analyzer": ["manual",
+    "dynamic"]}`` or ``PATH=A,B`` texts), each combination searched on the same random
+    streams and the cheapest answer kept; ``growth`` one or more growth specs (``"20%"``,
+    ``"analysts=5/month"``) over ``horizon`` months. ``confidence`` is 1 − α of every
+    feasibility check, ``tolerance`` its ε as a share of each bound (zone ``[q − 2ε, q]``),
+    ``first_stage`` its replications before the first decision. ``executor``, ``workers``
+    and ``seed`` are the sweep's (serial, processes, dask-local, a scheduler address or a
+    Client).
 
-    Raises :class:`~sim.plan.targets.TargetError`, :class:`~sim.plan.variables.BoundsError`
-    or :class:`~sim.plan.growth.GrowthError` on bad input, and returns a result with
+    Raises :class:`~sim.plan.targets.TargetError`, :class:`~sim.plan.variables.BoundsError`,
+    :class:`~sim.plan.choices.ChoiceError` or :class:`~sim.plan.growth.GrowthError` on bad
+    input, and returns a result with
     ``feasible=False`` and the reason when no mix in the bounds meets the targets.
     """
     began = time.perf_counter()
@@ -152,31 +163,49 @@ def plan(
     months = parse_horizon(horizon)
     growths = _growths(growth, groups)
     population = grown_counts(sc, growths, months)
-    grown = (
-        sc.with_overrides({f"users.{g}.count": n for g, n in population.items()}, source="growth")
-        if population
-        else sc
-    )
-    variables = decision_variables(grown, _bounds(bounds))
+    combos = combinations(sc, parse_choices(sc, choices))
     procedure = Procedure(alpha=1.0 - confidence, n0=first_stage, max_replications=max_replications)
+    limits = _bounds(bounds)
 
     with _executor(executor, workers) as running:
-        ev = Evaluator(
-            sc,
-            variables,
-            wanted,
-            procedure,
-            executor=running,
-            workers=workers,
-            seed=seed,
-            population=population,
-        )
-        found = search(ev)
+        searched = []
+        for combo in combos:
+            chosen = sc.with_overrides(combo, source="--choose") if combo else sc
+            grown = (
+                chosen.with_overrides(
+                    {f"users.{g}.count": n for g, n in population.items()}, source="growth"
+                )
+                if population
+                else chosen
+            )
+            ev = Evaluator(
+                chosen,
+                decision_variables(grown, limits),
+                wanted,
+                procedure,
+                executor=running,
+                workers=workers,
+                seed=seed,
+                population=population,
+            )
+            searched.append((combo, ev, search(ev)))
+        # The cheapest answer over the combinations; ties go to the earlier one.
+        answered = [
+            (cost(e.variables, f.best), i) for i, (_, e, f) in enumerate(searched) if f.best
+        ]
+        pick = min(answered)[1] if answered else 0
+        combo, ev, found = searched[pick]
+        variables = ev.variables
         best = found.best
-        candidates = _candidates(ev, found.decisions, found.phases, found.best)
+        candidates = pd.concat(
+            [
+                _candidates(e, f.decisions, f.phases, f.best if i == pick else None, c)
+                for i, (c, e, f) in enumerate(searched)
+            ],
+            ignore_index=True,
+        ).sort_values(["monthly_cost", "mix"], kind="stable", ignore_index=True)
         if best is None:
-            top = found.upper
-            statement = _infeasible_statement(ev, top)
+            statement = _infeasible_statement(ev, found.upper, len(combos))
             verification = marginal = growth_table = pd.DataFrame()
         else:
             verification = _verify(ev, best, verify)
@@ -184,12 +213,15 @@ def plan(
             growth_table = (
                 _sensitivity(ev, sc, best, growths, months) if sensitivity else pd.DataFrame()
             )
-            statement = _feasible_statement(ev, best, verification)
+            statement = _feasible_statement(ev, best, verification, combo)
+    all_runs: Counter[str] = Counter()
+    for _, e, _ in searched:
+        all_runs.update(e.runs)
     recommendation = _recommendation(variables, best) if best is not None else pd.DataFrame()
     runners = candidates[(candidates["status"] == Status.FEASIBLE) & (~candidates["recommended"])]
     runners = runners.sort_values(["monthly_cost", "mix"]).head(RUNNERS_UP).reset_index(drop=True)
     runs = pd.DataFrame(
-        [{"phase": phase, "runs": n} for phase, n in ev.runs.items()], columns=["phase", "runs"]
+        [{"phase": phase, "runs": n} for phase, n in all_runs.items()], columns=["phase", "runs"]
     )
     result = PlanResult(
         scenario=sc,
@@ -232,8 +264,10 @@ def plan(
             "population": {g.group: population.get(g.group, g.count) for g in sc.users},
             "seed": sc.seed if seed is None else seed,
             "currency": sc.prices.currency if sc.prices is not None else "",
+            "choices": [describe(c) for c in combos if c],
         },
         best=best,
+        choice=dict(combo),
     )
     result.wall_seconds = round(time.perf_counter() - began, 3)
     return result
@@ -286,12 +320,18 @@ def _mean(values: list[dict[str, float]], name: str) -> float:
 
 
 def _candidates(
-    ev: Evaluator, decisions: dict[Mix, Any], phases: dict[Mix, str], best: Mix | None
+    ev: Evaluator,
+    decisions: dict[Mix, Any],
+    phases: dict[Mix, str],
+    best: Mix | None,
+    combo: Mapping[str, Any],
 ) -> pd.DataFrame:
     rows = []
     for mix, decision in decisions.items():
         values = ev.values(mix, range(decision.replications))
         row: dict[str, Any] = {"mix": _describe(ev, mix), "recommended": mix == best}
+        if combo:
+            row["choice"] = describe(combo)
         row.update({v.label: n for v, n in zip(ev.variables, mix, strict=True)})
         row.update(
             monthly_cost=cost(ev.variables, mix),
@@ -331,12 +371,21 @@ def _recommendation(variables: list[Variable], best: Mix) -> pd.DataFrame:
 
 
 def _verify(ev: Evaluator, best: Mix, n: int) -> pd.DataFrame:
-    """The recommended mix on fresh streams: achieved KPIs beside the promised ones."""
+    """The recommended mix on fresh streams: achieved KPIs beside the promised ones, and the
+    feasibility check run again on them (``confirmed``), continued past ``n`` runs while
+    it is open. The fresh streams are independent of the search that picked the mix, so a
+    confirmed mix meets every target with the check's confidence whatever the search did.
+    """
     search_n = ev.replications(best)
     promised = ev.values(best, range(search_n))
-    fresh = range(FRESH, FRESH + n)
-    ev.observe([(best, fresh)], "verification")
-    achieved = ev.values(best, fresh)
+    ev.observe([(best, range(FRESH, FRESH + n))], "verification")
+    while True:
+        achieved = ev.values(best, range(FRESH, FRESH + n))
+        decision = ev.procedure.decide(achieved, ev.targets)
+        if not decision.more:
+            break
+        ev.observe([(best, range(FRESH + n, FRESH + n + decision.more))], "verification")
+        n += decision.more
     rows = []
     for t in ev.targets:
         got = np.array([v[t.name] for v in achieved])
@@ -357,6 +406,12 @@ def _verify(ev: Evaluator, best: Mix, n: int) -> pd.DataFrame:
                 "achieved_p_met": probability_met(got.tolist(), t),
                 "achieved_n": count,
                 "met": bool(t.met(mean)),
+                "confirmed": (
+                    Status.UNDECIDED
+                    if decision.status == Status.UNDECIDED
+                    and decision.targets[t.name] == Status.OPEN
+                    else decision.targets[t.name]
+                ).value,
             }
         )
     return pd.DataFrame(rows)
@@ -440,7 +495,7 @@ def _describe(ev: Evaluator, mix: Mix) -> str:
     return ", ".join(f"{v.label} {n}" for v, n in zip(ev.variables, mix, strict=True))
 
 
-def _infeasible_statement(ev: Evaluator, top: Mix) -> str:
+def _infeasible_statement(ev: Evaluator, top: Mix, combos: int) -> str:
     values = ev.values(top, range(ev.replications(top)))
     missed = []
     for t in ev.targets:
@@ -448,31 +503,33 @@ def _infeasible_statement(ev: Evaluator, top: Mix) -> str:
         if not t.met(float(np.mean(got))) or probability_met(got, t) < 0.5:
             missed.append(f"{t.label()} (mean {np.mean(got):.3g} over {len(got)} runs)")
     why = "; ".join(missed) or "the check could not confirm the targets"
+    under = f" under any of the {combos} combinations of choices" if combos > 1 else ""
     return (
-        f"No mix within the bounds meets the targets: even the largest mix ({_describe(ev, top)}) "
-        f"misses {why}. Widen the bounds or relax the targets."
+        f"No mix within the bounds meets the targets{under}: even the largest mix "
+        f"({_describe(ev, top)}) misses {why}. Widen the bounds or relax the targets."
     )
 
 
-def _feasible_statement(ev: Evaluator, best: Mix, verification: pd.DataFrame) -> str:
+def _feasible_statement(
+    ev: Evaluator, best: Mix, verification: pd.DataFrame, combo: Mapping[str, Any]
+) -> str:
     currency = ev.scenario.prices.currency if ev.scenario.prices is not None else ""
     runs = int(verification["achieved_n"].iloc[0])
-    missed = verification[~verification["met"]]
-
-    def miss(r: Any) -> str:
-        close = abs(r.achieved_mean - r.threshold) <= r.tolerance
-        within = f", within its tolerance of {r.tolerance:g}" if close else ""
-        return f"{r.target} (mean {r.achieved_mean:.3g}{within})"
-
-    held = (
-        "it meets every target"
-        if missed.empty
-        else "it misses "
-        + ", ".join(miss(r) for r in missed.itertuples())
-        + ": the check's guarantee holds up to each bound's tolerance (a smaller --tolerance "
-        "tightens it)"
-    )
+    confidence = f"{1 - ev.procedure.alpha:.0%}"
+    doubted = verification[verification["confirmed"] != Status.FEASIBLE]
+    if doubted.empty:
+        held = f"it meets every target, confirmed by the check at {confidence} confidence"
+    else:
+        which = ", ".join(
+            f"{r.target} (mean {r.achieved_mean:.3g}: {r.confirmed} after {r.achieved_n} runs)"
+            for r in doubted.itertuples()
+        )
+        held = (
+            f"the check does not confirm {which}: the search's runs met it, the fresh ones "
+            "leave it in doubt; consider the next runner-up or a smaller --tolerance"
+        )
+    how = f" with {describe(combo)}" if combo else ""
     return (
-        f"Buy {_describe(ev, best)}: {cost(ev.variables, best):,.2f} {currency} a month. "
+        f"Buy {_describe(ev, best)}{how}: {cost(ev.variables, best):,.2f} {currency} a month. "
         f"On {runs} fresh runs {held}."
     )

@@ -24,9 +24,10 @@ If every mix is classified correctly, the answer is the cheapest feasible mix of
 lattice within the bounds, the mix an exhaustive grid would choose, after checking a
 number of mixes of the order of the variables × log(range) plus the mixes near the
 cost–service frontier, instead of every mix. Each check is right with probability at least
-1 − α (mixes within the tolerance of a bound excepted), so the recommended mix meets its
-targets with that confidence; mixes are checked with common random numbers, which keeps
-neighbours' classifications consistent with each other.
+1 − α (mixes in a target's indifference zone excepted), but that every check is right is
+only bounded by 1 − α × (mixes checked); the planner therefore confirms the answer on fresh
+streams (docs/plan.md, "The guarantee"). Mixes are checked with common random numbers,
+which keeps neighbours' classifications consistent with each other.
 """
 
 from __future__ import annotations

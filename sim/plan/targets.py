@@ -10,10 +10,11 @@ KPIs are averages over replications, for which the two never differ in practice.
 
 A target bounds the **expected** value of the KPI (its mean over replications of the
 same mix). Deciding it from finitely many runs needs a **tolerance** ε: a mix whose mean is
-more than ε inside the bound must be called feasible, one more than ε outside infeasible,
-and one within ε of the bound may go either way (the indifference zone of
-:mod:`sim.plan.selection`). The default ε is 10 % of the bound, at least one
-hundredth of a percentage point, one capacity unit or half a seat.
+on or beyond the bound must be called infeasible, one 2ε or more inside it feasible, and one
+less than 2ε inside may go either way (the one-sided indifference zone ``[q − 2ε, q]`` of
+:mod:`sim.plan.selection`: a plan may buy a little more than needed, never less). The
+default ε is 10 % of the bound, at least one hundredth of a percentage point, one capacity
+unit or half a seat.
 
 Only the side more licenses help may be bounded (see :mod:`sim.plan.kpis`); a target on
 the other side, an unknown KPI (with the closest known names) or an unknown group is a
