@@ -359,3 +359,66 @@ def test_the_sweep_chart(firewall) -> None:
     assert texts == ["grace = 24h", "grace = 72h"]
     lines = [line.get_color() for line in ax.lines]
     assert len(set(lines)) == len(lines)
+
+
+def test_the_report_flags_what_needs_attention_and_folds_zero_breakdowns(case) -> None:
+    result, _, pngs = case
+    page = render_report(result, pngs)
+    headline = reports.kpis(result)
+    flagged = reports.needs_attention(headline)
+    assert page.count('class="card attention"') == int(flagged.sum())
+    denied = headline.set_index("metric").loc["sessions denied", "value"]
+    assert bool(flagged[headline["metric"] == "sessions denied"].iloc[0]) == (denied > 0)
+    zero = reports.zero_breakdowns(result.summary)
+    if zero.any():
+        assert f"{int(zero.sum())} breakdowns that are zero" in page
+
+
+def test_grace_hours_are_not_counted_as_hours_unlicensed(case) -> None:
+    result, _, _ = case
+    k = reports.kpis(result).set_index("metric")["value"]
+    assert k["server hours in grace (still licensed)"] == pytest.approx(result.kpi("grace_hours"))
+    assert k["server hours unlicensed"] == pytest.approx(result.kpi("unlicensed_hours"))
+    assert "hours not licensed (grace, unlicensed, …)" not in k
+
+
+def test_every_denial_reason_has_a_colour_of_its_own() -> None:
+    from sim.charts import REASON_COLOURS
+    from sim.rules.reasons import DENIAL_REASONS
+
+    assert set(REASON_COLOURS) == set(DENIAL_REASONS)
+    assert len(set(REASON_COLOURS.values())) == len(REASON_COLOURS)
+
+
+def test_a_whatif_line_steps_at_the_grace_boundary() -> None:
+    from sim.charts import through_grace
+
+    xs, ys = through_grace(np.array([1.0, 24.0, 96.0]), np.array([5.0, 10.0, 50.0]), 72.0)
+    assert list(xs) == [1, 24, 72, 72, 96] and list(ys) == [5, 10, 10, 50, 50]
+    xs, ys = through_grace(np.array([24.0, 96.0]), np.array([10.0, 50.0]), None)
+    assert list(xs) == [24, 96] and list(ys) == [10, 50]
+
+
+def test_swept_parameters_are_named_in_words() -> None:
+    from sim.charts import metric_name, parameter_names
+
+    assert parameter_names(["licenses.corp.analyzer", "rules.grace"]) == {
+        "licenses.corp.analyzer": "analyzer (corp)",
+        "rules.grace": "grace",
+    }
+    # Two that would read alike keep their paths.
+    assert parameter_names(["a.x.grace", "b.x.grace"]) == {
+        "a.x.grace": "a.x.grace",
+        "b.x.grace": "b.x.grace",
+    }
+    assert metric_name("peak_allocated_analyzer[corp]") == "peak allocated analyzer [corp]"
+
+
+def test_whole_numbers_show_without_decimals() -> None:
+    from sim.htmlreport import page
+
+    html = page.table(pd.DataFrame({"count": [5866.0, 12.0], "hours": [1.5, 2.0]}), "t")
+    assert ">5,866<" in html and ">12<" in html and ">1.50<" in html and ">2.00<" in html
+    kpis = pd.DataFrame({"metric": ["a", "b"], "value": [5866.0, 14.625], "unit": ["", "%"]})
+    html = page.table(kpis, "k")
+    assert ">5,866<" in html and ">14.62<" in html
