@@ -70,7 +70,8 @@ def login_pass_pool(result: Result, license_id: str) -> pd.DataFrame:
 def login_passes(result: Result) -> Figure:
     """Login passes out of the pool (used within the return period) against the pool size,
     with sessions refused for want of a pass marked in red."""
-    back = format_duration(result.scenario.rules.login_pass_return)
+    seconds = result.scenario.rules.login_pass_return
+    back = f"{seconds / 86400:g} days" if seconds >= 86400 else format_duration(seconds)
     fig, ax = figure(f"Login access passes in use (each returning {back} after use)")
     for lic, df in login_pass_data(result).items():
         line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")

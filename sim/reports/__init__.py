@@ -135,8 +135,9 @@ def kpis(
     """The headline numbers as (metric, value, unit): sessions and denial %, concurrency
     (peak, time-weighted mean, P95), seat utilisation per pool and type, capacity use,
     server hours in grace and unlicensed (apart: grace is licensed), each with the sessions
-    denied then, and the candidate counts. ``tables`` may hold report tables already made
-    (by their titles in :func:`report_tables`), which are then not made again."""
+    denied then (when a server was ever out of the licensed state), and the candidate
+    counts. ``tables`` may hold report tables already made (by their titles in
+    :func:`report_tables`), which are then not made again."""
     made = tables or {}
 
     def table(title: str, make: Callable[[Result], pd.DataFrame]) -> pd.DataFrame:
@@ -173,8 +174,10 @@ def kpis(
         ]
     outages = table("Outages and their impact", outage_impact)
     # A server in grace is still licensed (it serves its allocated users without the
-    # backend): its hours are counted apart from the hours it is unlicensed.
-    for state, label in (("grace", "in grace (still licensed)"), ("unlicensed", "unlicensed")):
+    # backend): its hours are counted apart from the hours it is unlicensed. A run whose
+    # servers were licensed throughout has neither (four zeros would only be noise).
+    states = (("grace", "in grace (still licensed)"), ("unlicensed", "unlicensed"))
+    for state, label in states if len(outages) else ():
         mine = outages[outages["state"] == state]
         rows += [
             (f"server hours {label}", float(mine["hours"].sum()), "h"),
