@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
+import matplotlib.lines
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -45,7 +46,18 @@ REASON_COLOURS = {
     "parallel_limit": "#fb8c00",
     "not_licensed_for_product": "#757575",
     "license_not_valid": "#212121",
+    "delayed_sync_expired": "#00897b",
+    "sld_expired": "#3949ab",
+    "no_login_pass": "#c0ca33",
+    "no_cal": "#00acc1",
+    "desktop_locked": "#d81b60",
+    "personal_edition": "#7cb342",
+    "quarantined": "#90a4ae",
+    "lease_not_allowed": "#a1887f",
+    "lease_prohibited": "#f48fb1",
 }
+"""One colour per denial reason (every member of :data:`sim.rules.reasons.DENIAL_REASONS`,
+no two alike), the same in every chart."""
 
 
 def _nothing(fig: Figure, ax: Any, note: str) -> Figure:
@@ -393,7 +405,7 @@ def weekday_hour(result: Result) -> Figure:
     image = ax.imshow(m.to_numpy(), aspect="auto", cmap="YlOrRd", interpolation="nearest")
     ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize="small")
     ax.set_yticks(range(7), list(m.index))
-    ax.set_xlabel("hour of day (local)")
+    ax.set_xlabel(f"hour of day ({result.scenario.timezone})")
     ax.set_ylabel("weekday")
     fig.colorbar(image, ax=ax, label="sessions")
     return fig
@@ -408,7 +420,13 @@ def duration_curve(result: Result) -> Figure:
         return _nothing(fig, ax, "no sessions")
     summary = reports.concurrency_summary(result).set_index("pool")
     for name, c in curves.items():
-        (line,) = ax.step(100.0 * c["share_of_time"], c["level"], where="pre", label=name)
+        if c.empty:
+            continue
+        # The top level holds from 0 % of the time: without that first point a step drawn
+        # "pre" starts at its share, as if the level was never reached before.
+        share = np.concatenate([[0.0], 100.0 * c["share_of_time"].to_numpy(dtype=float)])
+        level = c["level"].to_numpy(dtype=float)
+        (line,) = ax.step(share, np.concatenate([level[:1], level]), where="pre", label=name)
         if name == "concurrent sessions":
             for p in ("p95", "p99"):
                 level = float(summary.loc[name, p])
@@ -426,7 +444,7 @@ def duration_curve(result: Result) -> Figure:
     ax.set_ylim(bottom=0)
     ax.set_xlabel("share of the run's time at or above the level (%)")
     ax.set_ylabel("concurrent level (sessions or CALs)")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 
@@ -555,35 +573,62 @@ def save_png(fig: Figure, path: Path) -> Path:
     return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=PNG_DPI))
 
 
+def through_grace(
+    x: np.ndarray, y: np.ndarray, grace_hours: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The line through measured points (``x`` sorted): straight from one measured duration
+    to the next, except from the last at or below the grace period to the first beyond it,
+    where the change is drawn as a step at the grace boundary. That is where it happens:
+    within grace a server still serves its allocated users, once grace expires it denies
+    every session (``grace_expired``), so a straight line across the boundary would show a
+    gradual change that the rules do not make."""
+    xs, ys = list(x[:1]), list(y[:1])
+    for i in range(1, len(x)):
+        if grace_hours is not None and x[i - 1] <= grace_hours < x[i]:
+            xs += [grace_hours, grace_hours]
+            ys += [y[i - 1], y[i]]
+        xs.append(x[i])
+        ys.append(y[i])
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
 def whatif_chart(
-    table: pd.DataFrame, *, grace_hours: float | None = None, title: str | None = None
+    table: pd.DataFrame,
+    *,
+    grace_hours: float | None = None,
+    title: str | None = None,
+    confidence: float = 0.95,
 ) -> Figure:
     """Extra denied sessions against outage duration, split by denial reason.
 
     ``table`` is :attr:`sim.whatif.WhatIf.table` (one row per duration). The total is a
-    black line, each reason with any extra denials a coloured line; with several
-    replications every point carries its 95 % confidence interval as an error bar. The
-    grace period, if given, is a dashed vertical line.
+    black line, each reason with any extra denials a coloured line, through the measured
+    durations (:func:`through_grace`: a step at the grace boundary). With several
+    replications every point carries its Student-t interval at ``confidence`` as an error
+    bar, and the legend says so. The grace period, if given, is a dashed vertical line.
     """
     fig, ax = figure(title or "What-if: extra denied sessions by outage duration")
     t = table.sort_values("duration_hours", kind="stable")
     x = t["duration_hours"].to_numpy(dtype=float)
+    intervals = False
 
-    def draw(column: str, **style: Any) -> None:
+    def draw(column: str, colour: str, label: str, width: float) -> None:
+        nonlocal intervals
         y = t[column].to_numpy(dtype=float)
+        ax.plot(*through_grace(x, y, grace_hours), color=colour, linewidth=width, label=label)
         low, high = f"{column}_ci_low", f"{column}_ci_high"
+        err = None
         if low in t and high in t:
             err = np.vstack([y - t[low].to_numpy(dtype=float), t[high].to_numpy(dtype=float) - y])
             err = np.nan_to_num(np.clip(err, 0, None))
-            ax.errorbar(x, y, yerr=err, capsize=3, marker="o", **style)
-        else:
-            ax.plot(x, y, marker="o", **style)
+            intervals = True
+        ax.errorbar(x, y, yerr=err, fmt="o", color=colour, capsize=3)
 
-    draw("extra_denied_sessions", color="#000000", linewidth=2, label="all reasons")
+    draw("extra_denied_sessions", "#000000", "all reasons", 2.0)
     for reason, colour in REASON_COLOURS.items():
         column = f"extra_denied_{reason}"
         if column in t and (t[column].fillna(0) != 0).any():
-            draw(column, color=colour, linewidth=1.2, label=reason)
+            draw(column, colour, reason, 1.2)
     others = [
         c
         for c in t.columns
@@ -593,17 +638,28 @@ def whatif_chart(
         and (t[c].fillna(0) != 0).any()
     ]
     for column in others:
-        draw(column, color="#9e9e9e", linewidth=1.2, label=column.removeprefix("extra_denied_"))
+        draw(column, "#9e9e9e", column.removeprefix("extra_denied_"), 1.2)
     if grace_hours is not None:
-        ax.axvline(grace_hours, color="#ffb300", linestyle="--", linewidth=1.2)
-        ax.annotate(
-            f"grace {grace_hours:g} h",
-            (grace_hours, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -12),
-            textcoords="offset points",
-            color="#b27d00",
-            fontsize="small",
+        ax.axvline(
+            grace_hours,
+            color="#ffb300",
+            linestyle="--",
+            linewidth=1.2,
+            label=f"end of the grace period ({grace_hours:g} h)",
+        )
+    handles, _ = ax.get_legend_handles_labels()
+    if intervals:
+        reps = int(t["reps"].min()) if "reps" in t else None
+        over = f" over {reps} replications" if reps else ""
+        handles.append(
+            matplotlib.lines.Line2D(
+                [],
+                [],
+                color="#616161",
+                marker="o",
+                linestyle="",
+                label=f"error bars: {confidence * 100:g} % confidence interval{over}",
+            )
         )
     ax.set_xlim(left=0)
     if len(x) and "duration" in t:
@@ -612,7 +668,7 @@ def whatif_chart(
     ax.set_ylim(bottom=min(0.0, float(np.nanmin(t["extra_denied_sessions"])) if len(t) else 0.0))
     ax.set_xlabel("outage duration (hours)")
     ax.set_ylabel("extra denied sessions (vs. no outage)")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(handles=handles, **LEGEND_OUTSIDE)
     return fig
 
 
@@ -631,36 +687,70 @@ def _sweep_axis(values: pd.Series) -> tuple[np.ndarray, str | None]:
     return hours, "hours"
 
 
+def parameter_names(paths: list[str]) -> dict[str, str]:
+    """Each swept dotted path as a reader names it: the setting, then the item it belongs
+    to (``licenses.corp.analyzer`` → ``analyzer (corp)``, ``rules.grace`` → ``grace``);
+    the whole path where two would read alike."""
+    names = {}
+    for path in paths:
+        parts = path.split(".")
+        name = parts[-1].replace("_", " ")
+        where = " ".join(parts[1:-1])
+        names[path] = f"{name} ({where})" if where else name
+    if len(set(names.values())) < len(names):
+        return {p: p for p in paths}
+    return names
+
+
+def metric_name(metric: str) -> str:
+    """A summary metric as words: ``peak_allocated_analyzer[corp]`` → ``peak allocated
+    analyzer [corp]``."""
+    name, _, member = metric.partition("[")
+    return name.replace("_", " ") + (f" [{member}" if member else "")
+
+
 def sweep_chart(
-    summary: pd.DataFrame, metric: str, parameter: str, *, title: str | None = None
+    summary: pd.DataFrame,
+    metric: str,
+    parameter: str,
+    *,
+    title: str | None = None,
+    confidence: float = 0.95,
 ) -> Figure:
-    """A KPI's mean against a swept parameter, with its 95 % confidence band.
+    """A KPI's mean against a swept parameter, with its confidence band.
 
     ``summary`` is :attr:`sim.experiments.SweepResult.summary` (or ``summary.csv``): one row
-    per variant × metric with ``mean``, ``ci_low``, ``ci_high`` and a column per swept
-    parameter. Durations are drawn in hours; other non-numeric values at equal spacing.
-    When other parameters were swept too, each of their combinations is its own line.
+    per variant × metric with ``mean``, ``ci_low``, ``ci_high`` (the Student-t interval at
+    ``confidence``) and a column per swept parameter. Durations are drawn in hours; other
+    non-numeric values at equal spacing. When other parameters were swept too, each of
+    their combinations is its own line, each in a colour of its own. Parameters and
+    metrics are named in words (:func:`parameter_names`, :func:`metric_name`).
     """
     if parameter not in summary:
         raise KeyError(f"{parameter!r} is not a swept parameter of this summary")
     rows = summary[summary["metric"] == metric]
     if rows.empty:
         raise KeyError(f"no metric {metric!r} in this summary")
-    fig, ax = figure(title or f"Sweep: {metric} by {parameter}")
+    params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]
+    names = parameter_names([parameter, *params])
+    what = metric_name(metric)
+    fig, ax = figure(title or f"Sweep: {what} by {names[parameter]}")
     x_all, kind = _sweep_axis(rows[parameter])
     rows = rows.assign(_x=x_all)
-    params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]
-    groups = rows.groupby(params, sort=False, dropna=False) if params else [((), rows)]
-    for key, df in groups:
+    groups = list(rows.groupby(params, sort=False, dropna=False)) if params else [((), rows)]
+    palette = "tab10" if len(groups) <= 10 else "tab20"
+    colours = matplotlib.colormaps[palette].colors
+    for n, (key, df) in enumerate(groups):
         df = df.sort_values("_x", kind="stable")
         x = df["_x"].to_numpy(dtype=float)
         y = df["mean"].to_numpy(dtype=float)
         keys = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{p}={v}" for p, v in zip(params, keys, strict=True)) or metric
-        (line,) = ax.plot(x, y, marker="o", label=label)
+        label = ", ".join(f"{names[p]} = {v}" for p, v in zip(params, keys, strict=True)) or what
+        colour = colours[n % len(colours)]
+        ax.plot(x, y, marker="o", color=colour, label=label)
         low, high = df["ci_low"].to_numpy(dtype=float), df["ci_high"].to_numpy(dtype=float)
         if np.isfinite(low).any():
-            ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
     if kind == "categorical":
         ticks = rows.drop_duplicates("_x").sort_values("_x")
         ax.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
@@ -668,9 +758,9 @@ def sweep_chart(
         ticks = rows.drop_duplicates("_x").sort_values("_x")
         top = ax.secondary_xaxis("top")
         top.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
-    ax.set_xlabel(parameter + (" (hours)" if kind == "hours" else ""))
-    ax.set_ylabel(f"{metric} (mean, 95 % CI)")
-    ax.legend(loc="best", fontsize="small")
+    ax.set_xlabel(names[parameter] + (" (hours)" if kind == "hours" else ""))
+    ax.set_ylabel(f"{what}\n(mean, {confidence * 100:g} % interval shaded)")
+    ax.legend(**LEGEND_OUTSIDE)
     return fig
 
 

@@ -327,22 +327,15 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-BREAKDOWNS = ("denied_", "sessions_", "launches_", "desktop_launches")
-"""Summary metrics that split a total by reason, access type or launch outcome; a zero among
-them is noise on a terminal (an SLK site never sees a Session CAL), so only summary.csv
-lists it."""
-
-
 def _format_summary(summary: object) -> str:
     import pandas as pd
 
+    from sim.reports import zero_breakdowns
+
     assert isinstance(summary, pd.DataFrame)
-    totals = {"sessions_attempted", "sessions_granted", "sessions_denied", "sessions_interrupted"}
-    shown_rows = [
-        (metric, value, unit)
-        for metric, value, unit in summary[["metric", "value", "unit"]].itertuples(index=False)
-        if value != 0 or metric in totals or not metric.startswith(BREAKDOWNS)
-    ]
+    shown_rows = list(
+        summary.loc[~zero_breakdowns(summary), ["metric", "value", "unit"]].itertuples(index=False)
+    )
     width = max((len(m) for m, _, _ in shown_rows), default=10)
     lines = []
     for metric, value, unit in shown_rows:

@@ -17,6 +17,7 @@ from sim import reports
 from sim.chart_style import LEGEND_OUTSIDE, end_time, figure, time_axis
 from sim.reports.common import nanoseconds
 from sim.rules.reasons import LaunchOutcome
+from sim.scenario import format_duration
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -69,16 +70,22 @@ def login_pass_pool(result: Result, license_id: str) -> pd.DataFrame:
 def login_passes(result: Result) -> Figure:
     """Login passes out of the pool (used within the return period) against the pool size,
     with sessions refused for want of a pass marked in red."""
-    fig, ax = figure("Login access passes in use (returning 28 days after use)")
+    seconds = result.scenario.rules.login_pass_return
+    back = f"{seconds / 86400:g} days" if seconds >= 86400 else format_duration(seconds)
+    fig, ax = figure(f"Login access passes in use (each returning {back} after use)")
     for lic, df in login_pass_data(result).items():
         line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")
         pool = login_pass_pool(result, lic)
+        # Wide and pale under the passes out, which stay visible where they meet the pool.
         ax.step(
             [*pool["time"], end_time(result)],
             [*pool["total"], pool["total"].iloc[-1]],
             where="post",
             color=line[0].get_color(),
             linestyle="--",
+            linewidth=3,
+            alpha=0.4,
+            zorder=1.5,
             label=f"{lic} pool",
         )
     s = result.sessions

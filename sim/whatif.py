@@ -486,6 +486,7 @@ def write_whatif(study: WhatIf, out: Path, chart: bool = True) -> list[Path]:
             study.table,
             grace_hours=study.scenario.rules.grace / 3600.0,
             title=f"What-if: outage of {where} from {study.at:%Y-%m-%d %H:%M %Z}",
+            confidence=study.confidence,
         )
         path = out / "whatif.png"
         save_png(fig, path)

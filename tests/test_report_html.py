@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from sim import load_scenario, simulate
+from sim import load_scenario, reports, simulate
 from sim.charts import relevant_charts
 from sim.experiments import sweep
 from sim.htmlreport import (
@@ -104,7 +104,11 @@ def test_report_is_self_contained_with_every_chart_and_table(run) -> None:
     assert shown == list(charts)
     kpis, tables = report_content(result)
     assert set(tables) <= set(page.headings)
-    assert len(page.all("table")) == len(tables) - sum(df.empty for df in tables.values()) + 1
+    # The report tables, the run summary's KPIs and, folded, its zero breakdowns.
+    folded = int(reports.zero_breakdowns(result.summary).any())
+    assert (
+        len(page.all("table")) == len(tables) - sum(df.empty for df in tables.values()) + 1 + folded
+    )
     assert f"licsim report: {result.scenario.name}" in page.headings
     assert len(kpis) > 0 and "denial rate" in path.read_text("utf-8")
 

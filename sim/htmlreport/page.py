@@ -35,6 +35,10 @@ h2 { border-bottom: 2px solid #cfd8dc; padding-bottom: .2em; margin-top: 1.8em; 
         min-width: 10em; }
 .card .value { font-size: 1.5em; font-weight: 600; }
 .card .label { color: #616161; font-size: .85em; }
+.card.attention { border: 2px solid #e53935; background: #fff5f5; }
+.card .flag { color: #b71c1c; font-size: .75em; font-weight: 600; text-transform: uppercase;
+              margin-top: .2em; }
+details.folded summary { cursor: pointer; color: #424242; margin: .5em 0; }
 section.table { overflow-x: auto; }
 table.data { border-collapse: collapse; background: #fff; font-size: .85em; margin: .5em 0; }
 table.data th, table.data td { border: 1px solid #e0e0e0; padding: .25em .6em;
@@ -62,28 +66,40 @@ def number(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def cards(kpis: pd.DataFrame) -> str:
-    """KPI cards from rows of ``metric, value, unit``."""
+def cards(kpis: pd.DataFrame, attention: pd.Series | None = None) -> str:
+    """KPI cards from rows of ``metric, value, unit``; a row ``attention`` marks stands out,
+    and says so in words as well as in colour."""
+    flagged = [False] * len(kpis) if attention is None else list(attention)
     items = []
-    for row in kpis.itertuples(index=False):
+    for row, flag in zip(kpis.itertuples(index=False), flagged, strict=True):
         unit = "" if pd.isna(row.unit) else f" {row.unit}"
+        mark = '<div class="flag">needs attention</div>' if flag else ""
         items.append(
-            f'<div class="card"><div class="value">{escape(number(float(row.value)))}'
-            f"{escape(unit)}</div>"
-            f'<div class="label">{escape(str(row.metric).replace("_", " "))}</div></div>'
+            f'<div class="card{" attention" if flag else ""}">'
+            f'<div class="value">{escape(number(float(row.value)))}{escape(unit)}</div>'
+            f'<div class="label">{escape(str(row.metric).replace("_", " "))}</div>{mark}</div>'
         )
     return f'<div class="cards">{"".join(items)}</div>'
 
 
+def _whole(col: pd.Series) -> bool:
+    finite = col[np.isfinite(col.to_numpy(dtype=float, na_value=np.nan))]
+    return bool((finite == finite.round()).all())
+
+
 def _column(col: pd.Series) -> tuple[list[str], bool]:
     """A column's cells as text, and whether they are numbers (aligned right). Times show
-    to the minute in their own zone (the page names it), numbers with thousands separators."""
+    to the minute in their own zone (the page names it), numbers with thousands separators:
+    a column of whole numbers (counts, even when stored as floats) without decimals, and a
+    ``value`` column, which lists KPIs of every kind, each value as :func:`number` shows it."""
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col):
         return list(col.dt.strftime("%Y-%m-%d %H:%M").fillna("")), False
     if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
         return ["" if pd.isna(v) else str(v) for v in col], False
-    integral = pd.api.types.is_integer_dtype(col)
-    return ["" if pd.isna(v) else f"{v:,.0f}" if integral else f"{v:,.2f}" for v in col], True
+    if col.name == "value":
+        return ["" if pd.isna(v) else number(float(v)) for v in col], True
+    shape = "{:,.0f}" if _whole(col) else "{:,.2f}"
+    return ["" if pd.isna(v) else shape.format(v) for v in col], True
 
 
 def table(df: pd.DataFrame, title: str, max_rows: int = MAX_ROWS) -> str:
@@ -130,6 +146,11 @@ def chart(name: str, fig: Figure | bytes, caption: str = "") -> str:
         f'<figure class="chart" id="chart-{escape(name)}">'
         f'<img alt="{escape(name)}" src="data:image/png;base64,{data}">{text}</figure>'
     )
+
+
+def folded(summary: str, body: str) -> str:
+    """``body`` folded away under a line saying what it holds."""
+    return f'<details class="folded"><summary>{escape(summary)}</summary>{body}</details>'
 
 
 def section(title: str, parts: Iterable[str]) -> str:

@@ -1,6 +1,6 @@
-"""The HTML report of a sweep: per-variant KPIs with 95 % intervals, paired differences
-against the baseline, and a :func:`sim.charts.sweep_chart` per KPI against the first swept
-parameter.
+"""The HTML report of a sweep: per-variant KPIs with their intervals (95 % unless the
+sweep's ``confidence`` says otherwise), paired differences against the baseline, and a
+:func:`sim.charts.sweep_chart` per KPI against the first swept parameter.
 
 Charted KPIs are those whose mean changes between variants (the headline ones of a run
 report when none does); every KPI is in the full summary table.
@@ -14,7 +14,7 @@ import pandas as pd
 
 import sim
 from sim.atomic import atomic_text
-from sim.charts import sweep_chart
+from sim.charts import metric_name, parameter_names, sweep_chart
 from sim.experiments import SweepResult
 
 from . import page
@@ -43,7 +43,24 @@ def charted_metrics(summary: pd.DataFrame) -> list[str]:
         return []
     varies = summary.groupby("metric", sort=False)["mean"].agg(lambda m: m.nunique() > 1)
     changed = [str(m) for m in varies.index if varies[m]]
-    return changed or [str(m) for m in varies.index if m in HEADLINE]
+    return [
+        m
+        for m in changed or [str(m) for m in varies.index if m in HEADLINE]
+        if not _same_as_total(summary, m)
+    ]
+
+
+def _same_as_total(summary: pd.DataFrame, metric: str) -> bool:
+    """Whether ``metric`` is the one member of its total (``grace_hours[prod]`` on a site
+    whose only server in grace is prod): a second chart of the same numbers."""
+    total, bracket, _ = metric.partition("[")
+    if not bracket:
+        return False
+    mine = summary[summary["metric"] == metric]
+    whole = summary[summary["metric"] == total]
+    return len(whole) == len(mine) and bool(
+        (whole["mean"].to_numpy() == mine["mean"].to_numpy()).all()
+    )
 
 
 def _compact(frame: pd.DataFrame, metrics: list[str], parameters: list[str]) -> pd.DataFrame:
@@ -51,6 +68,19 @@ def _compact(frame: pd.DataFrame, metrics: list[str], parameters: list[str]) -> 
     variant name."""
     chosen = frame[frame["metric"].isin(metrics)]
     return chosen[["metric", *parameters, *INTERVAL]].reset_index(drop=True)
+
+
+def caption(result: SweepResult, metric: str, params: list[str]) -> str:
+    """What a sweep chart shows and what to look for."""
+    names = parameter_names(params)
+    others = ", ".join(names[p] for p in params[1:])
+    lines = f"; one line per value of {others}" if others else ""
+    return (
+        f"The mean of {metric_name(metric)} over {result.replications} replications per "
+        f"value of {names[params[0]]}, shaded across its {result.confidence * 100:g} % "
+        f"interval{lines}. Look for where the line levels off (more changes nothing) and "
+        "for bands that do not overlap (a difference the replications support)."
+    )
 
 
 def render_sweep_report(result: SweepResult) -> str:
@@ -72,8 +102,8 @@ def render_sweep_report(result: SweepResult) -> str:
     charts = []
     if params:
         for metric in metrics:
-            fig = sweep_chart(result.summary, metric, params[0])
-            charts.append(page.chart(f"sweep-{metric}", fig))
+            fig = sweep_chart(result.summary, metric, params[0], confidence=result.confidence)
+            charts.append(page.chart(f"sweep-{metric}", fig, caption(result, metric, params)))
     baseline = result.variants[0].name if result.variants else "–"
     parts = [
         page.section(
@@ -81,10 +111,10 @@ def render_sweep_report(result: SweepResult) -> str:
         ),
     ]
     if charts:
-        parts.append(page.section(f"KPIs by {params[0]}", charts))
+        parts.append(page.section(f"KPIs by {parameter_names(params)[params[0]]}", charts))
     parts.append(
         page.section(
-            "KPIs (mean and 95 % interval across replications)",
+            f"KPIs (mean and {result.confidence * 100:g} % interval across replications)",
             [
                 page.table(_compact(result.summary, metrics, params), "Charted KPIs per variant"),
                 page.table(

@@ -76,6 +76,7 @@ __all__ = [
     "duration_curves",
     "exceeded_level",
     "kpis",
+    "needs_attention",
     "network_outages",
     "outage_impact",
     "peak",
@@ -92,9 +93,39 @@ __all__ = [
     "utilisation",
     "weekday_hour",
     "window",
+    "zero_breakdowns",
 ]
 
 TOP = 25  # rows kept of per-user lists, so the report stays readable
+
+BREAKDOWNS = ("denied_", "sessions_", "launches_", "desktop_launches")
+"""Summary metrics that split a total by reason, access type or launch outcome."""
+
+_TOTALS = {"sessions_attempted", "sessions_granted", "sessions_denied", "sessions_interrupted"}
+
+ATTENTION = {
+    "sessions denied",
+    "denial rate",
+    "capacity months exhausted",
+    "server hours in grace (still licensed)",
+    "sessions denied in grace (still licensed)",
+    "server hours unlicensed",
+    "sessions denied unlicensed",
+}
+"""Headline KPIs (:func:`kpis`) that need someone's attention when they are above zero:
+users were refused, capacity ran out, or a server lost its backend."""
+
+
+def zero_breakdowns(summary: pd.DataFrame) -> pd.Series:
+    """The rows of a run summary that are a zero part of a breakdown (an SLK site never sees
+    a Session CAL): noise on a terminal or a page, kept in summary.csv. Totals always count."""
+    metric = summary["metric"].astype(str)
+    return (summary["value"] == 0) & ~metric.isin(_TOTALS) & metric.str.startswith(BREAKDOWNS)
+
+
+def needs_attention(headline: pd.DataFrame) -> pd.Series:
+    """Which rows of :func:`kpis` need attention: those of :data:`ATTENTION` above zero."""
+    return headline["metric"].isin(ATTENTION) & (headline["value"] > 0)
 
 
 def kpis(
@@ -103,8 +134,10 @@ def kpis(
 ) -> pd.DataFrame:
     """The headline numbers as (metric, value, unit): sessions and denial %, concurrency
     (peak, time-weighted mean, P95), seat utilisation per pool and type, capacity use,
-    outage hours and the candidate counts. ``tables`` may hold report tables already made
-    (by their titles in :func:`report_tables`), which are then not made again."""
+    server hours in grace and unlicensed (apart: grace is licensed), each with the sessions
+    denied then (when a server was ever out of the licensed state), and the candidate
+    counts. ``tables`` may hold report tables already made (by their titles in
+    :func:`report_tables`), which are then not made again."""
     made = tables or {}
 
     def table(title: str, make: Callable[[Result], pd.DataFrame]) -> pd.DataFrame:
@@ -140,10 +173,16 @@ def kpis(
             ("capacity months exhausted", float(cap["exhausted_at"].notna().sum()), "months"),
         ]
     outages = table("Outages and their impact", outage_impact)
-    rows += [
-        ("hours not licensed (grace, unlicensed, …)", float(outages["hours"].sum()), "h"),
-        ("sessions denied during those hours", float(outages["denied"].sum()), "sessions"),
-    ]
+    # A server in grace is still licensed (it serves its allocated users without the
+    # backend): its hours are counted apart from the hours it is unlicensed. A run whose
+    # servers were licensed throughout has neither (four zeros would only be noise).
+    states = (("grace", "in grace (still licensed)"), ("unlicensed", "unlicensed"))
+    for state, label in states if len(outages) else ():
+        mine = outages[outages["state"] == state]
+        rows += [
+            (f"server hours {label}", float(mine["hours"].sum()), "h"),
+            (f"sessions denied {label}", float(mine["denied"].sum()), "sessions"),
+        ]
     if breakeven_minutes(result) is not None:
         rows.append(
             (
