@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 import matplotlib.lines
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from sim import reports
@@ -739,7 +740,7 @@ def sweep_chart(
     rows = rows.assign(_x=x_all)
     groups = list(rows.groupby(params, sort=False, dropna=False)) if params else [((), rows)]
     palette = "tab10" if len(groups) <= 10 else "tab20"
-    colours = matplotlib.colormaps[palette].colors
+    colours = list(cast(ListedColormap, matplotlib.colormaps[palette]).colors)  # type: ignore[arg-type]
     for n, (key, df) in enumerate(groups):
         df = df.sort_values("_x", kind="stable")
         x = df["_x"].to_numpy(dtype=float)

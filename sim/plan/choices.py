@@ -128,7 +128,9 @@ def combinations(scenario: Scenario, choices: Sequence[Choice]) -> list[dict[str
         return [{}]
     out: list[dict[str, object]] = []
     for picked in itertools.product(*(c.options for c in choices)):
-        overrides = {c.path: c.value(o) for c, o in zip(choices, picked, strict=True)}
+        overrides: dict[str, object] = {
+            c.path: c.value(o) for c, o in zip(choices, picked, strict=True)
+        }
         try:
             scenario.with_overrides(overrides, source="--choose")
         except ScenarioError as err:
