@@ -1114,8 +1114,10 @@ def last_use_vs_sessions(r: Result) -> Violation | None:
     last = _last_use_before(removed, _seat_uses(r))
     # A remix takes the user passes away with the tokens: nothing is left to quarantine.
     remix = removed["detail"].str.endswith("(remix)")
+    # A user access pass is quarantined whatever the key (licensing-rules §5); seats follow
+    # the license's activation (§3).
     quarantined = (
-        removed["license"].isin(quarantining)
+        (removed["license"].isin(quarantining) | (removed["type"] == "user_pass"))
         & ~remix
         & last.notna()
         & (removed["time"] - last < period)

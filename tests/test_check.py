@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
-from sim import load_scenario, simulate
+from sim import load_scenario, parse_scenario, simulate
 from sim.check import CHECKS, check_result, check_run, load_run
 from sim.cli import main
 from sim.outfolder import digest
@@ -693,3 +694,15 @@ def test_the_test_and_development_pool_is_counted_on_its_own(tmp_path: Path) -> 
     (folder / "scenario.json").write_text(json.dumps(sc))
     reseal(folder)
     assert "seats_within_purchase" in names(folder)
+
+
+def test_a_user_pass_quarantined_on_a_signed_key_is_expected_by_the_check() -> None:
+    # The same timeline as user-pass-quarantine.yaml on an SLK: a user access pass is
+    # quarantined whatever the key (licensing-rules §5), which the check must expect too.
+    data = yaml.safe_load(
+        (Path(__file__).parent / "scenarios/user-pass-quarantine.yaml").read_text()
+    )
+    data["licenses"][0].update(activation="slk", term="subscription")
+    r = simulate(parse_scenario(data))
+    assert (r.events["kind"] == "quarantine").sum() == 1
+    assert check_result(r) == []
