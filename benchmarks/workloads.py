@@ -91,9 +91,7 @@ def child_naive(users: int, days: int) -> dict[str, Any]:
 
 def in_child(args: list[str]) -> tuple[dict[str, Any], float]:
     """Run this script with ``args`` in a fresh process: its JSON answer and peak RSS (GB)."""
-    child = subprocess.Popen(
-        [sys.executable, __file__, *args], stdout=subprocess.PIPE, cwd=HERE
-    )
+    child = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, cwd=HERE)
     assert child.stdout is not None
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -119,10 +117,14 @@ def main() -> None:
         print(json.dumps(answer))
         return
 
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
-          f"{os.cpu_count()} cores")
-    print("| workload | users × days | licsim user-months/s | naive user-months/s | × naive "
-          "| licsim s | sessions | peak RSS |")
+    print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        "| workload | users × days | licsim user-months/s | naive user-months/s | × naive "
+        "| licsim s | sessions | peak RSS |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in a.only or list(WORKLOADS):
         engine, rss = in_child(["--child", "engine", name, str(a.scale), str(a.days or 0)])

@@ -13,6 +13,7 @@ its slot for 30 minutes; a slot closed at the limit stays busy for the wait.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,3 +89,58 @@ def peak_open(user: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarra
     first = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
     peaks = np.maximum.reduceat(running, first)
     return peaks[np.searchsorted(w[first], user)]
+
+
+def resolve_in_order(
+    pool: np.ndarray,
+    user: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    slots: ParallelSessions,
+    until: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One day's sessions of some users through ``slots``, each (pool, user) in time order.
+
+    Each session asks for a slot at ``start`` and, if granted, gives it back at ``end``
+    (the rule above, on the same object the exact path uses). Returns, per session, whether
+    it was granted and whether its (pool, user) day stands alone: the order of its opens and
+    closes is unambiguous (no two at one instant, none at or after ``until``) and no wait
+    it started outlasts ``until``, so no later day can see a slot of it other than an open
+    one. Only the standing-alone sessions' outcomes are those of the event-ordered run.
+    Closes at or after ``until`` are not applied: the exact path applies them.
+    """
+    n = user.size
+    granted = np.zeros(n, dtype=bool)
+    alone = np.ones(n, dtype=bool)
+    if n == 0:
+        return granted, alone
+    key = pool.astype(np.int64) * (int(user.max()) + 1) + user
+    times = np.concatenate([start, end])
+    keys = np.concatenate([key, key])
+    order = np.lexsort((times, keys))
+    k, v = keys[order], times[order]
+    tied = set(k[1:][(k[1:] == k[:-1]) & (v[1:] == v[:-1])].tolist())
+    tied.update(key[start >= until].tolist())
+    by_key = np.lexsort((start, key))
+    bounds = np.flatnonzero(np.r_[True, key[by_key][1:] != key[by_key][:-1], True])
+    for a, z in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        rows = by_key[a:z].tolist()
+        first = rows[0]
+        if int(key[first]) in tied:
+            alone[rows] = False
+            continue
+        p, u = int(pool[first]), int(user[first])
+        closes: list[float] = []
+        for i in rows:
+            t = float(start[i])
+            while closes and closes[0] < t:
+                slots.close(p, u, heapq.heappop(closes))
+            if slots.open(p, u, t):
+                granted[i] = True
+                heapq.heappush(closes, float(end[i]))
+        while closes and closes[0] < until:
+            slots.close(p, u, heapq.heappop(closes))
+        if any(math.isfinite(w) and w > until for w in slots.slots.get((p, u), ())):
+            alone[rows] = False
+        slots.slots.pop((p, u), None)
+    return granted, alone
