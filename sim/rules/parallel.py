@@ -99,12 +99,14 @@ def resolve_in_order(
     slots: ParallelSessions,
     until: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One day's sessions of some users through ``slots``, each (pool, user) in time order.
+    """One day's sessions of some users through ``slots`` (a scratch ledger, emptied of
+    these users), each (pool, user) in time order.
 
     Each session asks for a slot at ``start`` and, if granted, gives it back at ``end``
     (the rule above, on the same object the exact path uses). Returns, per session, whether
     it was granted and whether its (pool, user) day stands alone: the order of its opens and
-    closes is unambiguous (no two at one instant, none at or after ``until``) and no wait
+    closes is unambiguous (no open at the instant of another open or of a close, no open at
+    or after ``until``) and no wait
     it started outlasts ``until``, so no later day can see a slot of it other than an open
     one. Only the standing-alone sessions' outcomes are those of the event-ordered run.
     Closes at or after ``until`` are not applied: the exact path applies them.
@@ -115,11 +117,15 @@ def resolve_in_order(
     if n == 0:
         return granted, alone
     key = pool.astype(np.int64) * (int(user.max()) + 1) + user
+    # Two closes at one instant leave the same slots in either order; a start at the
+    # instant of another start or of a close is ambiguous.
     times = np.concatenate([start, end])
     keys = np.concatenate([key, key])
+    opens = np.r_[np.ones(n, dtype=bool), np.zeros(n, dtype=bool)]
     order = np.lexsort((times, keys))
-    k, v = keys[order], times[order]
-    tied = set(k[1:][(k[1:] == k[:-1]) & (v[1:] == v[:-1])].tolist())
+    k, v, o = keys[order], times[order], opens[order]
+    same = (k[1:] == k[:-1]) & (v[1:] == v[:-1]) & (o[1:] | o[:-1])
+    tied = set(k[1:][same].tolist())
     tied.update(key[start >= until].tolist())
     by_key = np.lexsort((start, key))
     bounds = np.flatnonzero(np.r_[True, key[by_key][1:] != key[by_key][:-1], True])
