@@ -14,6 +14,7 @@ its slot for 30 minutes; a slot closed at the limit stays busy for the wait.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -128,25 +129,32 @@ def resolve_in_order(
     tied = set(k[1:][same].tolist())
     tied.update(key[start >= until].tolist())
     by_key = np.lexsort((start, key))
-    bounds = np.flatnonzero(np.r_[True, key[by_key][1:] != key[by_key][:-1], True])
-    for a, z in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        rows = by_key[a:z].tolist()
-        first = rows[0]
-        if int(key[first]) in tied:
-            alone[rows] = False
+    sorted_key = key[by_key]
+    bounds = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1], True]).tolist()
+    # Plain Python numbers: the loop below is the sweep's whole cost.
+    t_of, end_of = start[by_key].tolist(), end[by_key].tolist()
+    pools, users, keys = pool[by_key].tolist(), user[by_key].tolist(), sorted_key.tolist()
+    ok = [True] * n
+    yes = [False] * n
+    open_slot, close_slot = slots.open, slots.close
+    push, pop = heapq.heappush, heapq.heappop
+    for a, z in itertools.pairwise(bounds):
+        if keys[a] in tied:
+            ok[a:z] = [False] * (z - a)
             continue
-        p, u = int(pool[first]), int(user[first])
+        p, u = pools[a], users[a]
         closes: list[float] = []
-        for i in rows:
-            t = float(start[i])
+        for j in range(a, z):
+            t = t_of[j]
             while closes and closes[0] < t:
-                slots.close(p, u, heapq.heappop(closes))
-            if slots.open(p, u, t):
-                granted[i] = True
-                heapq.heappush(closes, float(end[i]))
+                close_slot(p, u, pop(closes))
+            if open_slot(p, u, t):
+                yes[j] = True
+                push(closes, end_of[j])
         while closes and closes[0] < until:
-            slots.close(p, u, heapq.heappop(closes))
-        if any(math.isfinite(w) and w > until for w in slots.slots.get((p, u), ())):
-            alone[rows] = False
-        slots.slots.pop((p, u), None)
+            close_slot(p, u, pop(closes))
+        if any(math.isfinite(w) and w > until for w in slots.slots.pop((p, u), ())):
+            ok[a:z] = [False] * (z - a)
+    granted[by_key] = yes
+    alone[by_key] = ok
     return granted, alone
