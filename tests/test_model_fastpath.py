@@ -17,7 +17,7 @@ from strategies import scenarios
 
 from sim import load_scenario, parse_scenario
 from sim.model.engine import run_engine
-from sim.model.fastpath import first_true, gather_segments
+from sim.model.fastpath import PARALLEL_LIMIT, first_true, gather_segments
 from sim.model.lookup import LEGACY_ACCESS
 from sim.result import Result, build_result
 from sim.scenario import Scenario
@@ -109,6 +109,38 @@ def test_idle_tails_that_reach_the_parallel_limit_are_identical_both_ways() -> N
     a, b, fast_rows = both_ways(sc)
     assert (a.sessions["denied_reason"] == "parallel_limit").sum() > 0
     assert fast_rows > 0.3 * len(a.sessions)
+    assert_same(a, b)
+
+
+def test_five_devices_reach_the_limit_on_the_fast_path_identically() -> None:
+    """Five devices a user, each with its own sessions and idle tails: the limit refuses
+    sessions on most days. Those days are resolved on the fast path, in time order through
+    the parallel-session rule, with the same tables as the exact path."""
+    sc = parse_scenario(
+        {
+            "name": "roaming",
+            "seed": 4,
+            "start": "2026-02-02T00:00",
+            "duration": "5d",
+            "licenses": [{"id": "corp", "professional": 1, "analyzer": 30}],
+            "servers": [{"id": "prod", "license": "corp"}],
+            "users": [
+                {
+                    "group": "roaming",
+                    "count": 30,
+                    "access": "analyzer",
+                    "servers": ["prod"],
+                    "behaviour": {"devices": 5},
+                }
+            ],
+        }
+    )
+    world, rec = run_engine(sc, fast=True, record_units=True)
+    refused_fast = sum(int((c[7] == PARALLEL_LIMIT).sum()) for c in rec.session_chunks)
+    a = build_result(world, rec)
+    b = build_result(*run_engine(sc, fast=False, record_units=True))
+    assert refused_fast > 0
+    assert refused_fast == (a.sessions["denied_reason"] == "parallel_limit").sum()
     assert_same(a, b)
 
 

@@ -3,7 +3,7 @@ closed at the limit."""
 
 import numpy as np
 
-from sim.rules.parallel import ParallelSessions, peak_open
+from sim.rules.parallel import ParallelSessions, peak_open, resolve_in_order
 
 
 def test_sixth_parallel_session_is_refused() -> None:
@@ -64,3 +64,39 @@ def test_busy_users_counts_open_and_waiting_slots_over_pools() -> None:
     assert p.busy_users(320.0) == {1: 1, 2: 1}
     assert p.busy_users(400.0) == {1: 1}
     assert list(p.slots) == [(1, 1)]  # users with nothing busy are forgotten
+
+
+def _sweep(start: list[float], end: list[float], until: float = 86400.0, user=None):
+    n = len(start)
+    user = np.zeros(n, dtype=np.int64) if user is None else np.asarray(user)
+    return resolve_in_order(
+        np.zeros(n, dtype=np.int64),
+        user,
+        np.asarray(start, dtype=float),
+        np.asarray(end, dtype=float),
+        ParallelSessions(limit=5, wait=300.0),
+        until,
+    )
+
+
+def test_a_day_in_time_order_refuses_the_sixth_and_the_start_in_the_wait() -> None:
+    # Five open from 100..104; the sixth at 200 is refused; the first closes at 1000 with
+    # five open, so its slot waits until 1300: a start at 1100 is refused, one at 1400 is
+    # granted. The rows come in no particular order.
+    start = [1100.0, 100, 101, 102, 103, 104, 200, 1400]
+    end = [5000.0, 1000, 5000, 5000, 5000, 5000, 5000, 5000]
+    granted, alone = _sweep(start, end)
+    assert granted.tolist() == [False, True, True, True, True, True, False, True]
+    assert alone.all()
+
+
+def test_a_day_stands_alone_only_without_ties_and_waits_past_its_end() -> None:
+    tie = _sweep([100.0, 200.0], [200.0, 300.0], user=[0, 0])  # a start as one closes
+    assert not tie[1].any()
+    # A close at the limit at 86,300 starts a wait to 86,600, past the day's end.
+    start = [100.0, 101, 102, 103, 104]
+    late = _sweep(start, [86300.0, 90000, 90000, 90000, 90000])
+    assert late[0].all() and not late[1].any()
+    # Another user's day is not affected by either.
+    both = _sweep([100.0, 200.0, 50.0], [200.0, 300.0, 60.0], user=[0, 0, 1])
+    assert both[1].tolist() == [False, False, True]

@@ -23,6 +23,7 @@ from sim.model.codes import (
     HOLDS_SLOT,
     UNIT_REFUSAL,
     UNLICENSED_CODE,
+    reason_code,
 )
 from sim.model.lookup import Lookup
 from sim.model.pools import SeatLedger
@@ -34,8 +35,12 @@ from sim.recorder import Recorder
 from sim.rules.anonymous import carried
 from sim.rules.capacity import chain_holds
 from sim.rules.connectivity import expiry_cut
+from sim.rules.parallel import ParallelSessions, resolve_in_order
 from sim.rules.pool import record_use
+from sim.rules.reasons import DenialReason
 from sim.rules.session import session_close
+
+PARALLEL_LIMIT = reason_code(DenialReason.PARALLEL_LIMIT)
 
 
 def first_true(flags: np.ndarray, ptr: np.ndarray) -> np.ndarray:
@@ -88,6 +93,48 @@ class FastPath:
         self.scheduler.push(start, START, slot)
         self.scheduler.push(close, END, slot)
 
+    def _closes(
+        self, b: Batch, rows: np.ndarray, server: np.ndarray, cut: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each session's close if granted, cut at the next unlicensed span and the
+        horizon, and whether it was cut."""
+        close = session_close(b.end[rows], b.logged_out[rows], self.lookup.timeout[server])
+        end, was_cut = expiry_cut(close, cut)
+        return np.minimum(end, self.world.horizon), was_cut
+
+    def parallel_outcomes(
+        self,
+        b: Batch,
+        rows: np.ndarray,
+        held_all: np.ndarray,
+        scratch: ParallelSessions,
+        until: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For sessions of users whose day is theirs alone, which the parallel-session
+        limit grants and whether each user's day stands alone
+        (:func:`sim.rules.parallel.resolve_in_order`): the sessions the access order grants
+        a seat that holds a slot ask for one at their start and give it back at their close."""
+        server = b.server[rows]
+        state, _, _, cut, _ = per_server(self.lookup.arrays, server, b.start[rows])
+        end, _ = self._closes(b, rows, server, cut)
+        settled = self.lookup.settled_access[b.group[rows], server, held_all[rows]]
+        asks = (state != UNLICENSED_CODE) & (settled != CAPACITY_CODE) & HOLDS_SLOT[settled]
+        granted = np.ones(rows.size, dtype=bool)
+        alone = np.ones(rows.size, dtype=bool)
+        ask = np.flatnonzero(asks)
+        granted[ask], alone[ask] = resolve_in_order(
+            self.lookup.server_pool[server[ask]],
+            b.user[rows[ask]],
+            b.start[rows[ask]],
+            end[ask],
+            scratch,
+            until,
+        )
+        # A user's day stands alone only as a whole.
+        users = b.user[rows]
+        alone &= ~np.isin(users, users[~alone])
+        return granted, alone
+
     def resolve(
         self,
         b: Batch,
@@ -97,8 +144,10 @@ class FastPath:
         key_all: np.ndarray,
         spent: np.ndarray,
         until: float,
+        parallel_refused: np.ndarray,
     ) -> None:
-        h = self.world.horizon
+        """Resolve the batch's sessions ``rows``; ``parallel_refused`` marks (over the whole
+        batch) those :meth:`parallel_outcomes` found refused at the parallel limit."""
         server = b.server[rows]
         start = b.start[rows]
         planned = b.end[rows]
@@ -108,9 +157,7 @@ class FastPath:
         access = np.zeros(n, dtype=np.int8)
         denied = np.zeros(n, dtype=np.int8)
         interrupted = np.zeros(n, dtype=np.int8)
-        close = session_close(planned, b.logged_out[rows], self.lookup.timeout[server])
-        end, was_cut = expiry_cut(close, cut)
-        end = np.minimum(end, h)
+        end, was_cut = self._closes(b, rows, server, cut)
         interrupted[was_cut] = cut_reason[was_cut]
         minutes = np.zeros(n)
 
@@ -122,6 +169,9 @@ class FastPath:
         why = self.lookup.settled_reason[group, server, held]
         licensed = ~unlicensed
         seat = licensed & (settled != 0) & (settled != CAPACITY_CODE)
+        at_limit = seat & parallel_refused[rows]
+        denied[at_limit] = PARALLEL_LIMIT
+        seat &= ~at_limit
         access[seat] = settled[seat]
         if seat.any():
             pool = self.lookup.server_pool[server[seat]]

@@ -83,7 +83,7 @@ class Router:
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
         exact |= self._needs_view(b, held, pool)
-        exact |= self._may_reach_limit(b, live, day.midnight)
+        limited, before = self._may_reach_limit(b, live, day.midnight)
         pending, busy_pools = self._pending(until)
         if busy_pools:
             exact |= np.isin(lk.server_pool[b.server], list(busy_pools))
@@ -96,11 +96,14 @@ class Router:
                 risky[li] = True
                 continue
             risky[li], spent[li] = self.capacity.outlook(licr, b, mine)
+        refused = np.zeros(len(b.start), dtype=bool)
         if self.fast:
             exact |= risky[lic] & may_charge
             # A device's running unit carries between its sessions: keep a device's day on
             # one path.
             exact |= np.isin(key, key[exact & live])
+            refused, swept = self._sweep_limits(b, live, limited, before, exact, held, until)
+            exact |= limited & ~swept
         else:
             exact[:] = True
         slow = np.flatnonzero(exact & live)
@@ -109,15 +112,55 @@ class Router:
             self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
         fast = np.flatnonzero(~exact & live)
         if fast.size:
-            self.fastpath.resolve(b, fast, lic, held, key, spent, until)
+            self.fastpath.resolve(b, fast, lic, held, key, spent, until, refused)
 
-    def _may_reach_limit(self, b: Batch, live: np.ndarray, midnight: float) -> np.ndarray:
-        """Sessions of users who may reach the parallel-session limit today (see above)."""
+    def _sweep_limits(
+        self,
+        b: Batch,
+        live: np.ndarray,
+        limited: np.ndarray,
+        before: np.ndarray,
+        exact: np.ndarray,
+        held: np.ndarray,
+        until: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The days of users who may reach the parallel limit that the fast path can still
+        resolve, and which of their sessions the limit refuses.
+
+        A user's day qualifies when the user holds no slot at midnight and has no session
+        still to start from an earlier day, and none of the day's sessions needs the exact
+        path for another reason: then the day's opens and closes are the user's alone, and
+        the fast path runs them in time order through the parallel-session rule
+        (:func:`sim.rules.parallel.resolve_in_order`). Days whose order is ambiguous or
+        whose waits outlast the day stay on the exact path."""
+        n = len(b.start)
+        refused = np.zeros(n, dtype=bool)
+        swept = np.zeros(n, dtype=bool)
+        mine = limited & live & (before == 0)
+        if not mine.any():
+            return refused, swept
+        others = np.unique(b.user[exact & live])
+        mine &= ~np.isin(b.user, others)
+        rows = np.flatnonzero(mine)
+        if rows.size == 0:
+            return refused, swept
+        scratch = ParallelSessions(self.parallel.limit, self.parallel.wait)
+        granted, alone = self.fastpath.parallel_outcomes(b, rows, held, scratch, until)
+        swept[rows] = alone
+        refused[rows] = alone & ~granted
+        return refused, swept
+
+    def _may_reach_limit(
+        self, b: Batch, live: np.ndarray, midnight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sessions of users who may reach the parallel-session limit today (see above),
+        and per session the slots its user holds or will hold from earlier days."""
         lk = self.lookup
         out = np.zeros(len(b.start), dtype=bool)
+        held_before = np.zeros(len(b.start), dtype=np.int64)
         rows = np.flatnonzero(live & lk.group_parallel[b.group])
         if rows.size == 0:
-            return out
+            return out, held_before
         user = b.user[rows]
         close = session_close(b.end[rows], b.logged_out[rows], lk.timeout[b.server[rows]])
         already = self.parallel.busy_users(midnight)
@@ -128,7 +171,8 @@ class Router:
         if already:
             before = np.array([already.get(u, 0) for u in user.tolist()], dtype=np.int64)
         out[rows] = before + peak_open(user, b.start[rows], close) >= self.parallel.limit
-        return out
+        held_before[rows] = before
+        return out, held_before
 
     def _needs_view(self, b: Batch, held: np.ndarray, pool: np.ndarray) -> np.ndarray:
         """Sessions on a server cut off from the backend whose outcome depends on what that

@@ -13,6 +13,8 @@ its slot for 30 minutes; a slot closed at the limit stays busy for the wait.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,3 +90,71 @@ def peak_open(user: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarra
     first = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
     peaks = np.maximum.reduceat(running, first)
     return peaks[np.searchsorted(w[first], user)]
+
+
+def resolve_in_order(
+    pool: np.ndarray,
+    user: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    slots: ParallelSessions,
+    until: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One day's sessions of some users through ``slots`` (a scratch ledger, emptied of
+    these users), each (pool, user) in time order.
+
+    Each session asks for a slot at ``start`` and, if granted, gives it back at ``end``
+    (the rule above, on the same object the exact path uses). Returns, per session, whether
+    it was granted and whether its (pool, user) day stands alone: the order of its opens and
+    closes is unambiguous (no open at the instant of another open or of a close, no open at
+    or after ``until``) and no wait
+    it started outlasts ``until``, so no later day can see a slot of it other than an open
+    one. Only the standing-alone sessions' outcomes are those of the event-ordered run.
+    Closes at or after ``until`` are not applied: the exact path applies them.
+    """
+    n = user.size
+    granted = np.zeros(n, dtype=bool)
+    alone = np.ones(n, dtype=bool)
+    if n == 0:
+        return granted, alone
+    key = pool.astype(np.int64) * (int(user.max()) + 1) + user
+    # Two closes at one instant leave the same slots in either order; a start at the
+    # instant of another start or of a close is ambiguous.
+    times = np.concatenate([start, end])
+    keys = np.concatenate([key, key])
+    opens = np.r_[np.ones(n, dtype=bool), np.zeros(n, dtype=bool)]
+    order = np.lexsort((times, keys))
+    k, v, o = keys[order], times[order], opens[order]
+    same = (k[1:] == k[:-1]) & (v[1:] == v[:-1]) & (o[1:] | o[:-1])
+    tied = set(k[1:][same].tolist())
+    tied.update(key[start >= until].tolist())
+    by_key = np.lexsort((start, key))
+    sorted_key = key[by_key]
+    bounds = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1], True]).tolist()
+    # Plain Python numbers: the loop below is the sweep's whole cost.
+    t_of, end_of = start[by_key].tolist(), end[by_key].tolist()
+    pools, users, keys = pool[by_key].tolist(), user[by_key].tolist(), sorted_key.tolist()
+    ok = [True] * n
+    yes = [False] * n
+    open_slot, close_slot = slots.open, slots.close
+    push, pop = heapq.heappush, heapq.heappop
+    for a, z in itertools.pairwise(bounds):
+        if keys[a] in tied:
+            ok[a:z] = [False] * (z - a)
+            continue
+        p, u = pools[a], users[a]
+        closes: list[float] = []
+        for j in range(a, z):
+            t = t_of[j]
+            while closes and closes[0] < t:
+                close_slot(p, u, pop(closes))
+            if open_slot(p, u, t):
+                yes[j] = True
+                push(closes, end_of[j])
+        while closes and closes[0] < until:
+            close_slot(p, u, pop(closes))
+        if any(math.isfinite(w) and w > until for w in slots.slots.pop((p, u), ())):
+            ok[a:z] = [False] * (z - a)
+    granted[by_key] = yes
+    alone[by_key] = ok
+    return granted, alone

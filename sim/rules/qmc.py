@@ -91,6 +91,9 @@ def holds_parallel_slot(access: Any, qmc: Any, signed: Any) -> bool | np.ndarray
     and the RootAdmin role alone do not. A QMC session counts only on a signed key. Works
     on scalars (the engine) and on arrays (the invariant checker).
     """
+    if isinstance(access, str | None) and not isinstance(qmc, np.ndarray | list):
+        # One session (the exact path, once per login): the same rule without arrays.
+        return access in PARALLEL_ACCESS and (not qmc or bool(signed))
     user_based = np.isin(access, PARALLEL_ACCESS)
     out = user_based & (~np.asarray(qmc, dtype=bool) | np.asarray(signed, dtype=bool))
     return bool(out) if np.ndim(out) == 0 else out

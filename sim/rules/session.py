@@ -38,6 +38,9 @@ def session_close(
 
     Works on one session (floats) or on arrays of sessions alike.
     """
+    if isinstance(activity_end, float) and not isinstance(logged_out, np.ndarray):
+        # One session (the exact path, once per login): the same rule without arrays.
+        return activity_end if logged_out else activity_end + float(timeout)
     close = np.where(logged_out, activity_end, np.add(activity_end, timeout))
     return close if close.ndim else float(close)
 
