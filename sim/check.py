@@ -463,7 +463,7 @@ def whole_capacity_units(r: Result) -> Violation | None:
     bad_s = (s["capacity_minutes"] % unit != 0) | (
         (s["access"] != "capacity") & (s["capacity_minutes"] != 0)
     )
-    bad_c = (c["consumed"] - _used_before(r)) % unit != 0
+    bad_c = (c["used_minutes"] - _used_before(r)) % unit != 0
     if not bad_s.any() and not bad_c.any():
         return None
     rows = pd.concat([s[bad_s], c[bad_c]]).head(SAMPLE_ROWS)
@@ -509,7 +509,9 @@ def capacity_within_allowance(r: Result) -> Violation | None:
         ],
         index=c.index,
     )
-    bad = (c["consumed"] > limit) | (c["overage"] != (c["consumed"] - c["purchased"]).clip(lower=0))
+    bad = (c["used_minutes"] > limit) | (
+        c["overage_minutes"] != (c["used_minutes"] - c["allocated_minutes"]).clip(lower=0)
+    )
     return _violation(
         "capacity_within_allowance",
         bad,
@@ -524,7 +526,7 @@ def capacity_accounted(r: Result) -> Violation | None:
     c, s = r.capacity, r.sessions
     license_of = {srv.id: srv.license for srv in r.scenario.servers}
     charged = s.groupby(s["server"].astype("object").map(license_of))["capacity_minutes"].sum()
-    during = c["consumed"] - _used_before(r)
+    during = c["used_minutes"] - _used_before(r)
     consumed = during.groupby(c["license"]).sum() if len(c) else pd.Series(dtype=float)
     both = pd.DataFrame({"sessions": charged, "capacity": consumed}).fillna(0.0)
     if r.units is not None:
@@ -562,7 +564,7 @@ def capacity_use_accounted(r: Result) -> Violation | None:
         return found
     months = pd.DataFrame(
         {
-            "capacity": (c["consumed"] - _used_before(r))
+            "capacity": (c["used_minutes"] - _used_before(r))
             .groupby([c["license"].astype("object"), c["month"].astype("object")])
             .sum(),
             "capacity_use": use.groupby(["license", "month"])["capacity_minutes"].sum(),

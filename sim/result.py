@@ -13,8 +13,8 @@ table              one row per        columns
 ``events``         license event      time, kind, license, server, user, detail
 ``allocations``    change of a pool   time, license, pool, type, total, allocated, quarantined,
                                       available, excess
-``capacity``       license × month    license, month, purchased, consumed, overage,
-                                      denied_units, exhausted_at
+``capacity``       license × month    license, month, allocated_minutes, used_minutes,
+                                      overage_minutes, denied_units, exhausted_at
 ``capacity_use``   license × server   license, server, user, month, units, capacity_minutes
                    × user × month
 ``server_states``  interval           server, state, start, end, reason
@@ -29,7 +29,7 @@ session opened, from :class:`sim.rules.qmc.Client` (hub, qmc, qmc_limited);
 ``events.kind`` from :class:`sim.recorder.EventKind`, and a time in an event's ``detail`` is
 written as a timestamp in the scenario's timezone. ``capacity_use`` splits the capacity
 units by the UTC month each unit started in (a session across the 1st charges both months),
-so per license and month it adds up to ``capacity.consumed``. ``server_states.reason`` is
+so per license and month it adds up to ``capacity.used_minutes``. ``server_states.reason`` is
 empty (null) unless the state has one.
 
 The ``summary`` is of the whole deployment; a figure of one pool (or license, or server)
@@ -225,9 +225,9 @@ def build_result(
         columns=[
             "license",
             "month",
-            "purchased",
-            "consumed",
-            "overage",
+            "allocated_minutes",
+            "used_minutes",
+            "overage_minutes",
             "denied_units",
             "exhausted_at",
         ],
@@ -466,8 +466,8 @@ def _summary(
         x = allocations.loc[allocations["type"] == seat, "excess"]
         rows.append((f"peak_excess_{seat}", float(x.max()) if len(x) else 0.0, "seats"))
     for metric, column, unit in (
-        ("capacity_minutes_consumed", "consumed", "min"),
-        ("capacity_overage_minutes", "overage", "min"),
+        ("capacity_minutes_consumed", "used_minutes", "min"),
+        ("capacity_overage_minutes", "overage_minutes", "min"),
         ("capacity_denied_units", "denied_units", "units"),
     ):
         per_license = capacity.groupby(capacity["license"].astype(str), sort=True)[column].sum()
@@ -550,6 +550,22 @@ class RunFolderError(Exception):
     """The folder is missing or holds no licsim run that can be read."""
 
 
+RENAMED = {
+    "capacity": {
+        "purchased": "allocated_minutes",
+        "consumed": "used_minutes",
+        "overage": "overage_minutes",
+    }
+}
+"""Columns an earlier licsim wrote under other names (before QRS's ``analyzerTimeAccess``
+words), per table: read back under today's, so old run folders and sweep pieces still load."""
+
+
+def read_table(path: Path, name: str) -> pd.DataFrame:
+    """Result table ``name`` from its Parquet file, in today's column names."""
+    return pd.read_parquet(path).rename(columns=RENAMED.get(name, {}))
+
+
 def load_run(folder: Path) -> Result:
     """The tables, scenario and metadata of a run folder written by :func:`write_result`
     (``licsim run``), read back from its Parquet files as a :class:`Result`; also a sweep's
@@ -559,7 +575,7 @@ def load_run(folder: Path) -> Result:
     if not meta.exists() and (folder / "piece.json").is_file():
         meta = folder / "piece.json"
     try:
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+        tables = {name: read_table(folder / f"{name}.parquet", name) for name in TABLES}
         scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
         metadata = json.loads(meta.read_text())
     # Whatever a foreign or damaged file raises, the answer is the same: not a run we can read.

@@ -44,7 +44,7 @@ def crossing() -> dict:
 
 def test_a_session_across_the_reset_charges_both_months() -> None:
     r = simulate(parse_scenario(crossing()), record_units=True)
-    consumed = r.capacity.set_index("month")["consumed"]
+    consumed = r.capacity.set_index("month")["used_minutes"]
     assert consumed.to_dict() == {"2026-01": 18.0, "2026-02": 18.0}
     per = user_capacity_minutes(r).set_index("month")
     assert per["capacity_minutes"].to_dict() == {"2026-01": 18.0, "2026-02": 18.0}
@@ -120,7 +120,7 @@ def test_per_user_minutes_agree_with_the_capacity_table(fast: bool) -> None:
     assert use.groupby(["license", "month"])["capacity_minutes"].sum().to_dict() == (
         expected.to_dict()
     )
-    consumed = r.capacity.set_index("month")["consumed"]
+    consumed = r.capacity.set_index("month")["used_minutes"]
     per = user_capacity_minutes(r).groupby("month")["capacity_minutes"].sum()
     assert per.to_dict() == consumed[consumed > 0].to_dict()
     by_server = user_capacity_minutes(r, by="server").groupby("month")["capacity_minutes"].sum()

@@ -172,9 +172,9 @@ def extra_unit(s: pd.DataFrame) -> pd.DataFrame:
 
 
 def over_purchase(c: pd.DataFrame) -> pd.DataFrame:
-    i = _first(c, c["consumed"] > 0)
-    c.loc[i, "consumed"] = c.loc[i, "purchased"] + 6
-    c.loc[i, "overage"] = 6
+    i = _first(c, c["used_minutes"] > 0)
+    c.loc[i, "used_minutes"] = c.loc[i, "allocated_minutes"] + 6
+    c.loc[i, "overage_minutes"] = 6
     return c
 
 

@@ -73,10 +73,10 @@ def test_capacity_exhaustion_and_reset_at_midnight_utc() -> None:
     assert lst(s["denied_reason"])[2:4] == ["capacity_exhausted", "capacity_exhausted"]
     assert s["capacity_minutes"].tolist() == [6.0, 6.0, 0.0, 0.0, 6.0]
     cap = r.capacity.set_index("month")
-    assert cap.loc["2026-01", "consumed"] == 12
+    assert cap.loc["2026-01", "used_minutes"] == 12
     assert cap.loc["2026-01", "denied_units"] == 3  # 11:07 on the 30th and two refused starts
     assert cap.loc["2026-01", "exhausted_at"] == local("2026-01-30T11:00", tz)
-    assert cap.loc["2026-02", "consumed"] == 6
+    assert cap.loc["2026-02", "used_minutes"] == 6
     assert pd.isna(cap.loc["2026-02", "exhausted_at"])
     resets = r.events[r.events["kind"] == "capacity_reset"]["time"].tolist()
     assert resets == [local("2026-02-01T00:00")]

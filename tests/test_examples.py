@@ -37,7 +37,7 @@ def test_capacity_runs_out_before_month_end(results) -> None:  # type: ignore[no
     full = c[c["month"].isin(["2026-01", "2026-02", "2026-03"])]
     assert full["exhausted_at"].notna().all()
     assert (full["exhausted_at"].dt.day < 28).all()
-    assert (full["consumed"] <= full["purchased"]).all()
+    assert (full["used_minutes"] <= full["allocated_minutes"]).all()
     assert results["capacity-runs-out"].kpi("denied_capacity_exhausted") > 0
 
 

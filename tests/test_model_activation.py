@@ -132,7 +132,7 @@ def test_capacity_on_a_delayed_sync_site_waits_for_the_first_contact() -> None:
     assert lst(c["access"]) == [None, None, "capacity"]
     assert lst(c["denied_reason"]) == ["backend_unreachable", "backend_unreachable", None]
     assert c["capacity_minutes"].tolist() == [0.0, 0.0, 6.0]
-    assert r.capacity["consumed"].sum() == 6.0
+    assert r.capacity["used_minutes"].sum() == 6.0
 
 
 def test_capacity_counted_locally_before_the_first_contact_with_the_option() -> None:

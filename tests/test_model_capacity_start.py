@@ -45,10 +45,10 @@ def test_minutes_used_before_the_start_bring_the_exhaustion_forward() -> None:
     assert s.loc[0, "end"] == utc("2026-01-20T10:30")
     assert s.loc[0, "interrupted"] == "capacity_exhausted"
     cap = r.capacity.set_index("month")
-    assert cap.loc["2026-01", "consumed"] == 997
+    assert cap.loc["2026-01", "used_minutes"] == 997
     assert cap.loc["2026-01", "denied_units"] == 1
     assert cap.loc["2026-01", "exhausted_at"] == utc("2026-01-20T10:24")
-    assert cap.loc["2026-02", "consumed"] == 6  # the reset on 1 February starts afresh
+    assert cap.loc["2026-02", "used_minutes"] == 6  # the reset on 1 February starts afresh
     ev = r.events[r.events["kind"] == "capacity_exhausted"]
     assert ev["time"].tolist() == [utc("2026-01-20T10:24")]
     assert ev["detail"].tolist() == ["997 of 1000 minutes used"]
@@ -58,7 +58,7 @@ def test_without_minutes_used_the_whole_hour_is_charged() -> None:
     r = simulate(parse_scenario(mid_month()))
     s = r.sessions.sort_values("start").reset_index(drop=True)
     assert s["capacity_minutes"].tolist() == [60.0, 6.0]  # units at 10:00, 10:06 … 10:54
-    assert r.capacity.set_index("month").loc["2026-01", "consumed"] == 60
+    assert r.capacity.set_index("month").loc["2026-01", "used_minutes"] == 60
 
 
 def test_a_month_spent_before_the_start_refuses_the_first_unit() -> None:

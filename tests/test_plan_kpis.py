@@ -42,9 +42,9 @@ def hand_run() -> Result:
         {
             "license": ["corp"] * 3,
             "month": ["2026-01", "2026-02", "2026-03"],
-            "purchased": [2000, 2000, 2000],
-            "consumed": [0, 1500, 2000],
-            "overage": [0, 0, 0],
+            "allocated_minutes": [2000, 2000, 2000],
+            "used_minutes": [0, 1500, 2000],
+            "overage_minutes": [0, 0, 0],
             "denied_units": [0, 0, 5],
         }
     )
@@ -82,7 +82,9 @@ def test_headroom_of_february_alone_and_of_nothing_bought() -> None:
     run.capacity = run.capacity.iloc[:2]
     assert measure(run, "busiest_month_capacity_headroom") == pytest.approx(25.0)
     # Demand with nothing bought has no room at all; no demand and nothing bought is ignored.
-    run.capacity = run.capacity.assign(purchased=[0, 0], consumed=[0, 0], denied_units=[0, 3])
+    run.capacity = run.capacity.assign(
+        allocated_minutes=[0, 0], used_minutes=[0, 0], denied_units=[0, 3]
+    )
     assert measure(run, "busiest_month_capacity_headroom") == -100.0
     run.capacity = run.capacity.assign(denied_units=[0, 0])
     assert measure(run, "busiest_month_capacity_headroom") == 100.0

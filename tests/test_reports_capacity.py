@@ -108,7 +108,7 @@ def test_burn_down_without_units_uses_session_minutes() -> None:
     sc = load_scenario(ROOT / "scenarios" / "capacity-runs-out.yaml")
     r = simulate(sc.with_overrides({"duration": "14d"}))
     b = burn_down(r)
-    assert b["used"].iloc[-1] == pytest.approx(r.capacity["consumed"].sum())
+    assert b["used"].iloc[-1] == pytest.approx(r.capacity["used_minutes"].sum())
 
 
 def test_capacity_months_unmet_demand_share_headroom_and_forecast() -> None:

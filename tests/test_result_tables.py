@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sim import load_scenario, parse_scenario, simulate
 from sim.htmlreport import write_workbook
 from sim.recorder import EVENT_KINDS
-from sim.result import write_result
+from sim.result import load_run, write_result
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -149,3 +149,17 @@ def test_load_run_reads_a_run_folder_back_into_the_same_result(tmp_path: Path) -
     assert back.scenario == r.scenario and back.kpi("sessions_attempted") == r.kpi(
         "sessions_attempted"
     )
+
+
+def test_a_run_folder_from_before_the_qrs_capacity_names_loads_under_them(tmp_path: Path) -> None:
+    r = simulate(load_scenario(HERE.parent.parent / "scenarios/capacity-runs-out.yaml"))
+    write_result(r, tmp_path)
+    old = r.capacity.rename(
+        columns={
+            "allocated_minutes": "purchased",
+            "used_minutes": "consumed",
+            "overage_minutes": "overage",
+        }
+    )
+    old.to_parquet(tmp_path / "capacity.parquet", index=False)
+    pd.testing.assert_frame_equal(load_run(tmp_path).capacity, r.capacity)

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from sim.outfolder import remove_tree, subfolder
-from sim.result import TABLES
+from sim.result import TABLES, read_table
 
 from .grid import Variant
 
@@ -131,7 +131,7 @@ class StoredTables(Mapping[str, pd.DataFrame]):
         if name not in TABLES:
             raise KeyError(name)
         if name not in self._loaded:
-            frames = [pd.read_parquet(p / f"{name}.parquet") for p in self._pieces]
+            frames = [read_table(p / f"{name}.parquet", name) for p in self._pieces]
             self._loaded[name] = stack(frames)
         return self._loaded[name]
 

@@ -102,12 +102,12 @@ def _busiest_month_denial_rate(result: Result, group: str | None) -> float:
 
 def _busiest_month_capacity_headroom(result: Result, group: str | None) -> float:
     c = result.capacity
-    asked = (c["purchased"] > 0) | (c["consumed"] > 0) | (c["denied_units"] > 0)
+    asked = (c["allocated_minutes"] > 0) | (c["used_minutes"] > 0) | (c["denied_units"] > 0)
     c = c[asked]
     if c.empty:
         return 100.0
-    purchased = c["purchased"].to_numpy(dtype=np.float64)
-    consumed = c["consumed"].to_numpy(dtype=np.float64)
+    purchased = c["allocated_minutes"].to_numpy(dtype=np.float64)
+    consumed = c["used_minutes"].to_numpy(dtype=np.float64)
     # Demand with nothing bought has no room at all: as bad as a month used up and beyond.
     room = np.where(
         purchased > 0, 100.0 * (purchased - consumed) / np.maximum(purchased, 1), -100.0

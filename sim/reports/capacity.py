@@ -50,8 +50,8 @@ def capacity_months(result: Result) -> pd.DataFrame:
     nexts = firsts + pd.offsets.MonthBegin(1)
     covered = (nexts.clip(upper=end) - firsts.clip(lower=start)).dt.total_seconds()
     length = (nexts - firsts).dt.total_seconds()
-    allocated = c["purchased"].astype(float)
-    used = c["consumed"].astype(float)
+    allocated = c["allocated_minutes"].astype(float)
+    used = c["used_minutes"].astype(float)
     # The pace of the covered part of a month the run stops in, carried to the month's end.
     running = (nexts > end) & (covered > 0)
     pace = used / covered.where(running)
@@ -65,7 +65,7 @@ def capacity_months(result: Result) -> pd.DataFrame:
             "allocated_minutes": allocated,
             "used_minutes": used,
             "available_minutes": (allocated - used).clip(lower=0),
-            "overage_minutes": c["overage"].astype(float),
+            "overage_minutes": c["overage_minutes"].astype(float),
             "denied_units": c["denied_units"],
             "unmet_minutes": c["denied_units"].astype(float) * unit,
             "exhausted_at": c["exhausted_at"],
@@ -217,7 +217,7 @@ def burn_down(result: Result) -> pd.DataFrame:
         running = np.concatenate([[0.0], np.cumsum(minutes)])
         charged = running[np.searchsorted(at, marks, side="left")]
         used = before + charged - charged[0]
-        purchased = float(m["purchased"].iloc[0])
+        purchased = float(m["allocated_minutes"].iloc[0])
         # The pace that spends what is left of the purchase exactly by the reset, from when
         # the run began to draw on it.
         share = (marks - lo.value) / float(last.value - lo.value)
