@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim import load_scenario, simulate
-from sim.reports import allocation_stack, seats, seats_by_period, seats_used, window
+from sim.reports import allocation_stack, seat_users, seats, seats_by_period, window
 
 ROOT = Path(__file__).parent.parent
 
@@ -25,8 +25,8 @@ def test_levels_at_the_end_and_used_seats(run) -> None:
         assert t.loc[typ, "total"] == last.loc[typ, "total"]
         assert t.loc[typ, "allocated"] == last.loc[typ, "allocated"]
         s = run.sessions
-        assert t.loc[typ, "used"] == s.loc[s["access"] == typ, "user"].nunique()
-        assert t.loc[typ, "used"] <= t.loc[typ, "allocated"]
+        assert t.loc[typ, "users_with_sessions"] == s.loc[s["access"] == typ, "user"].nunique()
+        assert t.loc[typ, "users_with_sessions"] <= t.loc[typ, "allocated"]
 
 
 def test_utilisation_is_time_weighted(run) -> None:
@@ -43,11 +43,11 @@ def test_utilisation_is_time_weighted(run) -> None:
 def test_periods_and_stack(run) -> None:
     weeks = seats_by_period(run, "W")
     assert set(weeks["type"]) == {"professional", "analyzer"}
-    assert (weeks["used"] <= weeks["allocated"]).all()
-    used = seats_used(run, "W")
+    assert (weeks["users_with_sessions"] <= weeks["allocated"]).all()
+    used = seat_users(run, "W")
     # capacity users draw on no seat pool, so only the seat types are compared
-    seat_users = used[used["type"].isin(["professional", "analyzer"])]
-    assert seat_users["used"].sum() == weeks["used"].sum()
+    per_seat = used[used["type"].isin(["professional", "analyzer"])]
+    assert per_seat["users_with_sessions"].sum() == weeks["users_with_sessions"].sum()
     assert set(used["type"]) == {"professional", "analyzer", "capacity"}
     stack = allocation_stack(run)
     assert stack["total"].iloc[-1] == 130  # 10 Professional + 120 Analyzer

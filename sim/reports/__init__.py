@@ -35,7 +35,7 @@ from .capacity import (
 from .common import BY, window
 from .denials import denial_rate, denials_by_reason, denials_over_time
 from .outages import network_outages, outage_impact
-from .seats import allocation_stack, seat_levels, seats, seats_by_period, seats_used
+from .seats import allocation_stack, seat_levels, seat_users, seats, seats_by_period
 from .steps import (
     concurrency,
     duration_curve,
@@ -83,9 +83,9 @@ __all__ = [
     "reclaim_candidates",
     "report_tables",
     "seat_levels",
+    "seat_users",
     "seats",
     "seats_by_period",
-    "seats_used",
     "session_cals_in_use",
     "share_at_or_above",
     "time_weighted_mean",

@@ -1,4 +1,5 @@
-"""Seats: how many of each access type were bought, allocated, used and free.
+"""Seats: how many of each access type were bought, allocated, quarantined and free, and how
+many users had a session on them.
 
 The names follow Qlik's QMC ``accesstypeoverview`` so admins recognise them. Per pool (a
 license id, ``license.test`` for the Test & Development pool of a key whose subscription
@@ -12,9 +13,10 @@ users against the seats bought) and type
   seats released but not yet reusable; ``available``: seats that can be allocated now;
   ``excess``: allocations above the total (after a license shrank, a partition, or on an
   over-deployed license's license-wide row);
-* ``used``: the License Monitor meaning, **allocated seats whose user logged in**: the
-  distinct users who were granted a session with that access type in the period.
-  ``used ≤ allocated`` for the named seats; the difference is shelfware.
+* ``users_with_sessions``: the distinct users who were granted a session with that access
+  type in the period (the License Monitor's allocated seats whose user logged in), so
+  ``users_with_sessions ≤ allocated`` for the named seats; the difference is shelfware. It
+  is not QRS's ``used`` (an allocation in use at a moment), hence its own name.
 
 The pool levels are step series (see :mod:`sim.reports.steps`), so averages, utilisation
 (Σ allocated·Δt / Σ total·Δt) and peaks are time-weighted.
@@ -85,7 +87,7 @@ def _periods(result: Result, local: np.ndarray, freq: str) -> pd.PeriodIndex:
 
 
 @per_run
-def seats_used(result: Result, freq: str | None = None) -> pd.DataFrame:
+def seat_users(result: Result, freq: str | None = None) -> pd.DataFrame:
     """Distinct users granted each access type per pool (and period of ``freq``, e.g.
     ``"M"`` for months, in local time; ``None`` for the whole run)."""
     s = granted(result)
@@ -110,7 +112,7 @@ def seats_used(result: Result, freq: str | None = None) -> pd.DataFrame:
             ),
             "pool": names["pool"][counted[f"key{len(keys) - 2}"].to_numpy()],
             "type": names["type"][counted[f"key{len(keys) - 1}"].to_numpy()],
-            "used": counted["count"].to_numpy(),
+            "users_with_sessions": counted["count"].to_numpy(),
         }
     )
     return out.sort_values([c for c in ("period", "pool", "type") if c in out]).reset_index(
@@ -119,11 +121,11 @@ def seats_used(result: Result, freq: str | None = None) -> pd.DataFrame:
 
 
 def seats(result: Result) -> pd.DataFrame:
-    """One row per pool and type: the levels at the end of the run, ``used`` over the run,
-    peak allocated and when, time-weighted mean allocated, utilisation (%) and the share
-    of time at ≥ 90 % of the total."""
+    """One row per pool and type: the levels at the end of the run, ``users_with_sessions``
+    over the run, peak allocated and when, time-weighted mean allocated, utilisation (%)
+    and the share of time at ≥ 90 % of the total."""
     start, end = window(result)
-    used = seats_used(result).set_index(["pool", "type"])["used"]
+    used = seat_users(result).set_index(["pool", "type"])["users_with_sessions"]
     rows = []
     for (pool, typ), df in seat_levels(result).items():
         last = df.iloc[-1]
@@ -133,7 +135,7 @@ def seats(result: Result) -> pd.DataFrame:
                 "pool": pool,
                 "type": typ,
                 **{k: int(last[k]) for k in LEVELS},
-                "used": int(used.get((pool, typ), 0)),
+                "users_with_sessions": int(used.get((pool, typ), 0)),
                 "peak_allocated": int(top),
                 "peak_at": when,
                 "mean_allocated": time_weighted_mean(df, "allocated", start, end),
@@ -141,7 +143,16 @@ def seats(result: Result) -> pd.DataFrame:
                 "time_busy_pct": 100.0 * share_at_or_above(df, start, end, BUSY),
             }
         )
-    cols = ["pool", "type", "total", "allocated", "used", "quarantined", "available", "excess"]
+    cols = [
+        "pool",
+        "type",
+        "total",
+        "allocated",
+        "users_with_sessions",
+        "quarantined",
+        "available",
+        "excess",
+    ]
     return pd.DataFrame(
         rows,
         columns=[
@@ -175,10 +186,10 @@ def seats_by_period(result: Result, freq: str = "M") -> pd.DataFrame:
             for p, row in zip(periods, held, strict=True)
         ]
     levels = pd.DataFrame(rows, columns=["period", "pool", "type", *LEVELS])
-    used = seats_used(result, freq)
+    used = seat_users(result, freq)
     out = levels.merge(used, on=["period", "pool", "type"], how="left")
-    out["used"] = out["used"].fillna(0).astype(int)
-    return out[["period", "pool", "type", *LEVELS[:2], "used", *LEVELS[2:]]]
+    out["users_with_sessions"] = out["users_with_sessions"].fillna(0).astype(int)
+    return out[["period", "pool", "type", *LEVELS[:2], "users_with_sessions", *LEVELS[2:]]]
 
 
 def allocation_stack(result: Result) -> pd.DataFrame:
