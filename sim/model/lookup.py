@@ -90,11 +90,10 @@ class Lookup:
         action allocates to one of them."""
         sc = world.scenario
         holdable = [set(g.access_types) for g in sc.users]
-        index = {name: i for i, name in enumerate(world.user_names)}
         for lic in sc.licenses:
             for a in lic.actions:
                 if a.action == "allocate" and a.type is not None:
-                    holdable[int(world.user_group[index[a.user]])].add(a.type)
+                    holdable[int(world.user_group[sc.user_index(a.user)])].add(a.type)
         return holdable
 
     def _settled(self, world: World) -> tuple[np.ndarray, np.ndarray]:

@@ -174,7 +174,8 @@ class UserPool:
 
     def expire(self, user: int, t: float) -> list[SeatType]:
         """End ``user``'s quarantines that are over at ``t``; the seat types freed."""
-        freed = [s for (u, s), until in self.quarantined.items() if u == user and until <= t]
+        # One entry per seat type at most: look them up rather than scan every quarantine.
+        freed = [s for s in SeatType if self.quarantined.get((user, s), math.inf) <= t]
         for seat in freed:
             del self.quarantined[user, seat]
             self.counts[seat].quarantined -= 1
@@ -182,9 +183,8 @@ class UserPool:
 
     def in_quarantine(self, user: int, seat: SeatType | None = None) -> bool:
         """Whether ``user`` has a seat of type ``seat`` (of any type, if None) in quarantine."""
-        if seat is not None:
-            return (user, seat) in self.quarantined
-        return any(u == user for u, _ in self.quarantined)
+        kinds = SeatType if seat is None else (seat,)
+        return any((user, s) in self.quarantined for s in kinds)
 
     def quarantined_users(self, seat: SeatType) -> list[int]:
         """The users whose seat of type ``seat`` is in quarantine."""
