@@ -1,7 +1,7 @@
 """Before/after harness for engine refactors: every table, both paths, against golden files.
 
 A refactor of the engine must not change a single row. This harness runs every example
-scenario in ``scenarios/``, every ``tests/scenarios/`` file and 20 random scenarios from
+scenario in ``scenarios/``, every ``tests/scenarios/`` file and 50 random scenarios from
 :mod:`strategies` (drawn derandomized) on the fast and on the exact path, and compares each
 result table (and the capacity units) with ``pandas.testing.assert_frame_equal``.
 
@@ -42,7 +42,7 @@ FILES = [
     *sorted((ROOT / "scenarios").glob("*.yaml")),
     *sorted((ROOT / "tests/scenarios").glob("*.yaml")),
 ]
-RANDOM = 20
+RANDOM = 50
 GOLDEN = os.environ.get("LICSIM_GOLDEN")
 PATHS = {"fast": True, "exact": False}
 

@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from strategies import scenarios
 
 from sim import load_scenario, parse_scenario
+from sim.model.codes import LOGIN_PASS_CODE
 from sim.model.engine import run_engine
 from sim.model.fastpath import PARALLEL_LIMIT, first_true, gather_segments
-from sim.model.lookup import LEGACY_ACCESS
 from sim.result import Result, build_result
+from sim.rules.qlikview import CAL_ACCESS
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,7 @@ def assert_same(a: Result, b: Result) -> None:
 def test_examples_are_identical_both_ways(path: Path) -> None:
     sc = load_scenario(path)
     a, b, fast_rows = both_ways(sc)
-    if not any(set(g.access_types) & LEGACY_ACCESS for g in sc.users):
+    if not any(set(g.access_types) & CAL_ACCESS for g in sc.users):
         assert fast_rows > 0.5 * len(a.sessions)  # the fast path is really exercised
     assert_same(a, b)
 
@@ -177,3 +178,24 @@ def test_sessions_of_no_length_at_a_limit_of_one_are_identical_both_ways() -> No
     a, b, _ = both_ways(sc)
     assert (a.sessions["denied_reason"] == "parallel_limit").any()
     assert_same(a, b)
+
+
+def test_login_passes_take_the_fast_path_on_days_the_pool_cannot_run_short() -> None:
+    def login_rows(sc: Scenario) -> tuple[int, Result, Result]:
+        world, rec = run_engine(sc, fast=True, record_units=True)
+        fast = sum(int((c[6] == LOGIN_PASS_CODE).sum()) for c in rec.session_chunks)
+        exact = build_result(*run_engine(sc, fast=False, record_units=True))
+        return fast, build_result(world, rec), exact
+
+    short = load_scenario(ROOT / "scenarios/token-site.yaml")
+    ample = short.with_overrides({"licenses.tokens.tokens.login_passes": 5000})
+    fast, a, b = login_rows(ample)
+    assert_same(a, b)
+    granted = int((a.sessions["access"] == "login_pass").sum())
+    assert granted > 500 and fast > 0.9 * granted
+    assert (a.sessions["denied_reason"] == "no_login_pass").sum() == 0
+    # A pool that runs short most days keeps them in time order, and still agrees.
+    fast, a, b = login_rows(short)
+    assert_same(a, b)
+    assert (a.sessions["denied_reason"] == "no_login_pass").sum() > 100
+    assert fast < 0.2 * (a.sessions["access"] == "login_pass").sum()

@@ -2,7 +2,19 @@
 
 import math
 
-from sim.rules.passes import PASSES_PER_TOKEN, LoginPassPool, login_pass_starts
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.rules.passes import (
+    PASSES_PER_TOKEN,
+    LoginPassPool,
+    login_pass_starts,
+    login_pass_times,
+    token_access,
+)
+from sim.rules.pool import SeatType
+from sim.rules.reasons import DenialReason
 
 MIN = 60.0
 HOUR = 60 * MIN
@@ -40,3 +52,50 @@ def test_moving_tokens_between_pass_types() -> None:
     pool.take(0.0)
     pool.set_passes(10)  # one token moved to a user pass
     assert pool.available(1.0) == 9
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.0, 3 * DAY),
+            st.floats(0.0, 5 * HOUR),
+            st.one_of(st.just(-math.inf), st.floats(0.0, 3 * DAY + 2 * HOUR)),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_the_array_form_takes_the_scalar_rules_passes_to_the_bit(
+    sessions: list[tuple[float, float, float]],
+) -> None:
+    start = np.array([s for s, _, _ in sessions])
+    end = start + np.array([d for _, d, _ in sessions])
+    covered = np.array([c for _, _, c in sessions])
+    row, times = login_pass_times(start, end.copy(), covered.copy(), HOUR)
+    for i in range(len(sessions)):
+        expected = login_pass_starts(float(start[i]), float(end[i]), float(covered[i]), HOUR)
+        # The same floats, not merely close ones: the fast and exact paths write them.
+        assert times[row == i].tolist() == expected
+
+
+def test_passes_taken_out_of_time_order_come_back_in_time_order() -> None:
+    # A day of logins known to be granted is taken at once, before the exact path takes
+    # an earlier pass of the same day.
+    pool = LoginPassPool(passes=3, return_after=28 * DAY)
+    pool.take_all([10 * HOUR, 9 * HOUR])
+    assert pool.take(8 * HOUR)
+    assert not pool.take(11 * HOUR)
+    assert pool.available(28 * DAY + 8 * HOUR) == 1
+    assert pool.available(28 * DAY + 9 * HOUR) == 2
+    assert pool.available(28 * DAY + 10 * HOUR) == 3
+
+
+def test_a_token_login_is_the_users_pass_then_a_login_pass_then_none() -> None:
+    both = ("user_pass", "login_pass")
+    assert token_access(SeatType.USER_PASS, both, True, "qlik_sense").access == "user_pass"
+    assert token_access(None, both, True, "qlik_sense").access == "login_pass"
+    # Login passes are Qlik Sense's, and only for users a login-pass rule covers.
+    assert token_access(None, both, True, "qlikview").reason is DenialReason.NO_SEAT
+    assert token_access(None, ("user_pass",), True, "qlik_sense").reason is DenialReason.NO_SEAT
+    assert token_access(None, both, False, "qlik_sense").reason is DenialReason.NO_SEAT

@@ -33,6 +33,7 @@ ACCESS_CODES = (
 ACCESS_CODE = {name or None: code for code, name in enumerate(ACCESS_CODES)}
 """Access name (``None`` for none) → its code in a session row."""
 CAPACITY_CODE = ACCESS_CODES.index("capacity")
+LOGIN_PASS_CODE = ACCESS_CODES.index("login_pass")
 
 SEAT_CODE = {seat: ACCESS_CODES.index(seat.value) for seat in SeatType}
 """Seat codes in the seat ledger's ``held`` are the access codes of the seat types."""

@@ -44,12 +44,13 @@ from sim.model.scheduler import ADMIN, EXPIRE, LAUNCH, START, UNIT, Scheduler
 from sim.model.seats import SeatResolver
 from sim.model.session import AdminItem, HeldSlot, Session
 from sim.model.sources import SessionSources
-from sim.model.tokens import LOGIN_PASS, PassLedger, TokenResolver
+from sim.model.tokens import PassLedger, TokenResolver
 from sim.model.world import World, build_world
 from sim.recorder import At, Recorder
 from sim.rules.access import CAPACITY
 from sim.rules.connectivity import LicenseState
 from sim.rules.parallel import ParallelSessions
+from sim.rules.passes import LOGIN_PASS
 from sim.rules.qlikview import CAL_ACCESS
 from sim.rules.reasons import DenialReason
 from sim.rules.session import session_close
@@ -116,7 +117,7 @@ class Engine:
             world, self.seats, self.passes, self.capacity, self.schedule_admin, self.rec
         )
         self.fastpath = FastPath(
-            world, self.lookup, self.seats, self.capacity, self.scheduler, self.rec
+            world, self.lookup, self.seats, self.capacity, self.passes, self.scheduler, self.rec
         )
         self.router = Router(
             world,
@@ -124,6 +125,7 @@ class Engine:
             self.seats,
             self.capacity,
             self.parallel,
+            self.passes,
             self.scheduler,
             self.fastpath,
             fast,

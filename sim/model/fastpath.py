@@ -21,6 +21,7 @@ from sim.model.codes import (
     CAPACITY_CODE,
     CAPACITY_EXHAUSTED,
     HOLDS_SLOT,
+    LOGIN_PASS_CODE,
     UNIT_REFUSAL,
     UNLICENSED_CODE,
     reason_code,
@@ -30,12 +31,14 @@ from sim.model.pools import SeatLedger
 from sim.model.scheduler import END, START, Scheduler
 from sim.model.session import HeldSlot
 from sim.model.timelines import per_server
+from sim.model.tokens import PassLedger
 from sim.model.world import World
 from sim.recorder import Recorder
 from sim.rules.anonymous import carried
 from sim.rules.capacity import chain_holds
 from sim.rules.connectivity import expiry_cut
 from sim.rules.parallel import ParallelSessions, resolve_in_order
+from sim.rules.passes import login_pass_times
 from sim.rules.pool import record_use
 from sim.rules.reasons import DenialReason
 from sim.rules.session import session_close
@@ -77,6 +80,7 @@ class FastPath:
         lookup: Lookup,
         seats: SeatLedger,
         capacity: CapacityLedger,
+        passes: PassLedger,
         scheduler: Scheduler,
         rec: Recorder,
     ) -> None:
@@ -84,6 +88,7 @@ class FastPath:
         self.lookup = lookup
         self.seats = seats
         self.capacity = capacity
+        self.passes = passes
         self.scheduler = scheduler
         self.rec = rec
 
@@ -173,9 +178,16 @@ class FastPath:
         denied[at_limit] = PARALLEL_LIMIT
         seat &= ~at_limit
         access[seat] = settled[seat]
-        if seat.any():
-            pool = self.lookup.server_pool[server[seat]]
-            record_use(self.seats.last_used, (pool, b.user[rows][seat]), start[seat])
+        login = seat & (settled == LOGIN_PASS_CODE)
+        # A session on the user's own seat or user pass is a use of it; a login pass is not.
+        used = seat & ~login
+        if used.any():
+            pool = self.lookup.server_pool[server[used]]
+            record_use(self.seats.last_used, (pool, b.user[rows][used]), start[used])
+        passes = np.zeros(n, dtype=np.int16)
+        if login.any():
+            at = np.flatnonzero(login)
+            passes[at] = self._login_passes(b, rows[at], lic_all, start[at], end[at])
         refused = licensed & (settled == 0)
         quarantined = self.seats.in_quarantine[self.lookup.server_pool[server], b.user[rows]]
         denied[refused] = np.where(quarantined[refused], AS_QUARANTINED[why[refused]], why[refused])
@@ -210,11 +222,46 @@ class FastPath:
                 b.clicks[rows].astype(np.int32),
                 minutes,
                 b.order[rows].astype(np.int16),
-                np.zeros(n, dtype=np.int16),
+                passes,
                 b.document[rows].astype(np.int16),
                 np.zeros(n, dtype=np.int8),  # the hub: QMC sessions take the exact path
             )
         )
+
+    def _login_passes(
+        self, b: Batch, r: np.ndarray, lic_all: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> np.ndarray:
+        """Take the login passes of granted sessions ``r`` that routing found the pool can
+        give in any order (:mod:`sim.model.routing`): each session's passes by the rule
+        (:func:`sim.rules.passes.login_pass_times`), a ``login_pass`` event for each, and
+        the user's cover until an hour after the last. Returns the passes per session."""
+        period = self.world.scenario.rules.login_pass_period
+        lic, user = lic_all[r], b.user[r]
+        covered = np.asarray(
+            carried(self.passes.until[lic, user], self.lookup.group_anonymous[b.group[r]])
+        )
+        row, times = login_pass_times(start, end, covered, period)
+        # Time order, and the order the exact path would take them in at one instant.
+        by = np.lexsort((row, times))
+        row, times = row[by], times[by]
+        for li in np.unique(lic[row]).tolist():
+            pool = self.passes.pools[li]
+            assert pool is not None
+            pool.take_all(times[lic[row] == li].tolist())
+        np.maximum.at(self.passes.until, (lic[row], user[row]), times + period)
+        names, ids = self.world.user_names, self.world.licenses
+        servers = self.world.servers
+        self.rec.events.extend(
+            (t, "login_pass", ids[li].id, servers[si].id, names[u], None)
+            for t, li, si, u in zip(
+                times.tolist(),
+                lic[row].tolist(),
+                b.server[r][row].tolist(),
+                user[row].tolist(),
+                strict=True,
+            )
+        )
+        return np.bincount(row, minlength=r.size).astype(np.int16)
 
     def _fast_capacity(
         self,

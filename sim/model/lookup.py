@@ -15,14 +15,13 @@ from sim.model.session import Session
 from sim.model.timelines import ServerArrays
 from sim.model.world import World
 from sim.rules.access import CAPACITY, settled_access
+from sim.rules.connectivity import LicenseState
 from sim.rules.parallel import PARALLEL_ACCESS
+from sim.rules.passes import token_access
 from sim.rules.pool import SeatType
 from sim.rules.qlikview import CAL_ACCESS
 from sim.rules.qmc import SIGNED_ACTIVATIONS, Client, qmc_eligible
 from sim.rules.session import idle_timeout
-
-LEGACY_ACCESS = frozenset({"user_pass", "login_pass"}) | CAL_ACCESS
-"""Token and CAL access: resolved on the exact path only."""
 
 
 class Lookup:
@@ -47,7 +46,23 @@ class Lookup:
         )
         self.server_license = np.array([s.license for s in world.servers], dtype=np.int64)
         self.server_pool = np.array([s.pool for s in world.servers], dtype=np.int64)
+        self.token_license = np.array([lic.tokens is not None for lic in sc.licenses], dtype=bool)
+        """Per license: does it hold tokens at the start (until an admin remixes them)?"""
         self.backend_bound = np.array([s.abilities.backend_bound for s in world.servers])
+        self.passes_local = np.array(
+            [
+                all(
+                    srv.abilities.pass_allowed(span.state, False)
+                    for span in srv.timeline.spans
+                    if span.state is not LicenseState.UNLICENSED
+                )
+                for srv in world.servers
+            ],
+            dtype=bool,
+        )
+        """Per server: may it take a login pass whenever it is licensed, reachable or not
+        (a LEF or offline site counts its passes locally, :meth:`~sim.rules.connectivity.
+        Capabilities.pass_allowed`)?"""
         self.capacity_ok = np.array([s.capacity_ok for s in world.servers], dtype=bool)
         self.arrays = [ServerArrays.of(s) for s in world.servers]
         self.dynamic_rule = np.array(
@@ -63,7 +78,8 @@ class Lookup:
         """Per group and pool: does a dynamic seat rule of the pool cover the group?"""
         self.settled_access, self.settled_reason = self._settled(world)
         """Per group, server and held seat code: the access code (or 0) and the reason code
-        (or 0) of :func:`sim.rules.access.settled_access`, the fast path's logins."""
+        (or 0) of :func:`sim.rules.access.settled_access` (on a token license
+        :func:`sim.rules.passes.token_access`), the fast path's logins."""
         self.group_capacity = np.array([CAPACITY in g.access_types for g in sc.users], dtype=bool)
         self.group_anonymous = np.array([g.anonymous for g in sc.users], dtype=bool)
         self.signed = [lic.activation in SIGNED_ACTIVATIONS for lic in sc.licenses]
@@ -71,7 +87,7 @@ class Lookup:
         # reach the parallel limit is decided per day (sim.model.routing).
         self.group_exact = np.array(
             [
-                not g.generated or g.qmc is not None or bool(set(g.access_types) & LEGACY_ACCESS)
+                not g.generated or g.qmc is not None or bool(set(g.access_types) & CAL_ACCESS)
                 for g in sc.users
             ],
             dtype=bool,
@@ -103,8 +119,13 @@ class Lookup:
         for gi, eligible in enumerate(self.eligible):
             for si, srv in enumerate(world.servers):
                 pool = world.pools[srv.pool].pool
+                tokens = bool(self.token_license[srv.license])
                 for held in (None, *SeatType):
-                    d = settled_access(held, eligible, pool.is_dynamic, srv.capacity_ok)
+                    d = (
+                        token_access(held, eligible, True, srv.product)
+                        if tokens
+                        else settled_access(held, eligible, pool.is_dynamic, srv.capacity_ok)
+                    )
                     code = 0 if held is None else SEAT_CODE[held]
                     access[gi, si, code] = ACCESS_CODE[d.access]
                     reason[gi, si, code] = reason_code(d.reason)

@@ -28,7 +28,7 @@ import numpy as np
 from sim.model.behaviour import Batch
 from sim.model.calendar import LocalDay
 from sim.model.capacity import CapacityLedger
-from sim.model.codes import DELAYED_SYNC_CODE, LICENSED_CODE, UNLICENSED_CODE
+from sim.model.codes import DELAYED_SYNC_CODE, LICENSED_CODE, LOGIN_PASS_CODE, UNLICENSED_CODE
 from sim.model.fastpath import FastPath
 from sim.model.lookup import Lookup
 from sim.model.pools import SeatLedger
@@ -36,6 +36,7 @@ from sim.model.scheduler import ADMIN, END, EXPIRE, LAUNCH, START, Scheduler
 from sim.model.session import HeldSlot, Session
 from sim.model.sources import planned_session
 from sim.model.timelines import last_contact, per_server
+from sim.model.tokens import PassLedger
 from sim.model.world import World
 from sim.rules.parallel import ParallelSessions, peak_open
 from sim.rules.session import session_close
@@ -51,6 +52,7 @@ class Router:
         seats: SeatLedger,
         capacity: CapacityLedger,
         parallel: ParallelSessions,
+        passes: PassLedger,
         scheduler: Scheduler,
         fastpath: FastPath,
         fast: bool,
@@ -60,6 +62,7 @@ class Router:
         self.seats = seats
         self.capacity = capacity
         self.parallel = parallel
+        self.passes = passes
         self.scheduler = scheduler
         self.fastpath = fastpath
         self.fast = fast
@@ -99,6 +102,11 @@ class Router:
         refused = np.zeros(len(b.start), dtype=bool)
         if self.fast:
             exact |= risky[lic] & may_charge
+            # Admin work on any pool of a token license may turn its users to login passes.
+            busy = pending | {
+                int(li) for li in lk.server_license[np.isin(lk.server_pool, list(busy_pools))]
+            }
+            exact |= self._passes_in_order(b, live, lic, held, busy, day.midnight, until)
             # A device's running unit carries between its sessions: keep a device's day on
             # one path.
             exact |= np.isin(key, key[exact & live])
@@ -150,6 +158,58 @@ class Router:
         refused[rows] = alone & ~granted
         return refused, swept
 
+    def _passes_in_order(
+        self,
+        b: Batch,
+        live: np.ndarray,
+        lic: np.ndarray,
+        held: np.ndarray,
+        pending: set[int],
+        midnight: float,
+        until: float,
+    ) -> np.ndarray:
+        """Sessions on a token license that need the exact path: every session once the
+        tokens are remixed into seats, and the login-pass sessions whose passes another
+        session's could change.
+
+        A day's login passes are taken in any order when the pool can give every pass the
+        day's login-pass sessions could take (each at most one at login and one per
+        started period of its close) from what it has free at midnight, as returns only
+        add to it: then none is refused. They stay in time order on a day the pool could
+        run short, when exact-path pass work is pending, on a server that needs the
+        backend to take a pass, for a session still open at the day's end, and for a
+        named user with more than one such session that day (a pass covers the user's
+        later logins within its hour)."""
+        lk = self.lookup
+        out = np.zeros(len(b.start), dtype=bool)
+        tokens = lk.token_license[lic]
+        if not tokens.any():
+            return out
+        if self.passes.remixed:
+            out |= tokens & np.isin(lic, list(self.passes.remixed))
+        settled = lk.settled_access[b.group, b.server, held]
+        rows = np.flatnonzero(live & tokens & ~out & (settled == LOGIN_PASS_CODE))
+        if rows.size == 0:
+            return out
+        li, server, user = lic[rows], b.server[rows], b.user[rows]
+        close = session_close(b.end[rows], b.logged_out[rows], lk.timeout[server])
+        ordered = (close > until) | ~lk.passes_local[server]
+        if pending:
+            ordered |= np.isin(li, list(pending))
+        named = ~lk.group_anonymous[b.group[rows]]
+        users, counts = np.unique(user[named], return_counts=True)
+        ordered[named] |= np.isin(user[named], users[counts > 1])
+        period = self.world.scenario.rules.login_pass_period
+        most = 2.0 + np.ceil(np.maximum(close - b.start[rows], 0.0) / period)
+        for license_index in np.unique(li).tolist():
+            mine = li == license_index
+            pool = self.passes.pools[license_index]
+            assert pool is not None
+            if most[mine].sum() > pool.available(midnight):
+                ordered[mine] = True
+        out[rows] = ordered
+        return out
+
     def _may_reach_limit(
         self, b: Batch, live: np.ndarray, midnight: float
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -193,9 +253,9 @@ class Router:
         return offline & ((state == DELAYED_SYNC_CODE) | unseen | dynamic)
 
     def _pending(self, until: float) -> tuple[set[int], set[int]]:
-        """Licenses with exact-path capacity or license work, and pools with admin work,
-        still to happen before ``until``. A session still to start is capacity work only if
-        a capacity rule covers it."""
+        """Licenses with exact-path capacity, login-pass or license work, and pools with
+        admin work, still to happen before ``until``. A session still to start is such work
+        only if a capacity rule covers it or its license holds tokens."""
         lk = self.lookup
         licenses: set[int] = set()
         pools: set[int] = set()
@@ -206,6 +266,10 @@ class Router:
                 pools.update(item.pools)
                 if item.kind == "change":
                     licenses.add(item.license)
-            elif kind != START or self.lookup.may_charge(item):
+            elif (
+                kind != START
+                or self.lookup.may_charge(item)
+                or lk.token_license[lk.server_license[item.server]]
+            ):
                 licenses.add(int(lk.server_license[item.server]))
         return licenses, pools

@@ -26,12 +26,15 @@ from sim.model.world import ServerRuntime, World
 from sim.recorder import Recorder
 from sim.rules.anonymous import carried
 from sim.rules.parallel import ParallelSessions
-from sim.rules.passes import LoginPassPool, login_pass_starts
-from sim.rules.pool import SeatType, record_use, refusal
+from sim.rules.passes import (
+    LOGIN_PASS,
+    USER_PASS,
+    LoginPassPool,
+    login_pass_starts,
+    token_access,
+)
+from sim.rules.pool import record_use, refusal
 from sim.rules.reasons import DenialReason
-
-LOGIN_PASS = "login_pass"
-USER_PASS = "user_pass"
 
 
 class PassLedger:
@@ -85,13 +88,12 @@ class TokenResolver:
         li = srv.license
         passes = self.passes.pools[li]
         eligible = self.lookup.eligible[self.lookup.group_of(s.user)]
-        if pool.seat_of(s.user) is SeatType.USER_PASS:
-            access = USER_PASS
-        elif LOGIN_PASS in eligible and passes is not None and srv.product == "qlik_sense":
-            access = LOGIN_PASS
-        else:
+        decision = token_access(pool.seat_of(s.user), eligible, passes is not None, srv.product)
+        access = decision.access
+        if access is None:
+            assert decision.reason is not None
             quarantined = bool(self.seats.in_quarantine[srv.pool, s.user])
-            return self.log.deny(s, refusal(DenialReason.NO_SEAT, quarantined))
+            return self.log.deny(s, refusal(decision.reason, quarantined))
         if not self.parallel.can_open(srv.pool, s.user, t):
             return self.log.deny(s, DenialReason.PARALLEL_LIMIT)
         if access == LOGIN_PASS:
