@@ -199,3 +199,17 @@ def test_login_passes_take_the_fast_path_on_days_the_pool_cannot_run_short() -> 
     assert_same(a, b)
     assert (a.sessions["denied_reason"] == "no_login_pass").sum() > 100
     assert fast < 0.2 * (a.sessions["access"] == "login_pass").sum()
+
+
+def test_a_day_on_which_capacity_runs_out_is_swept_on_the_fast_path() -> None:
+    # Three months that each run out mid-month: the day it happens is resolved by the dry
+    # run (the month ends at the last of the units it can still take, in time order), and
+    # still agrees with one unit at a time on the exact path.
+    sc = load_scenario(ROOT / "scenarios/capacity-runs-out.yaml")
+    a, b, fast_rows = both_ways(sc)
+    assert_same(a, b)
+    assert fast_rows == len(a.sessions)
+    assert a.capacity["exhausted_at"].notna().all()
+    assert (a.capacity["denied_units"] > 0).all()
+    exhausted = a.events[a.events["kind"] == "capacity_exhausted"]
+    assert len(exhausted) == 3 and exhausted["server"].notna().all()

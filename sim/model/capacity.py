@@ -10,6 +10,8 @@ day's units at once (:meth:`CapacityLedger.charge_many`); both record them the s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.model.behaviour import Batch
@@ -114,6 +116,37 @@ class CapacityLedger:
         bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
         safe = all(m.consumed + (bound + 1) * meter.unit <= m.limit for m in months)
         return not safe, False
+
+    def free_units(self, licr: LicenseRuntime, b: Batch, rows: np.ndarray) -> int | None:
+        """How many more units license ``licr`` can charge in the month of the day's
+        sessions ``rows``, if they all fall in one month (None if they span two)."""
+        meter = licr.meter
+        first = meter.month_index(float(b.start[rows].min()))
+        if meter.month_index(float(b.end[rows].max())) != first:
+            return None
+        m = meter.months[first]
+        if not math.isfinite(m.limit):
+            return None
+        # The meter's test (consumed + unit <= limit) for the next ``free`` units in turn.
+        free = max(int((m.limit - m.consumed) // meter.unit) - 1, 0)
+        while m.consumed + (free + 1) * meter.unit <= m.limit:
+            free += 1
+        return free
+
+    def exhaust(self, li: int, t: float, server: int) -> None:
+        """License ``li``'s month ran out at the unit charged at ``t`` on ``server`` (the
+        fast path's units were charged together): mark it, as :meth:`charge_one` does."""
+        lic = self.world.licenses[li]
+        month = lic.meter.month(t)
+        month.exhausted_at = t
+        self.rec.event(
+            t,
+            "capacity_exhausted",
+            lic.id,
+            self.world.servers[server].id,
+            None,
+            f"{month.consumed:g} of {month.purchased} minutes used",
+        )
 
     def report_spent_months(self) -> None:
         """A ``capacity_exhausted`` event for each month already spent (a purchase smaller than

@@ -1,16 +1,22 @@
 """The fast path: a day's independent sessions resolved at once with numpy.
 
-Most of a day's sessions cannot influence one another: a user who already holds a seat is
-granted whenever the server is licensed, and Analyzer Capacity units can be charged in any
-order when the month's allowance cannot run out that day (or is already spent all day).
-The engine routes those sessions here and resolves them as arrays, in rounds of one
-session per device so that a device's running unit carries from one session to the next.
-Everything that needs strict time order between users (a dynamic allocation while seats
-remain, a possible exhaustion, parallel-session limits) takes the exact event-ordered path
-instead. Both paths give identical tables; a test runs every scenario both ways.
+Most of a day's sessions cannot influence one another: a user who already holds a seat or
+user pass is granted whenever the server is licensed, Analyzer Capacity units can be
+charged in any order when the month's allowance cannot run out that day (or is already
+spent all day), and login passes can be taken in any order when the pool cannot run short.
+Where the allowance runs out within the day, a dry run of the day's units finds the unit
+at which it does (:meth:`FastPath.exhaustion`): every unit from there on is refused,
+whoever's it is. The engine routes those sessions here and resolves them as arrays, in
+rounds of one session per device so that a device's running unit carries from one
+session to the next. Everything that needs strict time order between users (a dynamic
+allocation while seats remain, a login pass that may be the last, parallel-session limits
+that a day's sweep cannot settle) takes the exact event-ordered path instead. Both paths
+give identical tables; a test runs every scenario both ways.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,6 +75,20 @@ def gather_segments(
     np.cumsum(lengths, out=ptr[1:])
     idx = np.repeat(lo - ptr[:-1], lengths) + np.arange(ptr[-1])
     return values[idx], ptr
+
+
+@dataclass(frozen=True)
+class _Round:
+    """One round's unit chains (``units[ptr[i]:ptr[i + 1]]`` for session ``i``) and where
+    each first fails: at offset ``fail_at`` (its units charged), refused or not, and why."""
+
+    units: np.ndarray
+    ptr: np.ndarray
+    covered: np.ndarray
+    fail_at: np.ndarray
+    fail_idx: np.ndarray
+    fail_refused: np.ndarray
+    why: np.ndarray
 
 
 class FastPath:
@@ -147,12 +167,13 @@ class FastPath:
         lic_all: np.ndarray,
         held_all: np.ndarray,
         key_all: np.ndarray,
-        spent: np.ndarray,
+        refuse_from: np.ndarray,
         until: float,
         parallel_refused: np.ndarray,
     ) -> None:
         """Resolve the batch's sessions ``rows``; ``parallel_refused`` marks (over the whole
-        batch) those :meth:`parallel_outcomes` found refused at the parallel limit."""
+        batch) those :meth:`parallel_outcomes` found refused at the parallel limit, and a
+        license's capacity units from ``refuse_from[license]`` on find its month spent."""
         server = b.server[rows]
         start = b.start[rows]
         planned = b.end[rows]
@@ -194,7 +215,17 @@ class FastPath:
         cap = np.flatnonzero(licensed & (settled == CAPACITY_CODE))
         if cap.size:
             self._fast_capacity(
-                b, rows, cap, lic_all, key_all, spent, access, denied, interrupted, end, minutes
+                b,
+                rows,
+                cap,
+                lic_all,
+                key_all,
+                refuse_from,
+                access,
+                denied,
+                interrupted,
+                end,
+                minutes,
             )
         no = access == 0
         end[no] = start[no]
@@ -270,14 +301,15 @@ class FastPath:
         cap: np.ndarray,
         lic_all: np.ndarray,
         key_all: np.ndarray,
-        spent: np.ndarray,
+        refuse_from: np.ndarray,
         access: np.ndarray,
         denied: np.ndarray,
         interrupted: np.ndarray,
         end: np.ndarray,
         minutes: np.ndarray,
     ) -> None:
-        """Capacity sessions in rounds of one session per device, in each device's order."""
+        """Capacity sessions in rounds of one session per device, in each device's order.
+        Units from ``refuse_from[license]`` on find the month spent."""
         order = b.order[rows[cap]]
         for j in range(int(order.max()) + 1):
             sel = cap[order == j]
@@ -287,51 +319,105 @@ class FastPath:
             lic = lic_all[r]
             key = key_all[r]
             start = b.start[r]
-            running = np.asarray(
-                carried(self.capacity.running[lic, key], self.lookup.group_anonymous[b.group[r]])
-            )
-            covered = start < running
-            valid = np.asarray(chain_holds(start, b.unit_ready[r], running))
-            lo, hi = b.unit_lo[r], b.unit_hi[r]
-            units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
-            if not valid.all():
-                units, ptr = self._splice_replans(b, r, valid, running, units, ptr)
-            seg = np.repeat(np.arange(sel.size), np.diff(ptr))
-            stop = end[sel][seg]
-            attempted = (units <= stop) & (units < self.world.horizon)
-            _, reason, unit_ok, _, _ = per_server(self.lookup.arrays, b.server[r][seg], units)
-            offline = ~unit_ok
-            refused = attempted & (offline | spent[lic][seg])
-            lengths = np.diff(ptr)
-            fail_at = first_true(refused | ~attempted, ptr)
-            fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
-            fail_refused = np.zeros(sel.size, dtype=bool)
-            why = np.zeros(sel.size, dtype=np.int8)
-            if units.size:
-                fail_refused = (fail_at < lengths) & refused[fail_idx]
-                why = UNIT_REFUSAL[unit_ok[fail_idx].astype(np.intp), reason[fail_idx]]
-            at_start = fail_refused & ~covered & (fail_at == 0)
+            c = self._round(b, r, lic, key, end[sel], self.capacity.running, refuse_from)
+            at_start = c.fail_refused & ~c.covered & (c.fail_at == 0)
             granted = ~at_start
             access[sel[granted]] = CAPACITY_CODE
-            denied[sel[at_start]] = why[at_start]
-            cut_now = fail_refused & granted
-            end[sel[cut_now]] = units[fail_idx[cut_now]]
-            interrupted[sel[cut_now]] = why[cut_now]
-            charged = fail_at
-            minutes[sel] = charged * self.capacity.unit_minutes
-            exhausted_hits = fail_refused & (why == CAPACITY_EXHAUSTED)
+            denied[sel[at_start]] = c.why[at_start]
+            cut_now = c.fail_refused & granted
+            end[sel[cut_now]] = c.units[c.fail_idx[cut_now]]
+            interrupted[sel[cut_now]] = c.why[cut_now]
+            minutes[sel] = c.fail_at * self.capacity.unit_minutes
+            exhausted_hits = c.fail_refused & (c.why == CAPACITY_EXHAUSTED)
             self.capacity.charge_many(
                 lic,
                 key,
-                units,
-                ptr,
-                charged,
+                c.units,
+                c.ptr,
+                c.fail_at,
                 exhausted_hits,
                 start,
                 b.server[r],
                 b.user[r],
                 b.device[r],
             )
+
+    def _round(
+        self,
+        b: Batch,
+        r: np.ndarray,
+        lic: np.ndarray,
+        key: np.ndarray,
+        stop_at: np.ndarray,
+        running_units: np.ndarray,
+        refuse_from: np.ndarray,
+    ) -> _Round:
+        """The unit chains of one round of sessions ``r`` (one per device) and where each
+        first fails, given when each device's running unit ends (``running_units``, per
+        license and device) and each session's close ``stop_at``."""
+        start = b.start[r]
+        running = np.asarray(
+            carried(running_units[lic, key], self.lookup.group_anonymous[b.group[r]])
+        )
+        covered = start < running
+        valid = np.asarray(chain_holds(start, b.unit_ready[r], running))
+        lo, hi = b.unit_lo[r], b.unit_hi[r]
+        units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
+        if not valid.all():
+            units, ptr = self._splice_replans(b, r, valid, running, units, ptr)
+        seg = np.repeat(np.arange(r.size), np.diff(ptr))
+        attempted = (units <= stop_at[seg]) & (units < self.world.horizon)
+        _, reason, unit_ok, _, _ = per_server(self.lookup.arrays, b.server[r][seg], units)
+        refused = attempted & (~unit_ok | (units >= refuse_from[lic][seg]))
+        lengths = np.diff(ptr)
+        fail_at = first_true(refused | ~attempted, ptr)
+        fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
+        fail_refused = np.zeros(r.size, dtype=bool)
+        why = np.zeros(r.size, dtype=np.int8)
+        if units.size:
+            fail_refused = (fail_at < lengths) & refused[fail_idx]
+            why = UNIT_REFUSAL[unit_ok[fail_idx].astype(np.intp), reason[fail_idx]]
+        return _Round(units, ptr, covered, fail_at, fail_idx, fail_refused, why)
+
+    def exhaustion(
+        self, b: Batch, rows: np.ndarray, li: int, held_all: np.ndarray, key_all: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The capacity units license ``li`` would charge for the batch's sessions ``rows``
+        if its month could not run out, in time order, and the server of each: the dry run
+        from which routing finds the unit at which the month runs out
+        (:mod:`sim.model.routing`). Nothing is charged."""
+        server = b.server[rows]
+        start = b.start[rows]
+        state, _, _, cut, _ = per_server(self.lookup.arrays, server, start)
+        end, _ = self._closes(b, rows, server, cut)
+        settled = self.lookup.settled_access[b.group[rows], server, held_all[rows]]
+        lic_all = self.lookup.server_license[b.server]
+        cap = np.flatnonzero(
+            (state != UNLICENSED_CODE) & (settled == CAPACITY_CODE) & (lic_all[rows] == li)
+        )
+        running_units = self.capacity.running.copy()
+        never = np.full(len(self.world.licenses), np.inf)
+        times: list[np.ndarray] = []
+        servers: list[np.ndarray] = []
+        order = b.order[rows[cap]]
+        for j in range(int(order.max(initial=-1)) + 1):
+            sel = cap[order == j]
+            if sel.size == 0:
+                continue
+            r = rows[sel]
+            lic, key = lic_all[r], key_all[r]
+            c = self._round(b, r, lic, key, end[sel], running_units, never)
+            keep = np.arange(c.units.size) < np.repeat(c.ptr[:-1] + c.fail_at, np.diff(c.ptr))
+            times.append(c.units[keep])
+            servers.append(np.repeat(b.server[r], np.diff(c.ptr))[keep])
+            has = c.fail_at > 0
+            last = c.units[c.ptr[:-1][has] + c.fail_at[has] - 1]
+            running_units[lic[has], key[has]] = last + self.capacity.unit
+        if not times:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        t, srv = np.concatenate(times), np.concatenate(servers)
+        by = np.argsort(t, kind="stable")
+        return t[by], srv[by]
 
     def _splice_replans(
         self,

@@ -4,13 +4,14 @@ The router reads the ledgers and owns one piece of state of its own: until when 
 device has an exact-path session running. A session takes the exact path when its
 outcome may depend on another's or on state the fast path does not model: a dynamic
 allocation while seats remain, a day on which its license's capacity allowance could run
-out (or exact-path capacity or license work is pending), admin work on its pool that day,
+out and a dry run cannot settle where (or exact-path capacity or license work is pending),
+a login pass on a day the pool could run short, admin work on its pool that day,
 a seat allocated within the last user sync that another server of the pool may not see yet,
 a server cut off from the backend whose view of the pool matters, a user who may reach the
 parallel-session limit that day, an administrators' group (its QMC sessions are exact-path
-sessions of their own, :mod:`sim.rules.qmc`), scripted, replayed or legacy (token, CAL)
-access, or a device that still has an exact-path session running. A device's sessions of
-one day stay on one path.
+sessions of their own, :mod:`sim.rules.qmc`), scripted, replayed or QlikView CAL access,
+or a device that still has an exact-path session running. A device's sessions of one day
+stay on one path.
 
 The parallel limit counts a session until its close, which is up to the idle timeout after
 its last click (:mod:`sim.rules.session`), so even one device can hold several slots. A
@@ -85,6 +86,8 @@ class Router:
         exact |= (held > 0) & seats.lagged[pool] & (seats.allocated_at[pool, b.user] > since)
         risky = np.zeros(len(self.world.licenses), dtype=bool)
         spent = np.zeros(len(self.world.licenses), dtype=bool)
+        free: dict[int, int] = {}
+        """Risky licenses whose day may be swept: the units their month can still take."""
         exact |= self._needs_view(b, held, pool)
         limited, before = self._may_reach_limit(b, live, day.midnight)
         pending, busy_pools = self._pending(until)
@@ -99,9 +102,13 @@ class Router:
                 risky[li] = True
                 continue
             risky[li], spent[li] = self.capacity.outlook(licr, b, mine)
+            if risky[li] and (units := self.capacity.free_units(licr, b, mine)) is not None:
+                free[li] = units
         refused = np.zeros(len(b.start), dtype=bool)
+        refuse_from = np.where(spent, -np.inf, np.inf)
         if self.fast:
-            exact |= risky[lic] & may_charge
+            sweepable = np.isin(lic, list(free))
+            exact |= risky[lic] & ~sweepable & may_charge
             # Admin work on any pool of a token license may turn its users to login passes.
             busy = pending | {
                 int(li) for li in lk.server_license[np.isin(lk.server_pool, list(busy_pools))]
@@ -112,6 +119,10 @@ class Router:
             exact |= np.isin(key, key[exact & live])
             refused, swept = self._sweep_limits(b, live, limited, before, exact, held, until)
             exact |= limited & ~swept
+            if free:
+                runs_out = self._sweep_exhaustion(
+                    b, live, lic, held, key, exact, may_charge, swept, free, refuse_from, until
+                )
         else:
             exact[:] = True
         slow = np.flatnonzero(exact & live)
@@ -120,7 +131,10 @@ class Router:
             self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
         fast = np.flatnonzero(~exact & live)
         if fast.size:
-            self.fastpath.resolve(b, fast, lic, held, key, spent, until, refused)
+            self.fastpath.resolve(b, fast, lic, held, key, refuse_from, until, refused)
+        if self.fast and free:
+            for li, (t, server) in runs_out.items():
+                self.capacity.exhaust(li, t, server)
 
     def _sweep_limits(
         self,
@@ -157,6 +171,61 @@ class Router:
         swept[rows] = alone
         refused[rows] = alone & ~granted
         return refused, swept
+
+    def _sweep_exhaustion(
+        self,
+        b: Batch,
+        live: np.ndarray,
+        lic: np.ndarray,
+        held: np.ndarray,
+        key: np.ndarray,
+        exact: np.ndarray,
+        may_charge: np.ndarray,
+        swept: np.ndarray,
+        free: dict[int, int],
+        refuse_from: np.ndarray,
+        until: float,
+    ) -> dict[int, tuple[float, int]]:
+        """The days on which a license's capacity may run out that the fast path can still
+        resolve, found by a dry run; ``exact`` and ``refuse_from`` are updated in place.
+
+        Units are charged in time order, and nothing but the month's minutes refuses one
+        that the dry run charges, so the month runs out at the last of the first ``free``
+        units in time order and refuses every unit from the next on, whichever user's it
+        is (:meth:`sim.rules.capacity.CapacityMeter.try_start_unit`). A license's day
+        qualifies when all its capacity sessions take the fast path and that unit falls
+        before the day ends (or all the day's units do, if the month does not run out):
+        then tomorrow's sessions cannot come between. Returns, per license whose month
+        runs out today, the time and server of its last unit."""
+        runs_out: dict[int, tuple[float, int]] = {}
+        while True:
+            runs_out.clear()
+            fast = np.flatnonzero(~exact & live)
+            failed: list[int] = []
+            for li, units in free.items():
+                mine = may_charge & (lic == li)
+                if (exact & mine).any():
+                    failed.append(li)
+                    continue
+                times, servers = self.fastpath.exhaustion(b, fast, li, held, key)
+                if times.size > units:
+                    refuse_from[li] = times[units]
+                    failed += [li] if times[units] >= until else []
+                elif times.size and times[-1] >= until:
+                    failed.append(li)
+                if li not in failed and times.size >= units > 0:
+                    runs_out[li] = (float(times[units - 1]), int(servers[units - 1]))
+            if not failed:
+                return runs_out
+            for li in failed:
+                del free[li]
+                refuse_from[li] = np.inf
+                exact |= may_charge & (lic == li)
+            # A device's day, and a day swept for the parallel limit, stay on one path.
+            exact |= np.isin(key, key[exact & live])
+            exact |= swept & np.isin(b.user, b.user[exact & live])
+            if not free:
+                return runs_out
 
     def _passes_in_order(
         self,
