@@ -98,24 +98,39 @@ class CapacityLedger:
         self.running[lic[has], key[has]] = last + self.unit
         self.rec.unit_chunk(t, month, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
 
-    def outlook(self, licr: LicenseRuntime, b: Batch, rows: np.ndarray) -> tuple[bool, bool]:
-        """(order matters today, every unit is refused today) for one license.
+    def outlook(
+        self,
+        licr: LicenseRuntime,
+        b: Batch,
+        rows: np.ndarray,
+        extra: float = 0.0,
+        extra_end: float = -math.inf,
+    ) -> tuple[bool, float, float]:
+        """(order matters today, and the span in which every unit finds its month spent)
+        for one license; ``extra`` more units may be charged until ``extra_end`` by
+        sessions already under way on the exact path.
 
         Units of one session are at least a unit apart, so a session from ``s`` to ``e``
-        starts at most ``(e - s) // unit + 1`` of them; if the month can take all of the
-        day's possible units and one more, no order between users can matter.
+        starts at most ``(e - s) // unit + 1`` of them; a month that can take all of the
+        day's possible units and one more cannot run out whatever the order, and a month
+        that cannot take one refuses them all. Order does not matter when the day's
+        months are some spent ones followed by ones that cannot run out.
         """
         meter = licr.meter
         lo = float(b.start[rows].min())
-        hi = float(b.end[rows].max())
+        hi = max(float(b.end[rows].max()), extra_end)
         first = int(np.searchsorted(self.month_starts, lo, side="right") - 1)
         last = int(np.searchsorted(self.month_starts, hi, side="right") - 1)
         months = meter.months[max(first, 0) : last + 1]
-        if all(m.consumed + meter.unit > m.limit for m in months):
-            return False, True
-        bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum())
-        safe = all(m.consumed + (bound + 1) * meter.unit <= m.limit for m in months)
-        return not safe, False
+        bound = float(((b.end[rows] - b.start[rows]) // self.unit + 1).sum()) + extra
+        spent = [m.consumed + meter.unit > m.limit for m in months]
+        safe = [m.consumed + (bound + 1) * meter.unit <= m.limit for m in months]
+        k = spent.index(False) if False in spent else len(months)
+        if k == len(months):
+            return False, -math.inf, math.inf
+        if all(safe[k:]):
+            return (False, -math.inf, months[k].start) if k else (False, math.inf, math.inf)
+        return True, math.inf, math.inf
 
     def free_units(self, licr: LicenseRuntime, b: Batch, rows: np.ndarray) -> int | None:
         """How many more units license ``licr`` can charge in the month of the day's

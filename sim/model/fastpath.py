@@ -167,13 +167,14 @@ class FastPath:
         lic_all: np.ndarray,
         held_all: np.ndarray,
         key_all: np.ndarray,
-        refuse_from: np.ndarray,
+        refusing: tuple[np.ndarray, np.ndarray],
         until: float,
         parallel_refused: np.ndarray,
     ) -> None:
         """Resolve the batch's sessions ``rows``; ``parallel_refused`` marks (over the whole
-        batch) those :meth:`parallel_outcomes` found refused at the parallel limit, and a
-        license's capacity units from ``refuse_from[license]`` on find its month spent."""
+        batch) those :meth:`parallel_outcomes` found refused at the parallel limit; a license's
+        capacity units from ``refusing[0][license]`` until ``refusing[1][license]`` find
+        its month spent."""
         server = b.server[rows]
         start = b.start[rows]
         planned = b.end[rows]
@@ -220,7 +221,7 @@ class FastPath:
                 cap,
                 lic_all,
                 key_all,
-                refuse_from,
+                refusing,
                 access,
                 denied,
                 interrupted,
@@ -301,7 +302,7 @@ class FastPath:
         cap: np.ndarray,
         lic_all: np.ndarray,
         key_all: np.ndarray,
-        refuse_from: np.ndarray,
+        refusing: tuple[np.ndarray, np.ndarray],
         access: np.ndarray,
         denied: np.ndarray,
         interrupted: np.ndarray,
@@ -309,7 +310,7 @@ class FastPath:
         minutes: np.ndarray,
     ) -> None:
         """Capacity sessions in rounds of one session per device, in each device's order.
-        Units from ``refuse_from[license]`` on find the month spent."""
+        A license's units from ``refusing[0]`` until ``refusing[1]`` find the month spent."""
         order = b.order[rows[cap]]
         for j in range(int(order.max()) + 1):
             sel = cap[order == j]
@@ -319,7 +320,7 @@ class FastPath:
             lic = lic_all[r]
             key = key_all[r]
             start = b.start[r]
-            c = self._round(b, r, lic, key, end[sel], self.capacity.running, refuse_from)
+            c = self._round(b, r, lic, key, end[sel], self.capacity.running, refusing)
             at_start = c.fail_refused & ~c.covered & (c.fail_at == 0)
             granted = ~at_start
             access[sel[granted]] = CAPACITY_CODE
@@ -350,7 +351,7 @@ class FastPath:
         key: np.ndarray,
         stop_at: np.ndarray,
         running_units: np.ndarray,
-        refuse_from: np.ndarray,
+        refusing: tuple[np.ndarray, np.ndarray],
     ) -> _Round:
         """The unit chains of one round of sessions ``r`` (one per device) and where each
         first fails, given when each device's running unit ends (``running_units``, per
@@ -368,7 +369,8 @@ class FastPath:
         seg = np.repeat(np.arange(r.size), np.diff(ptr))
         attempted = (units <= stop_at[seg]) & (units < self.world.horizon)
         _, reason, unit_ok, _, _ = per_server(self.lookup.arrays, b.server[r][seg], units)
-        refused = attempted & (~unit_ok | (units >= refuse_from[lic][seg]))
+        spent = (units >= refusing[0][lic][seg]) & (units < refusing[1][lic][seg])
+        refused = attempted & (~unit_ok | spent)
         lengths = np.diff(ptr)
         fail_at = first_true(refused | ~attempted, ptr)
         fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
@@ -406,7 +408,7 @@ class FastPath:
                 continue
             r = rows[sel]
             lic, key = lic_all[r], key_all[r]
-            c = self._round(b, r, lic, key, end[sel], running_units, never)
+            c = self._round(b, r, lic, key, end[sel], running_units, (never, never))
             keep = np.arange(c.units.size) < np.repeat(c.ptr[:-1] + c.fail_at, np.diff(c.ptr))
             times.append(c.units[keep])
             servers.append(np.repeat(b.server[r], np.diff(c.ptr))[keep])

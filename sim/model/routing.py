@@ -40,6 +40,7 @@ from sim.model.timelines import last_contact, per_server
 from sim.model.tokens import PassLedger
 from sim.model.world import World
 from sim.rules.parallel import ParallelSessions, peak_open
+from sim.rules.passes import LOGIN_PASS
 from sim.rules.session import session_close
 
 
@@ -85,12 +86,15 @@ class Router:
         exact |= (held == 0) & seats.allocation_possible(b.group, pool, since)
         exact |= (held > 0) & seats.lagged[pool] & (seats.allocated_at[pool, b.user] > since)
         risky = np.zeros(len(self.world.licenses), dtype=bool)
-        spent = np.zeros(len(self.world.licenses), dtype=bool)
+        refuse_from = np.full(len(self.world.licenses), np.inf)
+        refuse_until = np.full(len(self.world.licenses), np.inf)
+        """Per license: today's units from ``refuse_from`` until ``refuse_until`` find their
+        month spent."""
         free: dict[int, int] = {}
         """Risky licenses whose day may be swept: the units their month can still take."""
         exact |= self._needs_view(b, held, pool)
         limited, before = self._may_reach_limit(b, live, day.midnight)
-        pending, busy_pools = self._pending(until)
+        pending, busy_pools, pending_units = self._pending(until)
         if busy_pools:
             exact |= np.isin(lk.server_pool[b.server], list(busy_pools))
         may_charge = lk.group_capacity[b.group] & (held == 0) & live
@@ -98,17 +102,24 @@ class Router:
             mine = may_charge & (lic == li)
             if not mine.any():
                 continue
-            if li in pending:
+            if li in pending and li not in pending_units:
                 risky[li] = True
                 continue
-            risky[li], spent[li] = self.capacity.outlook(licr, b, mine)
-            if risky[li] and (units := self.capacity.free_units(licr, b, mine)) is not None:
+            # Exact-path capacity work pending today counts towards the month's risk.
+            extra, extra_end = pending_units.get(li, (0.0, -np.inf))
+            look = self.capacity.outlook(licr, b, mine, extra, extra_end)
+            risky[li], refuse_from[li], refuse_until[li] = look
+            sweep = risky[li] and li not in pending
+            if sweep and (units := self.capacity.free_units(licr, b, mine)) is not None:
                 free[li] = units
         refused = np.zeros(len(b.start), dtype=bool)
-        refuse_from = np.where(spent, -np.inf, np.inf)
         if self.fast:
             sweepable = np.isin(lic, list(free))
             exact |= risky[lic] & ~sweepable & may_charge
+            # Units after midnight would be charged before the next day's earlier ones:
+            # such a session keeps time order unless every unit is refused anyway.
+            spent = (refuse_from == -np.inf) & (refuse_until == np.inf)
+            exact |= may_charge & (b.end > until) & ~spent[lic]
             # Admin work on any pool of a token license may turn its users to login passes.
             busy = pending | {
                 int(li) for li in lk.server_license[np.isin(lk.server_pool, list(busy_pools))]
@@ -131,7 +142,9 @@ class Router:
             self.slow_busy[key[i]] = max(self.slow_busy[key[i]], float(b.end[i]))
         fast = np.flatnonzero(~exact & live)
         if fast.size:
-            self.fastpath.resolve(b, fast, lic, held, key, refuse_from, until, refused)
+            self.fastpath.resolve(
+                b, fast, lic, held, key, (refuse_from, refuse_until), until, refused
+            )
         if self.fast and free:
             for li, (t, server) in runs_out.items():
                 self.capacity.exhaust(li, t, server)
@@ -321,13 +334,20 @@ class Router:
         dynamic = (held == 0) & lk.dynamic_rule[b.group, pool]
         return offline & ((state == DELAYED_SYNC_CODE) | unseen | dynamic)
 
-    def _pending(self, until: float) -> tuple[set[int], set[int]]:
+    def _pending(self, until: float) -> tuple[set[int], set[int], dict[int, tuple[float, float]]]:
         """Licenses with exact-path capacity, login-pass or license work, and pools with
         admin work, still to happen before ``until``. A session still to start is such work
-        only if a capacity rule covers it or its license holds tokens."""
+        only if a capacity rule covers it or its license holds tokens.
+
+        Also, per license whose only such work is capacity sessions, the most units they
+        can still charge (units are at least a unit apart and end by the session's last
+        activity) and when the last of them ends; a license change is not bounded."""
         lk = self.lookup
         licenses: set[int] = set()
         pools: set[int] = set()
+        changed: set[int] = set()
+        units: dict[int, tuple[float, float]] = {}
+        unit = self.capacity.unit
         for t, kind, _, item in self.scheduler.items():
             if t >= until or kind in (END, LAUNCH) or isinstance(item, HeldSlot):
                 continue
@@ -335,10 +355,20 @@ class Router:
                 pools.update(item.pools)
                 if item.kind == "change":
                     licenses.add(item.license)
-            elif (
-                kind != START
-                or self.lookup.may_charge(item)
-                or lk.token_license[lk.server_license[item.server]]
-            ):
-                licenses.add(int(lk.server_license[item.server]))
-        return licenses, pools
+                    changed.add(item.license)
+                continue
+            li = int(lk.server_license[item.server])
+            charges = (kind == START and lk.may_charge(item)) or (
+                kind != START and item.access != LOGIN_PASS
+            )
+            if charges or kind != START or lk.token_license[li]:
+                licenses.add(li)
+            if charges:
+                most, last = units.get(li, (0.0, -np.inf))
+                left = (item.planned_end - t) // unit + 1
+                if item.units is not None:
+                    left = max(left, float(item.units.size - item.next_unit))
+                units[li] = (most + max(left, 1.0), max(last, item.planned_end))
+        for li in changed:
+            units.pop(li, None)
+        return licenses, pools, units
