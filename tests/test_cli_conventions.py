@@ -388,7 +388,7 @@ def test_ctrl_c_during_a_sweep(tiny: Path, tmp_path: Path, workers: str) -> None
     [
         (["check", "FOLDER"], "sim.check.check_run"),
         (["import", "FOLDER", "--out", "OUT"], "sim.importers.site_import.import_site"),
-        (["validate", ENTERPRISE], "sim.cli.load_scenario"),
+        (["validate", ENTERPRISE], "sim.cli.validate.load_scenario"),
     ],
 )
 def test_ctrl_c_in_any_command_is_one_line_and_130(
@@ -467,7 +467,7 @@ def test_a_ctrl_c_inside_pydantics_serializer_is_still_a_ctrl_c() -> None:
 
     from pydantic import BaseModel, PlainSerializer
 
-    from sim.cli import _interrupt_behind
+    from sim.cli.conventions import interrupt_behind
 
     def stop(value: int) -> int:
         raise KeyboardInterrupt
@@ -478,5 +478,5 @@ def test_a_ctrl_c_inside_pydantics_serializer_is_still_a_ctrl_c() -> None:
     with pytest.raises(ValueError) as caught:
         Model(x=1).model_dump()
     with pytest.raises(KeyboardInterrupt):
-        _interrupt_behind(caught.value)
-    _interrupt_behind(ValueError("a bad value"))  # anything else is left to its handler
+        interrupt_behind(caught.value)
+    interrupt_behind(ValueError("a bad value"))  # anything else is left to its handler

@@ -6,6 +6,7 @@ from a module to the module it names: ``from sim.a import b`` is an edge to ``si
 that is a module, else to ``sim.a``. The parent packages a dotted import runs first are not
 edges of their own. ``TYPE_CHECKING`` blocks may import names for annotations, but must not
 hold stubs of another class's attributes or methods (one part reaching into another's).
+The same graph shows that the invariant checker (``sim.check``) imports nothing of the model.
 """
 
 from __future__ import annotations
@@ -146,3 +147,19 @@ def test_the_graph_sees_cycles_and_lazy_imports() -> None:
     assert "sim.legacy_charts" in imports_of("sim.charts", known["sim.charts"], known)
     # TYPE_CHECKING imports count too.
     assert "sim.result" in imports_of("sim.chart_style", known["sim.chart_style"], known)
+    # A package's modules imported by name from the package are edges to each module.
+    assert {"sim.cli.run", "sim.cli.check"} <= imports_of("sim.cli", known["sim.cli"], known)
+
+
+def test_the_checker_does_not_import_the_model() -> None:
+    # sim.check judges a run from its tables: reusing the engine's code would let a defect
+    # of the engine pass its own check.
+    known = modules()
+    found = {
+        (m, target)
+        for m, path in known.items()
+        if m == "sim.check" or m.startswith("sim.check.")
+        for target in imports_of(m, path, known)
+        if target == "sim.model" or target.startswith("sim.model.")
+    }
+    assert not found, f"sim.check imports the model: {sorted(found)}"
