@@ -24,7 +24,13 @@ from matplotlib.figure import Figure
 from sim import reports
 from sim.atomic import atomic_bytes, atomic_write
 from sim.chart_style import LEGEND_OUTSIDE, figure, thousands, time_axis
-from sim.rules.pool import TEST_POOL_SUFFIX, SeatType
+from sim.reports.labels import (
+    metric_label,
+    parameter_names,
+    pool_title,
+    reason_phrase,
+    state_name,
+)
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -67,19 +73,6 @@ def _nothing(fig: Figure, ax: Any, note: str) -> Figure:
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
-
-
-def pool_title(pool: str, seat: str) -> str:
-    """A pool and seat type as an admin reads them: ``tokens on qs: User access (tokens)``
-    for a server's own pool, ``corp (Test & Development): Analyzer access``."""
-    name = pool.replace("@", " on ", 1)
-    if name.endswith(TEST_POOL_SUFFIX):
-        name = name.removesuffix(TEST_POOL_SUFFIX) + " (Test & Development)"
-    try:
-        kind = SeatType(seat).qmc_name
-    except ValueError:
-        kind = seat
-    return f"{name}: {kind}"
 
 
 def allocations(result: Result) -> Figure:
@@ -350,7 +343,7 @@ def server_timeline(result: Result) -> Figure:
     time_axis(ax, result)
     shown = set(st["state"]) | {"licensed"}
     handles = [
-        matplotlib.patches.Patch(color=c, label=s.replace("_", " "))
+        matplotlib.patches.Patch(color=c, label=state_name(s))
         for s, c in STATE_COLOURS.items()
         if s in shown
     ]
@@ -383,7 +376,7 @@ def denials(result: Result) -> Figure:
             table[reason],
             width=width,
             bottom=bottom,
-            label=reason,
+            label=reason_phrase(reason),
             color=REASON_COLOURS.get(reason),
             align="edge",
         )
@@ -563,10 +556,7 @@ def save_charts(result: Result, folder: Path, pngs: dict[str, bytes] | None = No
     into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     drawn = chart_pngs(result) if pngs is None else pngs
-    return [
-        atomic_bytes(folder / f"{name}.png", data)
-        for name, data in drawn.items()
-    ]
+    return [atomic_bytes(folder / f"{name}.png", data) for name, data in drawn.items()]
 
 
 def save_png(fig: Figure, path: Path) -> Path:
@@ -629,7 +619,7 @@ def whatif_chart(
     for reason, colour in REASON_COLOURS.items():
         column = f"extra_denied_{reason}"
         if column in t and (t[column].fillna(0) != 0).any():
-            draw(column, colour, reason, 1.2)
+            draw(column, colour, reason_phrase(reason), 1.2)
     others = [
         c
         for c in t.columns
@@ -639,7 +629,7 @@ def whatif_chart(
         and (t[c].fillna(0) != 0).any()
     ]
     for column in others:
-        draw(column, "#9e9e9e", column.removeprefix("extra_denied_"), 1.2)
+        draw(column, "#9e9e9e", reason_phrase(column.removeprefix("extra_denied_")), 1.2)
     if grace_hours is not None:
         ax.axvline(
             grace_hours,
@@ -688,28 +678,6 @@ def _sweep_axis(values: pd.Series) -> tuple[np.ndarray, str | None]:
     return hours, "hours"
 
 
-def parameter_names(paths: list[str]) -> dict[str, str]:
-    """Each swept dotted path as a reader names it: the setting, then the item it belongs
-    to (``licenses.corp.analyzer`` → ``analyzer (corp)``, ``rules.grace`` → ``grace``);
-    the whole path where two would read alike."""
-    names = {}
-    for path in paths:
-        parts = path.split(".")
-        name = parts[-1].replace("_", " ")
-        where = " ".join(parts[1:-1])
-        names[path] = f"{name} ({where})" if where else name
-    if len(set(names.values())) < len(names):
-        return {p: p for p in paths}
-    return names
-
-
-def metric_name(metric: str) -> str:
-    """A summary metric as words: ``peak_allocated_analyzer[corp]`` → ``peak allocated
-    analyzer [corp]``."""
-    name, _, member = metric.partition("[")
-    return name.replace("_", " ") + (f" [{member}" if member else "")
-
-
 def sweep_chart(
     summary: pd.DataFrame,
     metric: str,
@@ -725,7 +693,7 @@ def sweep_chart(
     ``confidence``) and a column per swept parameter. Durations are drawn in hours; other
     non-numeric values at equal spacing. When other parameters were swept too, each of
     their combinations is its own line, each in a colour of its own. Parameters and
-    metrics are named in words (:func:`parameter_names`, :func:`metric_name`).
+    metrics are named in words (:mod:`sim.reports.labels`).
     """
     if parameter not in summary:
         raise KeyError(f"{parameter!r} is not a swept parameter of this summary")
@@ -734,7 +702,7 @@ def sweep_chart(
         raise KeyError(f"no metric {metric!r} in this summary")
     params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]
     names = parameter_names([parameter, *params])
-    what = metric_name(metric)
+    what = metric_label(metric)
     fig, ax = figure(title or f"Sweep: {what} by {names[parameter]}")
     x_all, kind = _sweep_axis(rows[parameter])
     rows = rows.assign(_x=x_all)
