@@ -691,9 +691,12 @@ def sweep_chart(
     ``summary`` is :attr:`sim.experiments.SweepResult.summary` (or ``summary.csv``): one row
     per variant × metric with ``mean``, ``ci_low``, ``ci_high`` (the Student-t interval at
     ``confidence``) and a column per swept parameter. Durations are drawn in hours; other
-    non-numeric values at equal spacing. When other parameters were swept too, each of
-    their combinations is its own line, each in a colour of its own. Parameters and
-    metrics are named in words (:mod:`sim.reports.labels`).
+    non-numeric values at equal spacing. A second swept parameter gives one line per value,
+    each in a colour and with a marker of its own, the first drawn widest so that a line
+    another one covers still shows; any further parameters give one panel per combination
+    of their values, side by side on one scale (small multiples), the lines alike in every
+    panel and named once in the legend. Parameters and metrics are named in words
+    (:mod:`sim.reports.labels`).
     """
     if parameter not in summary:
         raise KeyError(f"{parameter!r} is not a swept parameter of this summary")
@@ -703,34 +706,71 @@ def sweep_chart(
     params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]
     names = parameter_names([parameter, *params])
     what = metric_label(metric)
-    fig, ax = figure(title or f"Sweep: {what} by {names[parameter]}")
     x_all, kind = _sweep_axis(rows[parameter])
     rows = rows.assign(_x=x_all)
-    groups = list(rows.groupby(params, sort=False, dropna=False)) if params else [((), rows)]
-    palette = "tab10" if len(groups) <= 10 else "tab20"
+    line_by, panel_by = params[:1], params[1:]
+    panels = list(rows.groupby(panel_by, sort=False, dropna=False)) if panel_by else [((), rows)]
+    lines = list(dict.fromkeys(rows[line_by[0]].astype(str))) if line_by else [what]
+    palette = "tab10" if len(lines) <= 10 else "tab20"
     colours = list(cast(ListedColormap, matplotlib.colormaps[palette]).colors)  # type: ignore[arg-type]
-    for n, (key, df) in enumerate(groups):
-        df = df.sort_values("_x", kind="stable")
-        x = df["_x"].to_numpy(dtype=float)
-        y = df["mean"].to_numpy(dtype=float)
-        keys = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{names[p]} = {v}" for p, v in zip(params, keys, strict=True)) or what
-        colour = colours[n % len(colours)]
-        ax.plot(x, y, marker="o", color=colour, label=label)
-        low, high = df["ci_low"].to_numpy(dtype=float), df["ci_high"].to_numpy(dtype=float)
-        if np.isfinite(low).any():
-            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
-    if kind == "categorical":
-        ticks = rows.drop_duplicates("_x").sort_values("_x")
-        ax.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
-    elif kind == "hours":
-        ticks = rows.drop_duplicates("_x").sort_values("_x")
-        top = ax.secondary_xaxis("top")
-        top.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
-    ax.set_xlabel(names[parameter] + (" (hours)" if kind == "hours" else ""))
-    ax.set_ylabel(f"{what}\n(mean, {confidence * 100:g} % interval shaded)")
-    ax.legend(**LEGEND_OUTSIDE)
+    columns = min(len(panels), 3)
+    height = 4.0 if len(panels) == 1 else 3.2 * -(-len(panels) // columns)
+    fig = Figure(figsize=(10, height), layout="constrained")
+    axes = fig.subplots(
+        -(-len(panels) // columns), columns, sharex=True, sharey=True, squeeze=False
+    ).ravel()
+    fig.suptitle(title or f"Sweep: {what} by {names[parameter]}")
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (key, panel) in zip(axes, panels, strict=False):
+        ax.grid(True, alpha=0.3)
+        if panel_by:
+            keys = key if isinstance(key, tuple) else (key,)
+            ax.set_title(
+                ", ".join(f"{names[p]} = {v}" for p, v in zip(panel_by, keys, strict=True)),
+                fontsize="small",
+            )
+        for n, value in enumerate(lines):
+            df = panel[panel[line_by[0]].astype(str) == value] if line_by else panel
+            df = df.sort_values("_x", kind="stable")
+            x = df["_x"].to_numpy(dtype=float)
+            colour = colours[n % len(colours)]
+            # From 3.5 down to 1.5 points however many lines there are.
+            wide = (len(lines) - 1 - n) / max(len(lines) - 1, 1)
+            ax.plot(
+                x,
+                df["mean"].to_numpy(dtype=float),
+                marker=_MARKERS[n % len(_MARKERS)],
+                markersize=5 + 4 * wide,
+                linewidth=1.5 + 2 * wide,
+                color=colour,
+                label=f"{names[line_by[0]]} = {value}" if line_by else what,
+            )
+            low, high = df["ci_low"].to_numpy(dtype=float), df["ci_high"].to_numpy(dtype=float)
+            if np.isfinite(low).any():
+                ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+        if kind == "categorical":
+            ticks = rows.drop_duplicates("_x").sort_values("_x")
+            ax.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
+        elif kind == "hours":
+            ticks = rows.drop_duplicates("_x").sort_values("_x")
+            top = ax.secondary_xaxis("top")
+            top.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
+    shown = axes[: len(panels)]
+    xlabel = names[parameter] + (" (hours)" if kind == "hours" else "")
+    ylabel = f"{what}\n(mean, {confidence * 100:g} % interval shaded)"
+    if len(panels) == 1:
+        shown[0].set_xlabel(xlabel)
+        shown[0].set_ylabel(ylabel)
+    else:
+        fig.supxlabel(xlabel, fontsize="medium")
+        fig.supylabel(ylabel, fontsize="medium")
+    handles, labels = shown[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize="small")
     return fig
 
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+"""One marker per line of a sweep chart, so that lines drawn over each other tell apart."""
 
 _SUMMARY_COLUMNS = ("variant", "baseline", "metric", "mean", "sd", "ci_low", "ci_high", "n", "_x")

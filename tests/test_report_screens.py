@@ -426,6 +426,46 @@ def test_the_sweep_chart(firewall) -> None:
     assert len(set(lines)) == len(lines)
 
 
+def test_a_sweep_of_three_parameters_draws_a_panel_per_value_of_the_third() -> None:
+    # analyzer × grace × outage duration; with the 24h outage both graces deny alike, so
+    # their lines lie on each other.
+    rows = []
+    for seats in (100, 120):
+        for grace in ("24h", "72h"):
+            for outage in ("24h", "96h"):
+                denied = 300.0 - seats if outage == "24h" else (1400.0 if grace == "24h" else 900.0)
+                rows.append(
+                    {
+                        "variant": f"{seats}/{grace}/{outage}",
+                        "metric": "sessions_denied",
+                        "mean": denied,
+                        "ci_low": denied - 50,
+                        "ci_high": denied + 50,
+                        "licenses.corp.analyzer": seats,
+                        "rules.grace": grace,
+                        "servers.prod.link_outages.0.duration": outage,
+                    }
+                )
+    summary = pd.DataFrame(rows)
+    fig, _ = drawn(lambda: sweep_chart(summary, "sessions_denied", "licenses.corp.analyzer"))
+    check_chart("sweep", fig)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [
+        "duration (prod link outages #1) = 24h",
+        "duration (prod link outages #1) = 96h",
+    ]
+    texts, _ = legend_entries(fig)
+    assert texts == ["grace = 24h", "grace = 72h"]
+    for ax in panels:
+        first, second = ax.lines
+        # Alike in every panel, and the line drawn first is wider: covered, it still shows.
+        assert [first.get_color(), second.get_color()] == [
+            line.get_color() for line in panels[0].lines
+        ]
+        assert first.get_linewidth() > second.get_linewidth()
+        assert first.get_marker() != second.get_marker()
+
+
 def test_the_report_flags_what_needs_attention_and_folds_zero_breakdowns(
     case, report_page: str
 ) -> None:
@@ -475,6 +515,9 @@ def test_swept_parameters_are_named_in_words() -> None:
     assert parameter_names(["licenses.corp.analyzer", "rules.grace"]) == {
         "licenses.corp.analyzer": "analyzer (corp)",
         "rules.grace": "grace",
+    }
+    assert parameter_names(["servers.prod.link_outages.0.duration"]) == {
+        "servers.prod.link_outages.0.duration": "duration (prod link outages #1)"
     }
     # Two that would read alike keep their paths.
     assert parameter_names(["a.x.grace", "b.x.grace"]) == {

@@ -1,6 +1,7 @@
 """The HTML report of a sweep: per-variant KPIs with their intervals (95 % unless the
 sweep's ``confidence`` says otherwise), paired differences against the baseline, and a
-:func:`sim.charts.sweep_chart` per KPI against the first swept parameter.
+:func:`sim.charts.sweep_chart` per KPI against the first swept parameter (a line per value
+of the second, a panel per value of any others).
 
 Charted KPIs are those whose mean changes between variants (the headline ones of a run
 report when none does); every KPI is in the full summary table.
@@ -16,6 +17,7 @@ import sim
 from sim.atomic import atomic_text
 from sim.charts import sweep_chart
 from sim.experiments import SweepResult
+from sim.experiments.grid import format_value
 from sim.reports.labels import metric_label, parameter_names, readable
 
 from . import page
@@ -81,8 +83,9 @@ def _shown(frame: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
 def caption(result: SweepResult, metric: str, params: list[str]) -> str:
     """What a sweep chart shows and what to look for."""
     names = parameter_names(params)
-    others = ", ".join(names[p] for p in params[1:])
-    lines = f"; one line per value of {others}" if others else ""
+    lines = f"; one line per value of {names[params[1]]}" if len(params) > 1 else ""
+    if len(params) > 2:
+        lines += f", one panel per value of {', '.join(names[p] for p in params[2:])}"
     return (
         f"The mean of {metric_label(metric)} over {result.replications} replications per "
         f"value of {names[params[0]]}, shaded across its {result.confidence * 100:g} % "
@@ -112,7 +115,12 @@ def render_sweep_report(result: SweepResult) -> str:
         for metric in metrics:
             fig = sweep_chart(result.summary, metric, params[0], confidence=result.confidence)
             charts.append(page.chart(f"sweep-{metric}", fig, caption(result, metric, params)))
-    baseline = result.variants[0].name if result.variants else "–"
+    baseline = "–"
+    if result.variants:
+        first = result.variants[0].overrides
+        names = parameter_names(list(first))
+        baseline = ", ".join(f"{names[p]} = {format_value(v)}" for p, v in first.items())
+        baseline = baseline or result.variants[0].name
     parts = [
         page.section(
             "Sweep", [page.cards(facts), f'<p class="note">baseline: {page.escape(baseline)}</p>']

@@ -95,6 +95,7 @@ CHART_NAMES: dict[str, str] = {
 """Each chart of a run (:data:`sim.charts.CHARTS` and the legacy charts) as the report
 names it where it says why a chart is not drawn."""
 
+
 def access_name(code: object) -> str:
     """An access or seat type as the QMC names it (``user_pass`` → *User access*)."""
     return ACCESS_NAMES.get(str(code), str(code))
@@ -190,13 +191,17 @@ the names of the codes that follow it."""
 
 def parameter_names(paths: list[str]) -> dict[str, str]:
     """Each swept dotted path as a reader names it: the setting, then the item it belongs
-    to (``licenses.corp.analyzer`` → ``analyzer (corp)``, ``rules.grace`` → ``grace``);
-    the whole path where two would read alike."""
+    to (``licenses.corp.analyzer`` → ``analyzer (corp)``, ``rules.grace`` → ``grace``,
+    ``servers.prod.link_outages.0.duration`` → ``duration (prod link outages #1)``); the
+    whole path where two would read alike."""
     names = {}
     for path in paths:
         parts = path.split(".")
         name = parts[-1].replace("_", " ")
-        where = " ".join(parts[1:-1])
+        # A list item counts from 1 for a reader: servers.prod.link_outages.0 is "#1".
+        where = " ".join(
+            f"#{int(p) + 1}" if p.isdigit() else p.replace("_", " ") for p in parts[1:-1]
+        )
         names[path] = f"{name} ({where})" if where else name
     if len(set(names.values())) < len(names):
         return {p: p for p in paths}
