@@ -24,7 +24,13 @@ from matplotlib.figure import Figure
 from sim import reports
 from sim.atomic import atomic_bytes, atomic_write
 from sim.chart_style import LEGEND_OUTSIDE, figure, thousands, time_axis
-from sim.rules.pool import TEST_POOL_SUFFIX, SeatType
+from sim.reports.labels import (
+    metric_label,
+    parameter_names,
+    pool_title,
+    reason_phrase,
+    state_name,
+)
 
 if TYPE_CHECKING:
     from sim.result import Result
@@ -67,19 +73,6 @@ def _nothing(fig: Figure, ax: Any, note: str) -> Figure:
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
-
-
-def pool_title(pool: str, seat: str) -> str:
-    """A pool and seat type as an admin reads them: ``tokens on qs: User access (tokens)``
-    for a server's own pool, ``corp (Test & Development): Analyzer access``."""
-    name = pool.replace("@", " on ", 1)
-    if name.endswith(TEST_POOL_SUFFIX):
-        name = name.removesuffix(TEST_POOL_SUFFIX) + " (Test & Development)"
-    try:
-        kind = SeatType(seat).qmc_name
-    except ValueError:
-        kind = seat
-    return f"{name}: {kind}"
 
 
 def allocations(result: Result) -> Figure:
@@ -350,7 +343,7 @@ def server_timeline(result: Result) -> Figure:
     time_axis(ax, result)
     shown = set(st["state"]) | {"licensed"}
     handles = [
-        matplotlib.patches.Patch(color=c, label=s.replace("_", " "))
+        matplotlib.patches.Patch(color=c, label=state_name(s))
         for s, c in STATE_COLOURS.items()
         if s in shown
     ]
@@ -383,7 +376,7 @@ def denials(result: Result) -> Figure:
             table[reason],
             width=width,
             bottom=bottom,
-            label=reason,
+            label=reason_phrase(reason),
             color=REASON_COLOURS.get(reason),
             align="edge",
         )
@@ -563,10 +556,7 @@ def save_charts(result: Result, folder: Path, pngs: dict[str, bytes] | None = No
     into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     drawn = chart_pngs(result) if pngs is None else pngs
-    return [
-        atomic_bytes(folder / f"{name}.png", data)
-        for name, data in drawn.items()
-    ]
+    return [atomic_bytes(folder / f"{name}.png", data) for name, data in drawn.items()]
 
 
 def save_png(fig: Figure, path: Path) -> Path:
@@ -629,7 +619,7 @@ def whatif_chart(
     for reason, colour in REASON_COLOURS.items():
         column = f"extra_denied_{reason}"
         if column in t and (t[column].fillna(0) != 0).any():
-            draw(column, colour, reason, 1.2)
+            draw(column, colour, reason_phrase(reason), 1.2)
     others = [
         c
         for c in t.columns
@@ -639,7 +629,7 @@ def whatif_chart(
         and (t[c].fillna(0) != 0).any()
     ]
     for column in others:
-        draw(column, "#9e9e9e", column.removeprefix("extra_denied_"), 1.2)
+        draw(column, "#9e9e9e", reason_phrase(column.removeprefix("extra_denied_")), 1.2)
     if grace_hours is not None:
         ax.axvline(
             grace_hours,
@@ -688,28 +678,6 @@ def _sweep_axis(values: pd.Series) -> tuple[np.ndarray, str | None]:
     return hours, "hours"
 
 
-def parameter_names(paths: list[str]) -> dict[str, str]:
-    """Each swept dotted path as a reader names it: the setting, then the item it belongs
-    to (``licenses.corp.analyzer`` → ``analyzer (corp)``, ``rules.grace`` → ``grace``);
-    the whole path where two would read alike."""
-    names = {}
-    for path in paths:
-        parts = path.split(".")
-        name = parts[-1].replace("_", " ")
-        where = " ".join(parts[1:-1])
-        names[path] = f"{name} ({where})" if where else name
-    if len(set(names.values())) < len(names):
-        return {p: p for p in paths}
-    return names
-
-
-def metric_name(metric: str) -> str:
-    """A summary metric as words: ``peak_allocated_analyzer[corp]`` → ``peak allocated
-    analyzer [corp]``."""
-    name, _, member = metric.partition("[")
-    return name.replace("_", " ") + (f" [{member}" if member else "")
-
-
 def sweep_chart(
     summary: pd.DataFrame,
     metric: str,
@@ -723,9 +691,12 @@ def sweep_chart(
     ``summary`` is :attr:`sim.experiments.SweepResult.summary` (or ``summary.csv``): one row
     per variant × metric with ``mean``, ``ci_low``, ``ci_high`` (the Student-t interval at
     ``confidence``) and a column per swept parameter. Durations are drawn in hours; other
-    non-numeric values at equal spacing. When other parameters were swept too, each of
-    their combinations is its own line, each in a colour of its own. Parameters and
-    metrics are named in words (:func:`parameter_names`, :func:`metric_name`).
+    non-numeric values at equal spacing. A second swept parameter gives one line per value,
+    each in a colour and with a marker of its own, the first drawn widest so that a line
+    another one covers still shows; any further parameters give one panel per combination
+    of their values, side by side on one scale (small multiples), the lines alike in every
+    panel and named once in the legend. Parameters and metrics are named in words
+    (:mod:`sim.reports.labels`).
     """
     if parameter not in summary:
         raise KeyError(f"{parameter!r} is not a swept parameter of this summary")
@@ -734,35 +705,72 @@ def sweep_chart(
         raise KeyError(f"no metric {metric!r} in this summary")
     params = [c for c in summary.columns if c not in {*_SUMMARY_COLUMNS, parameter}]
     names = parameter_names([parameter, *params])
-    what = metric_name(metric)
-    fig, ax = figure(title or f"Sweep: {what} by {names[parameter]}")
+    what = metric_label(metric)
     x_all, kind = _sweep_axis(rows[parameter])
     rows = rows.assign(_x=x_all)
-    groups = list(rows.groupby(params, sort=False, dropna=False)) if params else [((), rows)]
-    palette = "tab10" if len(groups) <= 10 else "tab20"
+    line_by, panel_by = params[:1], params[1:]
+    panels = list(rows.groupby(panel_by, sort=False, dropna=False)) if panel_by else [((), rows)]
+    lines = list(dict.fromkeys(rows[line_by[0]].astype(str))) if line_by else [what]
+    palette = "tab10" if len(lines) <= 10 else "tab20"
     colours = list(cast(ListedColormap, matplotlib.colormaps[palette]).colors)  # type: ignore[arg-type]
-    for n, (key, df) in enumerate(groups):
-        df = df.sort_values("_x", kind="stable")
-        x = df["_x"].to_numpy(dtype=float)
-        y = df["mean"].to_numpy(dtype=float)
-        keys = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{names[p]} = {v}" for p, v in zip(params, keys, strict=True)) or what
-        colour = colours[n % len(colours)]
-        ax.plot(x, y, marker="o", color=colour, label=label)
-        low, high = df["ci_low"].to_numpy(dtype=float), df["ci_high"].to_numpy(dtype=float)
-        if np.isfinite(low).any():
-            ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
-    if kind == "categorical":
-        ticks = rows.drop_duplicates("_x").sort_values("_x")
-        ax.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
-    elif kind == "hours":
-        ticks = rows.drop_duplicates("_x").sort_values("_x")
-        top = ax.secondary_xaxis("top")
-        top.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
-    ax.set_xlabel(names[parameter] + (" (hours)" if kind == "hours" else ""))
-    ax.set_ylabel(f"{what}\n(mean, {confidence * 100:g} % interval shaded)")
-    ax.legend(**LEGEND_OUTSIDE)
+    columns = min(len(panels), 3)
+    height = 4.0 if len(panels) == 1 else 3.2 * -(-len(panels) // columns)
+    fig = Figure(figsize=(10, height), layout="constrained")
+    axes = fig.subplots(
+        -(-len(panels) // columns), columns, sharex=True, sharey=True, squeeze=False
+    ).ravel()
+    fig.suptitle(title or f"Sweep: {what} by {names[parameter]}")
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (key, panel) in zip(axes, panels, strict=False):
+        ax.grid(True, alpha=0.3)
+        if panel_by:
+            keys = key if isinstance(key, tuple) else (key,)
+            ax.set_title(
+                ", ".join(f"{names[p]} = {v}" for p, v in zip(panel_by, keys, strict=True)),
+                fontsize="small",
+            )
+        for n, value in enumerate(lines):
+            df = panel[panel[line_by[0]].astype(str) == value] if line_by else panel
+            df = df.sort_values("_x", kind="stable")
+            x = df["_x"].to_numpy(dtype=float)
+            colour = colours[n % len(colours)]
+            # From 3.5 down to 1.5 points however many lines there are.
+            wide = (len(lines) - 1 - n) / max(len(lines) - 1, 1)
+            ax.plot(
+                x,
+                df["mean"].to_numpy(dtype=float),
+                marker=_MARKERS[n % len(_MARKERS)],
+                markersize=5 + 4 * wide,
+                linewidth=1.5 + 2 * wide,
+                color=colour,
+                label=f"{names[line_by[0]]} = {value}" if line_by else what,
+            )
+            low, high = df["ci_low"].to_numpy(dtype=float), df["ci_high"].to_numpy(dtype=float)
+            if np.isfinite(low).any():
+                ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+        if kind == "categorical":
+            ticks = rows.drop_duplicates("_x").sort_values("_x")
+            ax.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
+        elif kind == "hours":
+            ticks = rows.drop_duplicates("_x").sort_values("_x")
+            top = ax.secondary_xaxis("top")
+            top.set_xticks(ticks["_x"].to_numpy(dtype=float), list(ticks[parameter].astype(str)))
+    shown = axes[: len(panels)]
+    xlabel = names[parameter] + (" (hours)" if kind == "hours" else "")
+    ylabel = f"{what}\n(mean, {confidence * 100:g} % interval shaded)"
+    if len(panels) == 1:
+        shown[0].set_xlabel(xlabel)
+        shown[0].set_ylabel(ylabel)
+    else:
+        fig.supxlabel(xlabel, fontsize="medium")
+        fig.supylabel(ylabel, fontsize="medium")
+    handles, labels = shown[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize="small")
     return fig
 
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+"""One marker per line of a sweep chart, so that lines drawn over each other tell apart."""
 
 _SUMMARY_COLUMNS = ("variant", "baseline", "metric", "mean", "sd", "ci_low", "ci_high", "n", "_x")

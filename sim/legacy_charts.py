@@ -16,7 +16,9 @@ from matplotlib.figure import Figure
 from sim import reports
 from sim.chart_style import LEGEND_OUTSIDE, end_time, figure, time_axis
 from sim.reports.common import nanoseconds
-from sim.rules.reasons import LaunchOutcome
+from sim.reports.labels import directories, outcome_phrase, reason_phrase, user_name
+from sim.reports.tokens import login_pass_pool
+from sim.rules.reasons import DenialReason, LaunchOutcome
 from sim.scenario import format_duration
 
 if TYPE_CHECKING:
@@ -49,24 +51,6 @@ def login_pass_data(result: Result) -> dict[str, pd.DataFrame]:
     return {str(lic): _steps(df["time"], df["time"] + back) for lic, df in ev.groupby("license")}
 
 
-def login_pass_pool(result: Result, license_id: str) -> pd.DataFrame:
-    """The size of a token license's login-pass pool over time: as bought, then after each
-    change that moves tokens (read from its ``license_change`` events, recorded when the
-    change takes effect; a remix sets it to 0)."""
-    lic = next(x for x in result.scenario.licenses if x.id == license_id)
-    assert lic.tokens is not None
-    ev = result.events
-    changes = ev[(ev["kind"] == "license_change") & (ev["license"] == license_id)]
-    moved = changes["detail"].astype(str).str.extract(r"login_passes=(\d+)")[0].dropna()
-    start = pd.Timestamp(result.scenario.start_at)
-    return pd.DataFrame(
-        {
-            "time": [start, *changes.loc[moved.index, "time"]],
-            "total": [lic.tokens.login_passes, *moved.astype(int)],
-        }
-    )
-
-
 def login_passes(result: Result) -> Figure:
     """Login passes out of the pool (used within the return period) against the pool size,
     with sessions refused for want of a pass marked in red."""
@@ -74,7 +58,7 @@ def login_passes(result: Result) -> Figure:
     back = f"{seconds / 86400:g} days" if seconds >= 86400 else format_duration(seconds)
     fig, ax = figure(f"Login access passes in use (each returning {back} after use)")
     for lic, df in login_pass_data(result).items():
-        line = ax.step(df["time"], df["count"], where="post", label=f"{lic} passes out")
+        line = ax.step(df["time"], df["count"], where="post", label=f"passes out ({lic})")
         pool = login_pass_pool(result, lic)
         # Wide and pale under the passes out, which stay visible where they meet the pool.
         ax.step(
@@ -86,17 +70,17 @@ def login_passes(result: Result) -> Figure:
             linewidth=3,
             alpha=0.4,
             zorder=1.5,
-            label=f"{lic} pool",
+            label=f"pool ({lic})",
         )
     s = result.sessions
-    refused = s[s["denied_reason"] == "no_login_pass"]
+    refused = s[s["denied_reason"] == DenialReason.NO_LOGIN_PASS]
     if len(refused):
         ax.scatter(
             refused["start"],
             np.full(len(refused), ax.get_ylim()[1] * 0.98),
             marker="|",
             color="#e53935",
-            label="refused: no login pass",
+            label=f"refused: {reason_phrase(DenialReason.NO_LOGIN_PASS)}",
         )
     ax.set_ylabel("passes")
     ax.set_ylim(bottom=0)
@@ -223,16 +207,20 @@ def desktops(result: Result, most: int = 30) -> Figure:
             c=[OUTCOME_COLOURS[o] for o in mine["outcome"]],
             s=12,
         )
+    users = directories(result.scenario)
     ax.set_yticks(
         range(len(keys)),
-        [f"{k.desktop} {k.user} m{k.machine}" for k in keys.itertuples()],
+        [
+            f"{k.desktop} {user_name(k.user, users.get(str(k.user)))} m{k.machine}"
+            for k in keys.itertuples()
+        ],
         fontsize="x-small",
     )
     time_axis(ax, result)
     seen = set(launches["outcome"].astype(str))
     handles = [
         matplotlib.lines.Line2D(
-            [], [], marker="o", linestyle="", color=colour, label=str(outcome).replace("_", " ")
+            [], [], marker="o", linestyle="", color=colour, label=outcome_phrase(outcome)
         )
         for outcome, colour in OUTCOME_COLOURS.items()
         if str(outcome) in seen

@@ -10,10 +10,10 @@ from sim.legacy_charts import (
     LEGACY_CHARTS,
     OUTCOME_COLOURS,
     login_pass_data,
-    login_pass_pool,
     session_cal_data,
     usage_cal_data,
 )
+from sim.reports.tokens import login_pass_pool
 from sim.rules.reasons import LaunchOutcome
 
 HERE = Path(__file__).parent / "scenarios"

@@ -144,6 +144,20 @@ def test_workbook_has_a_sheet_per_table_with_local_naive_times(week, tmp_path: P
     assert summary["sessions_denied"] == result.kpi("sessions_denied")
 
 
+def test_workbook_report_sheets_speak_qlik_and_raw_sheets_keep_codes(tmp_path: Path) -> None:
+    result = simulate(load_scenario(ROOT / "tests" / "scenarios" / "tokens.yaml"))
+    book = load_workbook(write_workbook(result, tmp_path), read_only=True)
+    seats = list(book["Seats by type"].iter_rows(values_only=True))
+    assert seats[0][:3] == ("pool", "type", "total") and "users with sessions" in seats[0]
+    assert seats[1][:2] == ("tokens on qs", "User access")
+    tokens = {r[1]: r for r in book["Tokens"].iter_rows(min_row=2, values_only=True)}
+    assert tokens["Login access"][2:5] == (0.1, 10, 1)
+    reasons = [r[0] for r in book["Denials by reason"].iter_rows(min_row=2, values_only=True)]
+    assert "no login access pass left" in reasons
+    raw = list(book["allocations"].iter_rows(max_row=2, values_only=True))
+    assert "tokens@qs" in raw[1] and "user_pass" in raw[1]
+
+
 def test_workbook_truncates_long_tables_with_a_note(week, tmp_path: Path) -> None:
     result = week
     assert len(result.sessions) > RAW_ROWS

@@ -1,7 +1,7 @@
 """What a reader sees of a run: every chart and the report page, checked the way a reviewer
 looks at them.
 
-For three example scenarios and the 10,000-user reference year (each simulated once, a
+For four example scenarios and the 10,000-user reference year (each simulated once, a
 module fixture), every chart the report holds is drawn and saved as PNG with every warning
 an error (a constrained layout that cannot fit the text warns), and checked for:
 
@@ -11,20 +11,25 @@ an error (a constrained layout that cannot fit the text warns), and checked for:
   colour the chart draws in is a legend entry's, and the legend lies outside the axes;
 * **text**: no two texts of a chart (titles, tick and axis labels, legend, annotations)
   overlap;
-* **time**: every time axis names the scenario's zone and spans the run's window, no more.
+* **time**: every time axis names the scenario's zone and spans the run's window, no more;
+* **words**: no text shows an internal code (``no_login_pass``, ``user_pass``, a pool
+  ``tokens@qs``): the chart speaks the display vocabulary of :mod:`sim.reports.labels`.
 
-The report page is then rendered from those same PNGs (no workbook) and, when Chromium is
-installed, screenshot headless: the page must not be blank. The what-if and sweep charts
+The report page is then rendered from those same PNGs (no workbook), its text read for
+codes the same way, and, when Chromium is installed, screenshot headless: the page must not
+be blank. The what-if and sweep charts
 get the same chart checks from small studies of the firewall example.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import warnings
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +57,9 @@ from sim.legacy_charts import (
     usage_cal_data,
 )
 from sim.result import Result
+from sim.rules.connectivity import LicenseState
+from sim.rules.reasons import DenialReason, LaunchOutcome
+from sim.scenario.users import ACCESS_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -59,8 +67,23 @@ CASES = {
     "enterprise": ROOT / "scenarios" / "enterprise.yaml",
     "firewall-outage": ROOT / "scenarios" / "firewall-outage.yaml",
     "qlikview-cal-estate": ROOT / "scenarios" / "qlikview-cal-estate.yaml",
+    "token-site": ROOT / "scenarios" / "token-site.yaml",
     "reference-year": ROOT / "benchmarks" / "reference_year.yaml",
 }
+
+
+CODES = {
+    str(code)
+    for code in [*ACCESS_TYPES, *DenialReason, *LaunchOutcome, *LicenseState]
+    if "_" in str(code)
+}
+"""The codes of the closed vocabularies that read as codes, not words (``licensed`` and
+``analyzer`` are words too)."""
+
+
+def codes_in(text: str) -> set[str]:
+    """The internal codes ``text`` shows: vocabulary codes and pool names with ``@``."""
+    return (set(re.findall(r"[a-z_]+", text)) & CODES) | set(re.findall(r"\S+@\S+", text))
 
 
 def has_data(result: Result) -> dict[str, bool]:
@@ -246,6 +269,8 @@ def check_chart(name: str, fig: Figure, zone: str | None = None) -> None:
                 )
                 assert not inside, f"{name}: the legend lies over the data"
     assert not overlapping(fig), f"{name}: texts overlap: {overlapping(fig)}"
+    for text in texts_of(fig):
+        assert not codes_in(text.get_text()), f"{name}: a code in {text.get_text()!r}"
     if zone is not None:
         for ax in plotting:
             if is_time_axis(ax):
@@ -318,6 +343,39 @@ def test_the_report_page_and_its_screenshot(case, report_page: str, tmp_path: Pa
     assert len(np.unique(packed)) > 50, "the screenshot is flat: no charts drawn into it"
 
 
+class Reading(HTMLParser):
+    """The text a reader sees of a page: everything but the folded scenario JSON."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._pre = False
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._pre |= tag == "pre"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._pre &= tag != "pre"
+
+    def handle_data(self, data: str) -> None:
+        if not self._pre:
+            self.parts.append(data)
+
+
+def test_the_report_page_shows_no_code(case, report_page: str) -> None:
+    result, _, _ = case
+    text = "\n".join(Reading(report_page).parts)
+    assert not codes_in(text), sorted(codes_in(text))
+    s = result.sessions
+    if s["directory"].notna().any():
+        # A user listed with a directory is listed as DIRECTORY\userid.
+        row = s[s["directory"].notna()].iloc[0]
+        assert f"{row['directory']}\\" in text
+    if any(lic.tokens for lic in result.scenario.licenses):
+        assert "Tokens" in text and "(tokenCost 0.1)" in text
+
+
 @pytest.fixture(scope="module")
 def firewall() -> Any:
     return load_scenario(CASES["firewall-outage"]).with_overrides({"duration": "14d"})
@@ -368,6 +426,46 @@ def test_the_sweep_chart(firewall) -> None:
     assert len(set(lines)) == len(lines)
 
 
+def test_a_sweep_of_three_parameters_draws_a_panel_per_value_of_the_third() -> None:
+    # analyzer × grace × outage duration; with the 24h outage both graces deny alike, so
+    # their lines lie on each other.
+    rows = []
+    for seats in (100, 120):
+        for grace in ("24h", "72h"):
+            for outage in ("24h", "96h"):
+                denied = 300.0 - seats if outage == "24h" else (1400.0 if grace == "24h" else 900.0)
+                rows.append(
+                    {
+                        "variant": f"{seats}/{grace}/{outage}",
+                        "metric": "sessions_denied",
+                        "mean": denied,
+                        "ci_low": denied - 50,
+                        "ci_high": denied + 50,
+                        "licenses.corp.analyzer": seats,
+                        "rules.grace": grace,
+                        "servers.prod.link_outages.0.duration": outage,
+                    }
+                )
+    summary = pd.DataFrame(rows)
+    fig, _ = drawn(lambda: sweep_chart(summary, "sessions_denied", "licenses.corp.analyzer"))
+    check_chart("sweep", fig)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [
+        "duration (prod link outages #1) = 24h",
+        "duration (prod link outages #1) = 96h",
+    ]
+    texts, _ = legend_entries(fig)
+    assert texts == ["grace = 24h", "grace = 72h"]
+    for ax in panels:
+        first, second = ax.lines
+        # Alike in every panel, and the line drawn first is wider: covered, it still shows.
+        assert [first.get_color(), second.get_color()] == [
+            line.get_color() for line in panels[0].lines
+        ]
+        assert first.get_linewidth() > second.get_linewidth()
+        assert first.get_marker() != second.get_marker()
+
+
 def test_the_report_flags_what_needs_attention_and_folds_zero_breakdowns(
     case, report_page: str
 ) -> None:
@@ -412,18 +510,23 @@ def test_a_whatif_line_steps_at_the_grace_boundary() -> None:
 
 
 def test_swept_parameters_are_named_in_words() -> None:
-    from sim.charts import metric_name, parameter_names
+    from sim.reports.labels import metric_label, parameter_names
 
     assert parameter_names(["licenses.corp.analyzer", "rules.grace"]) == {
         "licenses.corp.analyzer": "analyzer (corp)",
         "rules.grace": "grace",
+    }
+    assert parameter_names(["servers.prod.link_outages.0.duration"]) == {
+        "servers.prod.link_outages.0.duration": "duration (prod link outages #1)"
     }
     # Two that would read alike keep their paths.
     assert parameter_names(["a.x.grace", "b.x.grace"]) == {
         "a.x.grace": "a.x.grace",
         "b.x.grace": "b.x.grace",
     }
-    assert metric_name("peak_allocated_analyzer[corp]") == "peak allocated analyzer [corp]"
+    assert metric_label("peak_allocated_analyzer[corp]") == "peak allocated: Analyzer access [corp]"
+    assert metric_label("denied_no_login_pass") == "denied: no login access pass left"
+    assert metric_label("grace_hours[qs]") == "grace hours [qs]"
 
 
 def test_whole_numbers_show_without_decimals() -> None:

@@ -2,7 +2,9 @@
 
 The KPIs and tables are :func:`sim.reports.kpis` and :func:`sim.reports.report_tables`, the
 charts exactly the PNGs of ``charts/`` (:func:`sim.charts.chart_pngs`, drawn once for both),
-and the whole run summary follows them.
+and the whole run summary follows them. Every table is shown in the reader's words
+(:func:`sim.reports.labels.readable`): access types by their QMC names, reasons as phrases,
+users as ``DIRECTORY\\userid``; the files beside the page keep the codes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sim
 from sim import reports
 from sim.atomic import atomic_text
 from sim.charts import chart_pngs, left_out
+from sim.reports.labels import CHART_NAMES, directories, readable
 from sim.result import Result
 
 from . import page
@@ -98,23 +101,26 @@ def render_report(
         charts.append(
             '<p class="note">Not drawn, nothing to show: '
             + "; ".join(
-                f"{page.escape(name)} ({page.escape(why)})" for name, why in skipped.items()
+                f"{page.escape(CHART_NAMES.get(name, name))} ({page.escape(why)})"
+                for name, why in skipped.items()
             )
             + ".</p>"
         )
+    users = directories(sc)
+    shown = {title: readable(df, users) for title, df in tables.items()}
     scenario_json = json.dumps(sc.model_dump(mode="json", exclude_unset=True), indent=2)
     sections = [
         page.section("Headline", [page.cards(headline, reports.needs_attention(headline))]),
         page.section("Charts", charts),
-        page.section("Tables", [page.table(df, title) for title, df in tables.items()]),
+        page.section("Tables", [page.table(df, title) for title, df in shown.items()]),
         page.section(
             "Run summary",
             [
-                page.table(summary[~zero], "Every KPI", max_rows=len(summary)),
+                page.table(readable(summary[~zero]), "Every KPI", max_rows=len(summary)),
                 page.folded(
                     f"{int(zero.sum())} breakdowns that are zero (by reason, access type or "
                     "launch outcome)",
-                    page.table(summary[zero], "Zero breakdowns", max_rows=len(summary)),
+                    page.table(readable(summary[zero]), "Zero breakdowns", max_rows=len(summary)),
                 )
                 if zero.any()
                 else "",

@@ -1,6 +1,7 @@
 """The HTML report of a sweep: per-variant KPIs with their intervals (95 % unless the
 sweep's ``confidence`` says otherwise), paired differences against the baseline, and a
-:func:`sim.charts.sweep_chart` per KPI against the first swept parameter.
+:func:`sim.charts.sweep_chart` per KPI against the first swept parameter (a line per value
+of the second, a panel per value of any others).
 
 Charted KPIs are those whose mean changes between variants (the headline ones of a run
 report when none does); every KPI is in the full summary table.
@@ -14,8 +15,10 @@ import pandas as pd
 
 import sim
 from sim.atomic import atomic_text
-from sim.charts import metric_name, parameter_names, sweep_chart
+from sim.charts import sweep_chart
 from sim.experiments import SweepResult
+from sim.experiments.grid import format_value
+from sim.reports.labels import metric_label, parameter_names, readable
 
 from . import page
 
@@ -70,13 +73,21 @@ def _compact(frame: pd.DataFrame, metrics: list[str], parameters: list[str]) -> 
     return chosen[["metric", *parameters, *INTERVAL]].reset_index(drop=True)
 
 
+def _shown(frame: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """A sweep table in the reader's words: metrics and headers as words, each swept
+    parameter by its name rather than its dotted path."""
+    names = parameter_names(parameters)
+    return readable(frame.rename(columns={p: names[p] for p in parameters if p in frame}))
+
+
 def caption(result: SweepResult, metric: str, params: list[str]) -> str:
     """What a sweep chart shows and what to look for."""
     names = parameter_names(params)
-    others = ", ".join(names[p] for p in params[1:])
-    lines = f"; one line per value of {others}" if others else ""
+    lines = f"; one line per value of {names[params[1]]}" if len(params) > 1 else ""
+    if len(params) > 2:
+        lines += f", one panel per value of {', '.join(names[p] for p in params[2:])}"
     return (
-        f"The mean of {metric_name(metric)} over {result.replications} replications per "
+        f"The mean of {metric_label(metric)} over {result.replications} replications per "
         f"value of {names[params[0]]}, shaded across its {result.confidence * 100:g} % "
         f"interval{lines}. Look for where the line levels off (more changes nothing) and "
         "for bands that do not overlap (a difference the replications support)."
@@ -104,7 +115,12 @@ def render_sweep_report(result: SweepResult) -> str:
         for metric in metrics:
             fig = sweep_chart(result.summary, metric, params[0], confidence=result.confidence)
             charts.append(page.chart(f"sweep-{metric}", fig, caption(result, metric, params)))
-    baseline = result.variants[0].name if result.variants else "–"
+    baseline = "–"
+    if result.variants:
+        first = result.variants[0].overrides
+        names = parameter_names(list(first))
+        baseline = ", ".join(f"{names[p]} = {format_value(v)}" for p, v in first.items())
+        baseline = baseline or result.variants[0].name
     parts = [
         page.section(
             "Sweep", [page.cards(facts), f'<p class="note">baseline: {page.escape(baseline)}</p>']
@@ -116,11 +132,17 @@ def render_sweep_report(result: SweepResult) -> str:
         page.section(
             f"KPIs (mean and {result.confidence * 100:g} % interval across replications)",
             [
-                page.table(_compact(result.summary, metrics, params), "Charted KPIs per variant"),
                 page.table(
-                    _compact(result.differences, metrics, params)
-                    if len(result.differences)
-                    else result.differences,
+                    _shown(_compact(result.summary, metrics, params), params),
+                    "Charted KPIs per variant",
+                ),
+                page.table(
+                    _shown(
+                        _compact(result.differences, metrics, params)
+                        if len(result.differences)
+                        else result.differences,
+                        params,
+                    ),
                     "Differences against the baseline (paired by replication)",
                 ),
             ],
@@ -128,10 +150,15 @@ def render_sweep_report(result: SweepResult) -> str:
     )
     if len(result.failures):
         parts.append(page.section("Failed pieces", [page.table(result.failures, "Failures")]))
-    parts.append(page.section("All KPIs", [page.table(result.summary, "Summary per variant")]))
+    parts.append(
+        page.section(
+            "All KPIs", [page.table(_shown(result.summary, params), "Summary per variant")]
+        )
+    )
     subtitle = (
         f"{sc.start_at:%Y-%m-%d %H:%M} to {sc.end_at:%Y-%m-%d %H:%M} ({sc.timezone}) · "
-        f"swept: {', '.join(result.parameters) or 'nothing'} · licsim {sim.__version__}"
+        f"swept: {', '.join(parameter_names(list(result.parameters)).values()) or 'nothing'} · "
+        f"licsim {sim.__version__}"
     )
     return page.document(f"licsim sweep: {sc.name}", subtitle, parts)
 

@@ -2,10 +2,11 @@
 
 A workbook is for reading and filtering, not for holding a year of sessions: the report's
 tables (headline KPIs, seats, capacity by month, denials by reason, outages, reclaim and
-Analyzer candidates, …; :func:`sim.reports.report_tables`) each get a sheet, and the raw
-tables follow, each cut to ``max_rows`` rows with a ``notes`` sheet saying what was cut
-and where the whole table is (its Parquet file). Every sheet has a bold header row, frozen
-below the header, with a filter over its columns.
+Analyzer candidates, …; :func:`sim.reports.report_tables`) each get a sheet, in the
+reader's words as the HTML report shows them (:func:`sim.reports.labels.readable`), and the
+raw tables follow with their codes, each cut to ``max_rows`` rows with a ``notes`` sheet
+saying what was cut and where the whole table is (its Parquet file). Every sheet has a
+bold header row, frozen below the header, with a filter over its columns.
 
 Excel stores neither time zones nor more than 1,048,576 rows a sheet. Timestamps are
 written as local times of the scenario's zone (what the tables show), and every timestamp
@@ -29,6 +30,7 @@ import pandas as pd
 import xlsxwriter
 
 from sim.atomic import atomic_write
+from sim.reports.labels import directories, readable
 from sim.result import Result
 
 SHEET_ROWS = 1_048_576
@@ -136,7 +138,8 @@ def write_workbook(
             },
         )
         writer = _Writer(book)
-        sheets = [(title, df) for title, df in report.items()]
+        users = directories(result.scenario)
+        sheets = [(title, readable(df, users)) for title, df in report.items()]
         for name, df in result.tables().items():
             kept = df.head(max_rows - 1)
             if len(kept) < len(df):

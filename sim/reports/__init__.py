@@ -7,12 +7,14 @@ chart in :mod:`sim.charts` draws one of them. The modules, each explaining its c
   duration curves and P95/P99;
 * :mod:`~sim.reports.seats`: total / allocated / used / quarantined / available / excess
   per pool and type (QMC names);
+* :mod:`~sim.reports.tokens`: a token license's user and login access in tokens;
 * :mod:`~sim.reports.capacity`: Analyzer Capacity per month, burn-down, minutes per user,
   Analyzer break-even candidates;
 * :mod:`~sim.reports.denials`: denials and denial % by reason and by server, product,
   group or directory;
 * :mod:`~sim.reports.usage`: concurrent sessions, weekday × hour, reclaim candidates;
-* :mod:`~sim.reports.outages`: non-licensed server states and the sessions they denied.
+* :mod:`~sim.reports.outages`: non-licensed server states and the sessions they denied;
+* :mod:`~sim.reports.labels`: the words a reader sees for licsim's codes.
 
 :func:`report_tables` gathers the tables for an HTML report or workbook, in reading order;
 :func:`kpis` the headline numbers.
@@ -34,6 +36,7 @@ from .capacity import (
 )
 from .common import BY, window
 from .denials import denial_rate, denials_by_reason, denials_over_time
+from .labels import access_name, pool_title
 from .outages import network_outages, outage_impact
 from .seats import allocation_stack, seat_levels, seat_users, seats, seats_by_period
 from .steps import (
@@ -45,6 +48,7 @@ from .steps import (
     time_weighted_mean,
     utilisation,
 )
+from .tokens import token_overview
 from .usage import (
     concurrency_pools,
     concurrency_summary,
@@ -89,12 +93,16 @@ __all__ = [
     "session_cals_in_use",
     "share_at_or_above",
     "time_weighted_mean",
+    "token_overview",
     "user_capacity_minutes",
     "utilisation",
     "weekday_hour",
     "window",
     "zero_breakdowns",
 ]
+
+SEAT_UNITS = {"user_pass": "allocations", "named_cal": "CALs"}
+"""What a held access of each type is counted in, where it is not a seat."""
 
 TOP = 25  # rows kept of per-user lists, so the report stays readable
 
@@ -159,11 +167,28 @@ def kpis(
             ("P95 concurrent sessions", float(c["p95"]), "sessions"),
         ]
     for row in table("Seats by type", seats).itertuples(index=False):
-        label = f"{row.pool} {row.type}"
+        label = pool_title(row.pool, row.type)
         rows += [
-            (f"{label} peak allocated", float(row.peak_allocated), "seats"),
+            (
+                f"{label} peak allocated",
+                float(row.peak_allocated),
+                SEAT_UNITS.get(row.type, "seats"),
+            ),
             (f"{label} utilisation (time-weighted)", float(row.utilisation_pct), "%"),
         ]
+    passes = table("Tokens", token_overview)
+    several = passes["license"].nunique() > 1
+    for row in passes.itertuples(index=False):
+        what = "allocations" if row.type == "user_pass" else "passes"
+        whose = f" [{row.license}]" if several else ""
+        rows.append(
+            (
+                f"{access_name(row.type)}{whose}: {row.passes:,} {what} "
+                f"(tokenCost {row.token_cost:g})",
+                float(row.allocated_tokens),
+                "tokens",
+            )
+        )
     cap = table("Analyzer Capacity by month", capacity_months)
     if len(cap):
         bought, used = cap["allocated_minutes"].sum(), cap["used_minutes"].sum()
@@ -200,6 +225,7 @@ def report_tables(result: Result) -> dict[str, pd.DataFrame]:
     for this run (no capacity, no denials, no outages) are left out."""
     made = {
         "Seats by type": seats(result),
+        "Tokens": token_overview(result),
         "Concurrent sessions": concurrency_summary(result),
         "Analyzer Capacity by month": capacity_months(result),
         "Outages and their impact": outage_impact(result),
@@ -207,6 +233,7 @@ def report_tables(result: Result) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {
         "Headline KPIs": kpis(result, made),
         "Seats by type": made["Seats by type"],
+        "Tokens": made["Tokens"],
         "Seats by month": seats_by_period(result, "M"),
         "Concurrent sessions": made["Concurrent sessions"],
         "Sessions by weekday and hour": weekday_hour(result),
@@ -222,6 +249,7 @@ def report_tables(result: Result) -> dict[str, pd.DataFrame]:
     if result.sessions["directory"].notna().any():
         tables["Denial rate by directory"] = denial_rate(result, "directory")
     optional = {
+        "Tokens",
         "Denials by reason",
         "Analyzer Capacity by month",
         "Capacity minutes per user (top)",

@@ -87,19 +87,6 @@ class SeatType(StrEnum):
     USER_PASS = "user_pass"
     NAMED_CAL = "named_cal"
 
-    @property
-    def qmc_name(self) -> str:
-        """The name the QMC gives this access."""
-        return _SEAT_TITLES[self]
-
-
-_SEAT_TITLES = {
-    SeatType.PROFESSIONAL: "Professional access",
-    SeatType.ANALYZER: "Analyzer access",
-    SeatType.USER_PASS: "User access (tokens)",
-    SeatType.NAMED_CAL: "Named User CAL",
-}
-
 
 class SeatView(Protocol):
     """What a login needs to know of a pool (the pool itself, or a server's stale view)."""

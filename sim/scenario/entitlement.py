@@ -18,6 +18,7 @@ from .fields import NonNegativeInt
 
 __all__ = [
     "LOGIN_PASSES_PER_TOKEN",
+    "TOKENS_PER_USER_PASS",
     "Entitlement",
     "LoginPasses",
     "OptionalOverage",
@@ -29,6 +30,9 @@ __all__ = [
 
 LOGIN_PASSES_PER_TOKEN = 10
 """One token buys ten login access passes (licensing-rules §5)."""
+
+TOKENS_PER_USER_PASS = 1
+"""A user access pass costs one token (licensing-rules §5)."""
 
 
 def _whole_tokens(value: int) -> int:
