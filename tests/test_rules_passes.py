@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.rules.passes import (
-    PASSES_PER_TOKEN,
+    LOGIN_PASSES_PER_TOKEN,
     LoginPassPool,
     login_pass_starts,
     login_pass_times,
@@ -37,7 +37,7 @@ def test_the_clock_keeps_running_after_logout() -> None:
 
 
 def test_used_passes_return_exactly_28_days_after_use() -> None:
-    pool = LoginPassPool(passes=1 * PASSES_PER_TOKEN, return_after=28 * DAY)
+    pool = LoginPassPool(passes=1 * LOGIN_PASSES_PER_TOKEN, return_after=28 * DAY)
     for k in range(10):
         assert pool.take(k * HOUR)
     assert not pool.take(DAY)

@@ -23,7 +23,10 @@ from sim.rules.access import AccessDecision
 from sim.rules.pool import SeatType
 from sim.rules.reasons import DenialReason
 
-PASSES_PER_TOKEN = 10
+LOGIN_PASSES_PER_TOKEN = 10
+"""One token buys ten login access passes (licensing-rules §5)."""
+TOKENS_PER_USER_PASS = 1
+"""A user access pass costs one token (licensing-rules §5)."""
 USER_PASS = "user_pass"
 LOGIN_PASS = "login_pass"
 

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, PlainValidator
 
+from sim.rules.passes import LOGIN_PASSES_PER_TOKEN, TOKENS_PER_USER_PASS
+
 from .fields import NonNegativeInt
 
 __all__ = [
@@ -28,11 +30,6 @@ __all__ = [
     "violations",
 ]
 
-LOGIN_PASSES_PER_TOKEN = 10
-"""One token buys ten login access passes (licensing-rules §5)."""
-
-TOKENS_PER_USER_PASS = 1
-"""A user access pass costs one token (licensing-rules §5)."""
 
 
 def _whole_tokens(value: int) -> int:
