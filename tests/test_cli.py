@@ -46,8 +46,8 @@ def test_run_writes_tables_charts_and_prints_the_summary(tmp_path: Path) -> None
     assert "breakdowns that are zero: see summary.csv" in done.stdout
     assert not list(out.rglob("*.partial*"))
     html = (out / "report.html").read_text()
-    assert "allocations (no seats in this scenario)" in html
-    assert "server_timeline (every server licensed throughout, no outage)" in html
+    assert "allocated seats per pool (no seats in this scenario)" in html
+    assert "server license states (every server licensed throughout, no outage)" in html
     pngs = sorted((out / "charts").glob("*.png"))
     assert html.count("data:image/png;base64,") == len(pngs)
     # The report embeds the very images of charts/ (drawn once for both).

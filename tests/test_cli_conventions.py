@@ -343,6 +343,9 @@ def start(*args: str | Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, like a job in a terminal
+        # A suite started in the background inherits SIGINT ignored, as a shell does for
+        # asynchronous commands; the command must see Ctrl-C as it would in a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
