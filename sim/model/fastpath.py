@@ -382,7 +382,13 @@ class FastPath:
         return _Round(units, ptr, covered, fail_at, fail_idx, fail_refused, why)
 
     def exhaustion(
-        self, b: Batch, rows: np.ndarray, li: int, held_all: np.ndarray, key_all: np.ndarray
+        self,
+        b: Batch,
+        rows: np.ndarray,
+        li: int,
+        lic_all: np.ndarray,
+        held_all: np.ndarray,
+        key_all: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The capacity units license ``li`` would charge for the batch's sessions ``rows``
         if its month could not run out, in time order, and the server of each: the dry run
@@ -393,7 +399,6 @@ class FastPath:
         state, _, _, cut, _ = per_server(self.lookup.arrays, server, start)
         end, _ = self._closes(b, rows, server, cut)
         settled = self.lookup.settled_access[b.group[rows], server, held_all[rows]]
-        lic_all = self.lookup.server_license[b.server]
         cap = np.flatnonzero(
             (state != UNLICENSED_CODE) & (settled == CAPACITY_CODE) & (lic_all[rows] == li)
         )

@@ -113,6 +113,7 @@ class Router:
             if sweep and (units := self.capacity.free_units(licr, b, mine)) is not None:
                 free[li] = units
         refused = np.zeros(len(b.start), dtype=bool)
+        runs_out: dict[int, tuple[float, int]] = {}
         if self.fast:
             sweepable = np.isin(lic, list(free))
             exact |= risky[lic] & ~sweepable & may_charge
@@ -145,9 +146,8 @@ class Router:
             self.fastpath.resolve(
                 b, fast, lic, held, key, (refuse_from, refuse_until), until, refused
             )
-        if self.fast and free:
-            for li, (t, server) in runs_out.items():
-                self.capacity.exhaust(li, t, server)
+        for li, (t, server) in runs_out.items():
+            self.capacity.exhaust(li, t, server)
 
     def _sweep_limits(
         self,
@@ -220,13 +220,13 @@ class Router:
                 if (exact & mine).any():
                     failed.append(li)
                     continue
-                times, servers = self.fastpath.exhaustion(b, fast, li, held, key)
-                if times.size > units:
-                    refuse_from[li] = times[units]
-                    failed += [li] if times[units] >= until else []
-                elif times.size and times[-1] >= until:
+                times, servers = self.fastpath.exhaustion(b, fast, li, lic, held, key)
+                # The month refuses from the unit after its last one; all later units
+                # are tomorrow's business only if that unit, or the last, is before midnight.
+                refuse_from[li] = times[units] if times.size > units else np.inf
+                if times.size and min(refuse_from[li], times[-1]) >= until:
                     failed.append(li)
-                if li not in failed and times.size >= units > 0:
+                elif times.size >= units > 0:
                     runs_out[li] = (float(times[units - 1]), int(servers[units - 1]))
             if not failed:
                 return runs_out
