@@ -2,8 +2,10 @@
 closed at the limit."""
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sim.rules.parallel import ParallelSessions, peak_open, resolve_in_order
+from sim.rules.parallel import ParallelSessions, may_reach_limit, peak_open, resolve_in_order
 
 
 def test_sixth_parallel_session_is_refused() -> None:
@@ -51,6 +53,27 @@ def test_peak_open_counts_each_users_overlaps_with_touching_sessions_as_open_tog
     start = np.array([0.0, 5.0, 20.0, 4.0])
     end = np.array([10.0, 20.0, 30.0, 4.0])
     assert peak_open(user, start, end).tolist() == [2, 2, 2, 1]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 40), st.integers(0, 30)),
+        max_size=40,
+    ),
+    st.lists(st.integers(0, 5), min_size=7, max_size=7),
+    st.integers(1, 6),
+)
+def test_may_reach_limit_is_the_peak_plus_held_slots_against_the_limit(
+    rows: list[tuple[int, int, int]], held: list[int], limit: int
+) -> None:
+    # Sweeping only users with enough sessions must not change any answer of the full
+    # sweep, including users with few sessions but many slots held from earlier days.
+    user = np.array([r[0] for r in rows], dtype=np.int64)
+    start = np.array([float(r[1]) for r in rows])
+    end = start + np.array([float(r[2]) for r in rows])
+    before = np.array(held, dtype=np.int64)[user]
+    expected = before + peak_open(user, start, end) >= limit
+    assert may_reach_limit(user, start, end, before, limit).tolist() == expected.tolist()
 
 
 def test_busy_users_counts_open_and_waiting_slots_over_pools() -> None:

@@ -39,7 +39,7 @@ from sim.model.sources import planned_session
 from sim.model.timelines import last_contact, per_server
 from sim.model.tokens import PassLedger
 from sim.model.world import World
-from sim.rules.parallel import ParallelSessions, peak_open
+from sim.rules.parallel import ParallelSessions, may_reach_limit
 from sim.rules.passes import LOGIN_PASS
 from sim.rules.session import session_close
 
@@ -311,8 +311,12 @@ class Router:
                 already[item.user] += 1
         before = np.zeros(rows.size, dtype=np.int64)
         if already:
-            before = np.array([already.get(u, 0) for u in user.tolist()], dtype=np.int64)
-        out[rows] = before + peak_open(user, b.start[rows], close) >= self.parallel.limit
+            slots = np.zeros(len(self.world.user_names), dtype=np.int64)
+            slots[np.fromiter(already.keys(), dtype=np.int64)] = np.fromiter(
+                already.values(), dtype=np.int64
+            )
+            before = slots[user]
+        out[rows] = may_reach_limit(user, b.start[rows], close, before, self.parallel.limit)
         held_before[rows] = before
         return out, held_before
 

@@ -92,6 +92,26 @@ def peak_open(user: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarra
     return peaks[np.searchsorted(w[first], user)]
 
 
+def may_reach_limit(
+    user: np.ndarray, start: np.ndarray, end: np.ndarray, before: np.ndarray, limit: int
+) -> np.ndarray:
+    """For each session, whether its user may reach ``limit`` open sessions: ``before``
+    slots already held plus the most of its own sessions open at one instant
+    (:func:`peak_open`).
+
+    A user cannot have more sessions open at once than they have, so only users whose
+    sessions and slots together reach the limit are swept: on most days that is nobody.
+    """
+    out = np.zeros(user.size, dtype=bool)
+    if user.size == 0:
+        return out
+    sessions = np.bincount(user)[user]
+    rows = np.flatnonzero(before + sessions >= limit)
+    if rows.size:
+        out[rows] = before[rows] + peak_open(user[rows], start[rows], end[rows]) >= limit
+    return out
+
+
 def resolve_in_order(
     pool: np.ndarray,
     user: np.ndarray,
