@@ -103,12 +103,8 @@ def may_reach_limit(
     sessions and slots together reach the limit are swept: on most days that is nobody.
     """
     out = np.zeros(user.size, dtype=bool)
-    if user.size == 0:
-        return out
-    sessions = np.bincount(user)[user]
-    rows = np.flatnonzero(before + sessions >= limit)
-    if rows.size:
-        out[rows] = before[rows] + peak_open(user[rows], start[rows], end[rows]) >= limit
+    rows = np.flatnonzero(before + np.bincount(user)[user] >= limit)
+    out[rows] = before[rows] + peak_open(user[rows], start[rows], end[rows]) >= limit
     return out
 
 
