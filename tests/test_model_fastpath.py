@@ -226,3 +226,33 @@ def test_sessions_around_the_clock_keep_units_after_midnight_in_time_order() -> 
     assert_same(a, b)
     assert (a.sessions["start"].dt.hour < 6).sum() > 100
     assert a.capacity["exhausted_at"].notna().all()
+
+
+def test_a_run_out_day_with_sessions_past_midnight_is_swept_on_the_fast_path() -> None:
+    # Evening workers: every day some capacity sessions run past midnight, on the exact
+    # path (their units there would be charged before the next morning's). The day the
+    # month runs out still takes the fast path: yesterday's late units are resolved before
+    # the day's first session (the named users come in at 11:00, after the last of them),
+    # and its own units after midnight are refused anyway.
+    sc = load_scenario(ROOT / "scenarios/capacity-runs-out.yaml").with_overrides(
+        {
+            "users.field.behaviour.day_start.mean": "21:00",
+            "users.admins.behaviour.day_start.mean": "11:00",
+            "users.managers.behaviour.day_start.mean": "11:00",
+        }
+    )
+    world, rec = run_engine(sc, fast=True, record_units=True)
+    fast_starts = np.concatenate([c[3] for c in rec.session_chunks])
+    a = build_result(world, rec)
+    assert_same(a, build_result(*run_engine(sc, fast=False, record_units=True)))
+    s = a.sessions
+    late = s["group"].eq("field") & (s["planned_end"].dt.normalize() > s["start"].dt.normalize())
+    assert late.sum() > 300
+    origin = pd.Timestamp(sc.start_at)
+    for at in a.capacity["exhausted_at"]:
+        # From noon: the sessions of the day's own plan, not the night's of the day before.
+        noon = at.normalize() + pd.Timedelta(hours=12)
+        on_day = s["start"].between(noon, noon + pd.Timedelta(hours=12), inclusive="left")
+        assert (late & on_day).any()
+        lo = (noon - origin).total_seconds()
+        assert ((fast_starts >= lo) & (fast_starts < lo + 12 * 3600.0)).sum() == on_day.sum()

@@ -2,7 +2,10 @@
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.rules.capacity import CapacityMeter, unit_starts
 
@@ -85,3 +88,13 @@ def test_an_allowance_below_one_unit_is_exhausted_from_the_month_start(purchased
     assert m.months[0].exhausted_at == 0.0
     assert m.months[1].exhausted_at == 1000.0
     assert not m.try_start_unit(1.0)
+
+
+@given(st.lists(st.floats(-10.0, 4000.0), max_size=40))
+def test_refuse_many_counts_as_refusing_one_at_a_time(times: list[float]) -> None:
+    one, many = (CapacityMeter(60, 6.0, "none", [0.0, 1000.0, 2500.0]) for _ in range(2))
+    for t in times:
+        one.refuse(t)
+    many.refuse_many(np.asarray(times, dtype=np.float64))
+    assert [m.denied_units for m in many.months] == [m.denied_units for m in one.months]
+    assert sum(m.denied_units for m in many.months) == len(times)

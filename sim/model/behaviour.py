@@ -394,3 +394,9 @@ class Batch:
         self.unit_lo = np.concatenate(lo)
         self.unit_hi = np.concatenate(hi)
         self.units = np.concatenate(units) if units else np.zeros(0)
+
+    def first_start(self, midnight: float, until: float) -> float:
+        """When the first of the batch's sessions within ``[midnight, until)`` starts
+        (``until`` if none does)."""
+        within = self.start[(self.start >= midnight) & (self.start < until)]
+        return float(within.min()) if within.size else until

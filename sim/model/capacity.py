@@ -91,8 +91,8 @@ class CapacityLedger:
                     if c:
                         licr.meter.charge(m, c)
             hits = exhausted_hits & (lic == l_idx)
-            for when in start[hits].tolist() if hits.any() else ():
-                licr.meter.refuse(when)
+            if hits.any():
+                licr.meter.refuse_many(start[hits])
         has = charged > 0
         last = units[ptr[:-1][has] + charged[has] - 1]
         self.running[lic[has], key[has]] = last + self.unit

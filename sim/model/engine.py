@@ -216,7 +216,14 @@ class Engine:
                     self.sources.push_qmc(gi, q, k)
             plans = [(gi, p) for gi, planner in self.planners if (p := planner.plan(day, k))]
             if plans:
-                self.router.dispatch(Batch(plans, k), day, until)
+                batch = Batch(plans, k)
+                # What the exact path has due before the batch's first session cannot
+                # depend on the batch: resolve it first, so routing sees the ledgers as
+                # the batch's first session finds them (yesterday's late capacity units
+                # are then charged, not pending).
+                now = batch.first_start(max(day.midnight, 0.0), until)
+                self._resolve(now)
+                self.router.dispatch(batch, day, now, until)
             self._resolve(until)
         self._flush()
 

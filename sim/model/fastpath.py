@@ -357,6 +357,7 @@ class FastPath:
         first fails, given when each device's running unit ends (``running_units``, per
         license and device) and each session's close ``stop_at``."""
         start = b.start[r]
+        server = b.server[r]
         running = np.asarray(
             carried(running_units[lic, key], self.lookup.group_anonymous[b.group[r]])
         )
@@ -365,12 +366,19 @@ class FastPath:
         lo, hi = b.unit_lo[r], b.unit_hi[r]
         units, ptr = gather_segments(b.units, np.where(valid, lo, 0), np.where(valid, hi, 0))
         if not valid.all():
-            units, ptr = self._splice_replans(b, r, valid, running, units, ptr)
+            # An uncovered session's first unit is at its start, planned or replanned: if
+            # that unit fails, the session's outcome is settled there and no chain is drawn.
+            stub = ~valid & ~covered
+            at = np.flatnonzero(stub)
+            attempted, refused = self._refusals(
+                server[at], lic[at], start[at], stop_at[at], refusing
+            )[:2]
+            stub[at] = refused | ~attempted
+            units, ptr = self._splice_replans(b, r, valid, stub, running, units, ptr)
         seg = np.repeat(np.arange(r.size), np.diff(ptr))
-        attempted = (units <= stop_at[seg]) & (units < self.world.horizon)
-        _, reason, unit_ok, _, _ = per_server(self.lookup.arrays, b.server[r][seg], units)
-        spent = (units >= refusing[0][lic][seg]) & (units < refusing[1][lic][seg])
-        refused = attempted & (~unit_ok | spent)
+        attempted, refused, reason, unit_ok = self._refusals(
+            server[seg], lic[seg], units, stop_at[seg], refusing
+        )
         lengths = np.diff(ptr)
         fail_at = first_true(refused | ~attempted, ptr)
         fail_idx = np.minimum(ptr[:-1] + fail_at, max(units.size - 1, 0))
@@ -380,6 +388,22 @@ class FastPath:
             fail_refused = (fail_at < lengths) & refused[fail_idx]
             why = UNIT_REFUSAL[unit_ok[fail_idx].astype(np.intp), reason[fail_idx]]
         return _Round(units, ptr, covered, fail_at, fail_idx, fail_refused, why)
+
+    def _refusals(
+        self,
+        server: np.ndarray,
+        lic: np.ndarray,
+        units: np.ndarray,
+        stop_at: np.ndarray,
+        refusing: tuple[np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For units due at ``units`` on ``server`` and license ``lic`` of sessions closing
+        at ``stop_at``: whether each is attempted, whether it is refused (the server may not
+        start one, or the month is spent), and the server's reason and unit permission."""
+        attempted = (units <= stop_at) & (units < self.world.horizon)
+        _, reason, unit_ok, _, _ = per_server(self.lookup.arrays, server, units)
+        spent = (units >= refusing[0][lic]) & (units < refusing[1][lic])
+        return attempted, attempted & (~unit_ok | spent), reason, unit_ok
 
     def exhaustion(
         self,
@@ -431,14 +455,19 @@ class FastPath:
         b: Batch,
         r: np.ndarray,
         valid: np.ndarray,
+        stub: np.ndarray,
         running: np.ndarray,
         units: np.ndarray,
         ptr: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
+        """The round's chains with those that no longer hold drawn again; a ``stub``
+        session's chain is only its first unit, at its start."""
         pieces: list[np.ndarray] = []
         for i in range(r.size):
             if valid[i]:
                 pieces.append(units[ptr[i] : ptr[i + 1]])
+            elif stub[i]:
+                pieces.append(b.start[r[i] : r[i] + 1])
             else:
                 pieces.append(
                     replanned_units(

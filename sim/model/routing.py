@@ -72,7 +72,9 @@ class Router:
         """Per device: until when it has an exact-path session (a device's day stays on
         one path)."""
 
-    def dispatch(self, b: Batch, day: LocalDay, until: float) -> None:
+    def dispatch(self, b: Batch, day: LocalDay, now: float, until: float) -> None:
+        """Route the day's batch ``b``; the exact path has resolved everything before
+        ``now`` (the first start of the batch), and ``until`` is the next midnight."""
         lk, seats = self.lookup, self.seats
         h = self.world.horizon
         live = (b.start >= 0.0) & (b.start < h)
@@ -80,7 +82,7 @@ class Router:
         pool = lk.server_pool[b.server]
         held = seats.held[pool, b.user]
         key = b.user * lk.devices + b.device
-        exact = lk.group_exact[b.group] | (self.slow_busy[key] > day.midnight)
+        exact = lk.group_exact[b.group] | (self.slow_busy[key] >= now)
         # Any server's view of a pool it shares lags by at most one user sync.
         since = day.midnight - self.world.scenario.rules.user_sync_interval
         exact |= (held == 0) & seats.allocation_possible(b.group, pool, since)
@@ -118,9 +120,10 @@ class Router:
             sweepable = np.isin(lic, list(free))
             exact |= risky[lic] & ~sweepable & may_charge
             # Units after midnight would be charged before the next day's earlier ones:
-            # such a session keeps time order unless every unit is refused anyway.
+            # such a session keeps time order unless every unit is refused anyway (a spent
+            # month, or one the sweep finds running out before midnight).
             spent = (refuse_from == -np.inf) & (refuse_until == np.inf)
-            exact |= may_charge & (b.end > until) & ~spent[lic]
+            exact |= may_charge & (b.end > until) & ~spent[lic] & ~sweepable
             # Admin work on any pool of a token license may turn its users to login passes.
             busy = pending | {
                 int(li) for li in lk.server_license[np.isin(lk.server_pool, list(busy_pools))]

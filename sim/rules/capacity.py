@@ -145,6 +145,12 @@ class CapacityMeter:
         """Count a unit refused at ``t`` without trying it (the month is known to be spent)."""
         self.month(t).denied_units += 1
 
+    def refuse_many(self, t: np.ndarray) -> None:
+        """:meth:`refuse` for each instant of ``t``."""
+        counts = np.bincount(self.month_indices(t), minlength=len(self.months))
+        for m, c in zip(self.months, counts.tolist(), strict=True):
+            m.denied_units += c
+
     def try_start_unit(self, t: float) -> bool:
         """Charge one unit at ``t``; False (and counted as denied) if the month is spent."""
         m = self.month(t)
