@@ -13,6 +13,13 @@ sessions of their own, :mod:`sim.rules.qmc`), scripted, replayed or QlikView CAL
 or a device that still has an exact-path session running. A device's sessions of one day
 stay on one path.
 
+Routing happens once the exact path has resolved everything due before the day's first
+session (nothing of the day's can come before it), so the ledgers are as that session
+finds them: yesterday's late capacity units are charged, not pending. A capacity session
+whose units reach past midnight keeps time order, unless its month is spent or the day's
+sweep finds the month running out before midnight: then every unit after midnight is
+refused anyway.
+
 The parallel limit counts a session until its close, which is up to the idle timeout after
 its last click (:mod:`sim.rules.session`), so even one device can hold several slots. A
 user's day goes to the exact path unless the most of the day's sessions open at one
