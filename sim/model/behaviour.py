@@ -396,7 +396,6 @@ class Batch:
         self.units = np.concatenate(units) if units else np.zeros(0)
 
     def first_start(self, midnight: float, until: float) -> float:
-        """When the first of the batch's sessions within ``[midnight, until)`` starts
-        (``until`` if none does)."""
-        within = self.start[(self.start >= midnight) & (self.start < until)]
-        return float(within.min()) if within.size else until
+        """When the first of the batch's sessions from ``midnight`` on starts, but no later
+        than ``until``."""
+        return float(self.start[self.start >= midnight].min(initial=until))
