@@ -45,6 +45,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from sim.model import draws
 from sim.model.calendar import LocalDay
 from sim.model.streams import Streams
 from sim.rules.anonymous import carried
@@ -199,13 +200,13 @@ class GroupPlanner:
             else:
                 ready = np.full(dev.size, -np.inf)
                 end = (
-                    start + rng.gamma(np.maximum(clicks, 1), b.click_gap) * (clicks > 0)
+                    start + draws.gamma(rng, np.maximum(clicks, 1), b.click_gap) * (clicks > 0)
                     if length is None
                     else start + length
                 )
             pause = rng.exponential(b.session_break, dev.size) if b.session_break > 0 else 0.0
             next_start[dev] = end + pause
-            server = self.servers[rng.integers(0, self.servers.size, dev.size)]
+            server = self.servers[draws.integers(rng, self.servers.size, dev.size)]
             document = (
                 self.doc_codes[rng.choice(self.doc_codes.size, dev.size, p=self.doc_weights)]
                 if self.doc_codes.size
@@ -273,16 +274,16 @@ class GroupPlanner:
         window_end[fresh] = at[fresh] + unit
         active = np.flatnonzero(left > 0)
         while active.size:
-            inside = rng.poisson((window_end[active] - at[active]) / pace(active))
+            inside = draws.poisson(rng, (window_end[active] - at[active]) / pace(active))
             last = inside >= left[active]
             fin = active[last]
             if fin.size:
-                share = rng.beta(left[fin], inside[last] - left[fin] + 1.0)
+                share = draws.beta(rng, left[fin], inside[last] - left[fin] + 1.0)
                 end[fin] = at[fin] + (window_end[fin] - at[fin]) * share
             go = active[~last]
             # The first click after the window is one of the session's clicks too.
             left[go] -= inside[~last] + 1
-            at[go] = window_end[go] + rng.exponential(pace(go), go.size)
+            at[go] = window_end[go] + draws.exponential(rng, pace(go), go.size)
             end[go] = at[go]
             u_sess.append(go)
             u_time.append(at[go])
