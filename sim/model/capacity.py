@@ -66,6 +66,7 @@ class CapacityLedger:
         self,
         lic: np.ndarray,
         key: np.ndarray,
+        rounds: np.ndarray,
         units: np.ndarray,
         ptr: np.ndarray,
         charged: np.ndarray,
@@ -75,27 +76,37 @@ class CapacityLedger:
         user: np.ndarray,
         device: np.ndarray,
     ) -> None:
-        """Charge the granted units of a round of sessions to their months and move each
-        device's running unit: the first ``charged[i]`` of ``units[ptr[i]:ptr[i+1]]``."""
+        """Charge the granted units of sessions to their months and move each device's
+        running unit: the first ``charged[i]`` of ``units[ptr[i]:ptr[i+1]]``.
+
+        ``rounds`` is each session's number on its device that day: one round after
+        another, as a device's sessions follow one another, so that a month's minutes add
+        up in the same order (and to the same float) however many rounds come at once."""
         keep = np.arange(units.size) < np.repeat(ptr[:-1] + charged, np.diff(ptr))
         seg = np.repeat(np.arange(charged.size), np.diff(ptr))
         t = units[keep]
         li = lic[seg[keep]]
         month = np.zeros(t.size, dtype=np.int64)
+        unit_round = rounds[seg[keep]]
         for l_idx, licr in enumerate(self.world.licenses):
             mask = li == l_idx
             if mask.any():
                 month[mask] = licr.meter.month_indices(t[mask])
-                counts = np.bincount(month[mask], minlength=len(licr.meter.months))
-                for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
-                    if c:
-                        licr.meter.charge(m, c)
+                for j in np.unique(unit_round[mask]).tolist():
+                    mine = mask & (unit_round == j)
+                    counts = np.bincount(month[mine], minlength=len(licr.meter.months))
+                    for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
+                        if c:
+                            licr.meter.charge(m, c)
             hits = exhausted_hits & (lic == l_idx)
             if hits.any():
                 licr.meter.refuse_many(start[hits])
         has = charged > 0
         last = units[ptr[:-1][has] + charged[has] - 1]
-        self.running[lic[has], key[has]] = last + self.unit
+        # A device has one session per round; a later round's unit replaces an earlier one's.
+        for j in np.unique(rounds[has]).tolist():
+            now = rounds[has] == j
+            self.running[lic[has][now], key[has][now]] = last[now] + self.unit
         self.rec.unit_chunk(t, month, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
 
     def outlook(

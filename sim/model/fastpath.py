@@ -78,8 +78,8 @@ def gather_segments(
 
 
 @dataclass(frozen=True)
-class _Round:
-    """One round's unit chains (``units[ptr[i]:ptr[i + 1]]`` for session ``i``) and where
+class _Chains:
+    """Sessions' unit chains (``units[ptr[i]:ptr[i + 1]]`` for session ``i``) and where
     each first fails: at offset ``fail_at`` (its units charged), refused or not, and why."""
 
     units: np.ndarray
@@ -309,58 +309,114 @@ class FastPath:
         end: np.ndarray,
         minutes: np.ndarray,
     ) -> None:
-        """Capacity sessions in rounds of one session per device, in each device's order.
-        A license's units from ``refusing[0]`` until ``refusing[1]`` find the month spent."""
-        order = b.order[rows[cap]]
-        for j in range(int(order.max()) + 1):
-            sel = cap[order == j]
+        """Capacity sessions in each device's order: a device's running unit carries from
+        one session to the next. A license's units from ``refusing[0]`` until
+        ``refusing[1]`` find the month spent.
+
+        The day is first tried in one go, each later session of a device assumed to find
+        the unit its plan expected running (``unit_ready``); that holds when every earlier
+        one charged its whole chain, and :meth:`_chains_follow` checks it. Otherwise the
+        day goes in rounds of one session per device, each round starting from the units
+        the rounds before it left running."""
+        outcome = (access, denied, interrupted, end, minutes)
+        r = rows[cap]
+        lic, key = lic_all[r], key_all[r]
+        if int(b.order[r].max()) > 0:
+            prev, nxt = self._followers(lic, key, b.order[r])
+            running = self.capacity.running[lic, key]
+            running[nxt] = b.unit_ready[r[nxt]]
+            c = self._chains(b, r, lic, end[cap], running, refusing)
+            if self._chains_follow(b, r, prev, nxt, running, c):
+                return self._settle(b, cap, r, lic, key, c, outcome)
+        for j in range(int(b.order[r].max()) + 1):
+            sel = cap[b.order[r] == j]
             if sel.size == 0:
                 continue
-            r = rows[sel]
-            lic = lic_all[r]
-            key = key_all[r]
-            start = b.start[r]
-            c = self._round(b, r, lic, key, end[sel], self.capacity.running, refusing)
-            at_start = c.fail_refused & ~c.covered & (c.fail_at == 0)
-            granted = ~at_start
-            access[sel[granted]] = CAPACITY_CODE
-            denied[sel[at_start]] = c.why[at_start]
-            cut_now = c.fail_refused & granted
-            end[sel[cut_now]] = c.units[c.fail_idx[cut_now]]
-            interrupted[sel[cut_now]] = c.why[cut_now]
-            minutes[sel] = c.fail_at * self.capacity.unit_minutes
-            exhausted_hits = c.fail_refused & (c.why == CAPACITY_EXHAUSTED)
-            self.capacity.charge_many(
-                lic,
-                key,
-                c.units,
-                c.ptr,
-                c.fail_at,
-                exhausted_hits,
-                start,
-                b.server[r],
-                b.user[r],
-                b.device[r],
-            )
+            rj, lj, kj = rows[sel], lic_all[rows[sel]], key_all[rows[sel]]
+            c = self._chains(b, rj, lj, end[sel], self.capacity.running[lj, kj], refusing)
+            self._settle(b, sel, rj, lj, kj, c, outcome)
 
-    def _round(
+    @staticmethod
+    def _followers(
+        lic: np.ndarray, key: np.ndarray, order: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs ``(prev[i], nxt[i])`` of sessions one after another on one device and
+        license."""
+        by = np.lexsort((order, key, lic))
+        prev, nxt = by[:-1], by[1:]
+        pair = (lic[prev] == lic[nxt]) & (key[prev] == key[nxt])
+        return prev[pair], nxt[pair]
+
+    def _chains_follow(
+        self,
+        b: Batch,
+        r: np.ndarray,
+        prev: np.ndarray,
+        nxt: np.ndarray,
+        running: np.ndarray,
+        c: _Chains,
+    ) -> bool:
+        """Whether each session ``prev[i]`` left running the unit that the one after it,
+        ``nxt[i]``, was assumed to find (its plan's ``unit_ready``)."""
+        charged = c.fail_at[prev]
+        last = c.units[np.maximum(c.ptr[prev] + charged - 1, 0)] if c.units.size else running[prev]
+        left = np.where(charged > 0, last + self.capacity.unit, running[prev])
+        anonymous = self.lookup.group_anonymous[b.group[r[nxt]]]
+        return bool(
+            np.array_equal(carried(left, anonymous), carried(b.unit_ready[r[nxt]], anonymous))
+        )
+
+    def _settle(
+        self,
+        b: Batch,
+        sel: np.ndarray,
+        r: np.ndarray,
+        lic: np.ndarray,
+        key: np.ndarray,
+        c: _Chains,
+        outcome: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ) -> None:
+        """Apply the unit chains ``c`` of sessions ``r`` (at ``sel`` in the outcome arrays):
+        each session's access, denial or interruption, end and minutes, and the units
+        charged to the ledger."""
+        access, denied, interrupted, end, minutes = outcome
+        at_start = c.fail_refused & ~c.covered & (c.fail_at == 0)
+        granted = ~at_start
+        access[sel[granted]] = CAPACITY_CODE
+        denied[sel[at_start]] = c.why[at_start]
+        cut_now = c.fail_refused & granted
+        end[sel[cut_now]] = c.units[c.fail_idx[cut_now]]
+        interrupted[sel[cut_now]] = c.why[cut_now]
+        minutes[sel] = c.fail_at * self.capacity.unit_minutes
+        self.capacity.charge_many(
+            lic,
+            key,
+            b.order[r],
+            c.units,
+            c.ptr,
+            c.fail_at,
+            c.fail_refused & (c.why == CAPACITY_EXHAUSTED),
+            b.start[r],
+            b.server[r],
+            b.user[r],
+            b.device[r],
+        )
+
+    def _chains(
         self,
         b: Batch,
         r: np.ndarray,
         lic: np.ndarray,
-        key: np.ndarray,
         stop_at: np.ndarray,
         running_units: np.ndarray,
         refusing: tuple[np.ndarray, np.ndarray],
-    ) -> _Round:
-        """The unit chains of one round of sessions ``r`` (one per device) and where each
-        first fails, given when each device's running unit ends (``running_units``, per
-        license and device) and each session's close ``stop_at``."""
+    ) -> _Chains:
+        """The unit chains of sessions ``r`` and where each first fails, given when the
+        unit running on each one's device ends as it starts (``running_units``) and each
+        session's close ``stop_at``."""
         start = b.start[r]
         server = b.server[r]
-        running = np.asarray(
-            carried(running_units[lic, key], self.lookup.group_anonymous[b.group[r]])
-        )
+        running = np.asarray(carried(running_units, self.lookup.group_anonymous[b.group[r]]))
         covered = start < running
         valid = np.asarray(chain_holds(start, b.unit_ready[r], running))
         lo, hi = b.unit_lo[r], b.unit_hi[r]
@@ -387,7 +443,7 @@ class FastPath:
         if units.size:
             fail_refused = (fail_at < lengths) & refused[fail_idx]
             why = UNIT_REFUSAL[unit_ok[fail_idx].astype(np.intp), reason[fail_idx]]
-        return _Round(units, ptr, covered, fail_at, fail_idx, fail_refused, why)
+        return _Chains(units, ptr, covered, fail_at, fail_idx, fail_refused, why)
 
     def _refusals(
         self,
@@ -437,7 +493,7 @@ class FastPath:
                 continue
             r = rows[sel]
             lic, key = lic_all[r], key_all[r]
-            c = self._round(b, r, lic, key, end[sel], running_units, (never, never))
+            c = self._chains(b, r, lic, end[sel], running_units[lic, key], (never, never))
             keep = np.arange(c.units.size) < np.repeat(c.ptr[:-1] + c.fail_at, np.diff(c.ptr))
             times.append(c.units[keep])
             servers.append(np.repeat(b.server[r], np.diff(c.ptr))[keep])
