@@ -79,34 +79,38 @@ class CapacityLedger:
         """Charge the granted units of sessions to their months and move each device's
         running unit: the first ``charged[i]`` of ``units[ptr[i]:ptr[i+1]]``.
 
-        ``rounds`` is each session's number on its device that day: one round after
-        another, as a device's sessions follow one another, so that a month's minutes add
-        up in the same order (and to the same float) however many rounds come at once."""
+        ``rounds`` is each session's number on its device that day. A unit of a fraction
+        of a minute is charged round after round, as a device's sessions follow one
+        another, so that a month's minutes add up in the same order (and to the same
+        float) however many rounds come at once."""
         keep = np.arange(units.size) < np.repeat(ptr[:-1] + charged, np.diff(ptr))
         seg = np.repeat(np.arange(charged.size), np.diff(ptr))
         t = units[keep]
         li = lic[seg[keep]]
         month = np.zeros(t.size, dtype=np.int64)
-        unit_round = rounds[seg[keep]]
+        # Whole minutes add up to the same float in any order; other units round by round.
+        unit_round = np.zeros(t.size, dtype=np.int64)
+        if not float(self.unit_minutes).is_integer():
+            unit_round = rounds[seg[keep]].astype(np.int64)
         for l_idx, licr in enumerate(self.world.licenses):
             mask = li == l_idx
             if mask.any():
                 month[mask] = licr.meter.month_indices(t[mask])
-                for j in np.unique(unit_round[mask]).tolist():
-                    mine = mask & (unit_round == j)
-                    counts = np.bincount(month[mine], minlength=len(licr.meter.months))
-                    for m, c in zip(licr.meter.months, counts.tolist(), strict=True):
-                        if c:
-                            licr.meter.charge(m, c)
+                n = len(licr.meter.months)
+                # Round by round, and month by month within a round.
+                counts = np.bincount(unit_round[mask] * n + month[mask])
+                for at in np.flatnonzero(counts).tolist():
+                    licr.meter.charge(licr.meter.months[at % n], int(counts[at]))
             hits = exhausted_hits & (lic == l_idx)
             if hits.any():
                 licr.meter.refuse_many(start[hits])
         has = charged > 0
         last = units[ptr[:-1][has] + charged[has] - 1]
         # A device has one session per round; a later round's unit replaces an earlier one's.
-        for j in np.unique(rounds[has]).tolist():
-            now = rounds[has] == j
-            self.running[lic[has][now], key[has][now]] = last[now] + self.unit
+        device_lic, device_key, device_round = lic[has], key[has], rounds[has]
+        for j in range(int(device_round.max(initial=-1)) + 1):
+            now = device_round == j
+            self.running[device_lic[now], device_key[now]] = last[now] + self.unit
         self.rec.unit_chunk(t, month, li, server[seg[keep]], user[seg[keep]], device[seg[keep]])
 
     def outlook(
