@@ -28,6 +28,7 @@ FILES = [
     *sorted((ROOT / "scenarios").glob("*.yaml")),
     ROOT / "tests/scenarios/fastpath-mix.yaml",
     ROOT / "tests/scenarios/capacity-offline.yaml",
+    ROOT / "tests/scenarios/capacity-raise.yaml",
 ]
 
 
@@ -52,6 +53,18 @@ def test_examples_are_identical_both_ways(path: Path) -> None:
     if not any(set(g.access_types) & CAL_ACCESS for g in sc.users):
         assert fast_rows > 0.5 * len(a.sessions)  # the fast path is really exercised
     assert_same(a, b)
+
+
+def test_a_raise_after_the_month_ran_out_is_reported_when_it_runs_out_anew() -> None:
+    # 6 minutes: spent by the first unit on the 26th; raised to 30 on the 27th, four more
+    # units fit, and the month runs out again at the last of them (found by hypothesis:
+    # the exact path kept the first exhaustion and reported no second one).
+    a, b, _ = both_ways(load_scenario(ROOT / "tests/scenarios/capacity-raise.yaml"))
+    assert_same(a, b)
+    spent = a.events[a.events["kind"] == "capacity_exhausted"]["time"]
+    assert len(spent) == 2 and spent.iloc[0].day == 26 and spent.iloc[1].day == 28
+    assert a.capacity["exhausted_at"].tolist() == [spent.iloc[1]]
+    assert a.capacity["used_minutes"].tolist() == [30.0]
 
 
 @settings(max_examples=30)

@@ -90,6 +90,25 @@ def test_an_allowance_below_one_unit_is_exhausted_from_the_month_start(purchased
     assert not m.try_start_unit(1.0)
 
 
+def test_a_raise_opens_a_spent_month_again_until_it_runs_out_anew() -> None:
+    # 6 minutes bought: the first unit spends the month; raised to 60 at t = 10, nine
+    # more units fit and the month runs out again at the last of them.
+    m = meter(6)
+    assert m.try_start_unit(1.0) and m.months[0].exhausted_at == 1.0
+    m.change(10.0, 60, "none")
+    assert m.months[0].exhausted_at is None and not m.exhausted(11.0)
+    assert all(m.try_start_unit(float(t)) for t in range(11, 20))
+    assert m.months[0].exhausted_at == 19.0 and m.months[0].consumed == 60
+    assert not m.try_start_unit(20.0)
+
+
+def test_a_raise_too_small_for_a_unit_leaves_the_month_spent() -> None:
+    m = meter(6)
+    assert m.try_start_unit(1.0)
+    m.change(10.0, 10, "none")  # 4 more minutes: less than a unit
+    assert m.months[0].exhausted_at == 1.0 and not m.try_start_unit(11.0)
+
+
 @given(st.lists(st.floats(-10.0, 4000.0), max_size=40))
 def test_refuse_many_counts_as_refusing_one_at_a_time(times: list[float]) -> None:
     one, many = (CapacityMeter(60, 6.0, "none", [0.0, 1000.0, 2500.0]) for _ in range(2))

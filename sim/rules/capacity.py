@@ -118,13 +118,19 @@ class CapacityMeter:
                 m.exhausted_at = m.start
 
     def change(self, t: float, purchased: int, overage: str | int) -> None:
-        """A license change at ``t``: the new allowance holds from this month on."""
+        """A license change at ``t``: the new allowance holds from this month on.
+
+        A raise that leaves room for another unit in a month already spent opens it again:
+        the month runs out anew at the unit after which no further one fits, and that is
+        its ``exhausted_at``."""
         first = max(bisect_right(self.month_starts, t) - 1, 0)
         limit = _limit(purchased, overage)
         for m in self.months[first:]:
             m.purchased, m.limit = purchased, limit
             if m.start > t:
                 m.exhausted_at = m.start if limit < self.unit else None
+            elif m.consumed + self.unit <= limit:
+                m.exhausted_at = None
 
     def month_index(self, t: float) -> int:
         """The month ``t`` falls in, counted from the run's first month."""
