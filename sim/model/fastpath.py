@@ -50,6 +50,11 @@ from sim.rules.reasons import DenialReason
 from sim.rules.session import session_close
 
 PARALLEL_LIMIT = reason_code(DenialReason.PARALLEL_LIMIT)
+ONE_GO = 2048
+"""The most capacity sessions of a day tried in one go rather than in rounds. A round's
+fixed cost (a few dozen numpy calls) matters on a small day; on a large one it is small
+beside the chains, and an attempt that fails (about 100 days of a year on the
+scarce-seats workload, where refused units cut chains) costs a whole day's chains."""
 
 
 def first_true(flags: np.ndarray, ptr: np.ndarray) -> np.ndarray:
@@ -313,15 +318,15 @@ class FastPath:
         one session to the next. A license's units from ``refusing[0]`` until
         ``refusing[1]`` find the month spent.
 
-        The day is first tried in one go, each later session of a device assumed to find
-        the unit its plan expected running (``unit_ready``); that holds when every earlier
-        one charged its whole chain, and :meth:`_chains_follow` checks it. Otherwise the
-        day goes in rounds of one session per device, each round starting from the units
-        the rounds before it left running."""
+        A day of at most :data:`ONE_GO` capacity sessions is first tried in one go, each
+        later session of a device assumed to find the unit its plan expected running
+        (``unit_ready``); that holds when every earlier one charged its whole chain, and
+        :meth:`_chains_follow` checks it. Otherwise the day goes in rounds of one session
+        per device, each round starting from the units the rounds before it left running."""
         outcome = (access, denied, interrupted, end, minutes)
         r = rows[cap]
         lic, key = lic_all[r], key_all[r]
-        if int(b.order[r].max()) > 0:
+        if int(b.order[r].max()) > 0 and r.size <= ONE_GO:
             prev, nxt = self._followers(lic, key, b.order[r])
             running = self.capacity.running[lic, key]
             running[nxt] = b.unit_ready[r[nxt]]
