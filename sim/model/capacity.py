@@ -88,7 +88,6 @@ class CapacityLedger:
         t = units[keep]
         li = lic[seg[keep]]
         month = np.zeros(t.size, dtype=np.int64)
-        # Whole minutes add up to the same float in any order; other units round by round.
         unit_round = np.zeros(t.size, dtype=np.int64)
         if not float(self.unit_minutes).is_integer():
             unit_round = rounds[seg[keep]].astype(np.int64)

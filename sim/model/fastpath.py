@@ -337,7 +337,8 @@ class FastPath:
             sel = cap[b.order[r] == j]
             if sel.size == 0:
                 continue
-            rj, lj, kj = rows[sel], lic_all[rows[sel]], key_all[rows[sel]]
+            rj = rows[sel]
+            lj, kj = lic_all[rj], key_all[rj]
             c = self._chains(b, rj, lj, end[sel], self.capacity.running[lj, kj], refusing)
             self._settle(b, sel, rj, lj, kj, c, outcome)
 
