@@ -183,6 +183,12 @@ def never_exhausted(c: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
+def cut_month_never_spent(c: pd.DataFrame) -> pd.DataFrame:
+    """capacity-cut: January, spent by the cut, as if it had never run out."""
+    c.loc[c["month"] == "2026-01", "exhausted_at"] = pd.NaT
+    return c
+
+
 def state_gap(st: pd.DataFrame) -> pd.DataFrame:
     return st.drop(index=_first(st, st["state"] == "grace"))
 
@@ -289,6 +295,7 @@ CORRUPTIONS = [
     ("capacity-runs-out", "sessions", extra_unit, "capacity_accounted"),
     ("capacity-runs-out", "capacity", over_purchase, "capacity_within_allowance"),
     ("capacity-runs-out", "capacity", never_exhausted, "capacity_denials_after_exhaustion"),
+    ("capacity-cut", "capacity", cut_month_never_spent, "capacity_denials_after_exhaustion"),
     ("firewall-outage", "server_states", state_gap, "server_state_timeline"),
     ("capacity-runs-out", "capacity_use", units_in_the_wrong_month, "capacity_use_accounted"),
     ("capacity-runs-out", "capacity_use", minutes_not_units, "capacity_use_accounted"),

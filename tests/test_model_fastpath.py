@@ -29,6 +29,7 @@ FILES = [
     ROOT / "tests/scenarios/fastpath-mix.yaml",
     ROOT / "tests/scenarios/capacity-offline.yaml",
     ROOT / "tests/scenarios/capacity-raise.yaml",
+    ROOT / "tests/scenarios/capacity-cut.yaml",
 ]
 
 
@@ -65,6 +66,27 @@ def test_a_raise_after_the_month_ran_out_is_reported_when_it_runs_out_anew() -> 
     assert len(spent) == 2 and spent.iloc[0].day == 26 and spent.iloc[1].day == 28
     assert a.capacity["exhausted_at"].tolist() == [spent.iloc[1]]
     assert a.capacity["used_minutes"].tolist() == [30.0]
+
+
+def test_a_cut_below_what_was_used_spends_the_month_at_the_change() -> None:
+    # 600 minutes, then 6 from the change on 30 Jan 12:00, which reaches the site at the
+    # next daily definition refresh (31 Jan 00:00). Each session has no clicks after the
+    # first, so it charges one unit at its start unless the device's unit still runs.
+    a, b, _ = both_ways(load_scenario(ROOT / "tests/scenarios/capacity-cut.yaml"))
+    assert_same(a, b)
+    s, c = a.sessions, a.capacity.set_index("month")
+    cut, february = pd.Timestamp("2026-01-31", tz="UTC"), pd.Timestamp("2026-02-01", tz="UTC")
+    before, after = s[s["start"] < cut], s[s["start"] >= cut]
+    assert before["denied_reason"].isna().all()
+    assert (after["denied_reason"] == "capacity_exhausted").sum() == len(after) - 1
+    first_feb = after[after["start"] >= february].iloc[0]
+    assert first_feb["capacity_minutes"] == 6.0  # February's 6 minutes: one unit
+    assert c.loc["2026-01", "exhausted_at"] == cut
+    assert c.loc["2026-01", "used_minutes"] == before["capacity_minutes"].sum() > 6
+    assert c.loc["2026-02", "exhausted_at"] == first_feb["start"]
+    spent = a.events[a.events["kind"] == "capacity_exhausted"]
+    assert spent["time"].tolist() == [cut, first_feb["start"]]
+    assert "lowered" in spent["detail"].iloc[0]
 
 
 @settings(max_examples=30)

@@ -109,6 +109,38 @@ def test_a_raise_too_small_for_a_unit_leaves_the_month_spent() -> None:
     assert m.months[0].exhausted_at == 1.0 and not m.try_start_unit(11.0)
 
 
+def test_a_cut_below_what_was_used_spends_the_month_at_the_change() -> None:
+    # 60 minutes bought, 30 used by t = 5; cut to 24 at t = 10: no unit fits from then on,
+    # and the month ran out at the change, not at a unit. The next month keeps 24 minutes.
+    m = meter(60)
+    assert all(m.try_start_unit(float(t)) for t in range(5))
+    spent = m.change(10.0, 24, "none")
+    assert spent == [m.months[0]] and m.months[0].exhausted_at == 10.0
+    assert not m.try_start_unit(11.0) and m.months[0].denied_units == 1
+    assert m.months[1].exhausted_at is None and m.try_start_unit(1001.0)
+
+
+def test_a_cut_that_leaves_room_spends_nothing() -> None:
+    m = meter(60)
+    assert m.try_start_unit(1.0)
+    assert m.change(10.0, 12, "none") == []  # 6 used, one more unit fits
+    assert m.months[0].exhausted_at is None
+    assert m.try_start_unit(11.0) and m.months[0].exhausted_at == 11.0
+
+
+def test_a_cut_below_one_unit_spends_every_later_month_at_its_start() -> None:
+    m = meter(60)
+    spent = m.change(10.0, 0, "none")
+    assert spent == m.months and [x.exhausted_at for x in spent] == [10.0, 1000.0]
+
+
+def test_a_month_already_spent_is_not_spent_again_by_a_cut() -> None:
+    m = meter(6)
+    assert m.try_start_unit(1.0)
+    assert m.change(10.0, 3, "none") == [m.months[1]]
+    assert m.months[0].exhausted_at == 1.0
+
+
 @given(st.lists(st.floats(-10.0, 4000.0), max_size=40))
 def test_refuse_many_counts_as_refusing_one_at_a_time(times: list[float]) -> None:
     one, many = (CapacityMeter(60, 6.0, "none", [0.0, 1000.0, 2500.0]) for _ in range(2))

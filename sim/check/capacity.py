@@ -9,6 +9,8 @@ month had used before the run (``capacity_used_at_start``) are not the run's.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 
@@ -67,6 +69,12 @@ def _allowances(sc: Scenario, license_id: str, month: str) -> list[tuple[int, Ov
         overage = settings[-1][1] if change.overage is None else change.overage
         settings = [(purchased, overage)] if at < month else [*settings, (purchased, overage)]
     return settings
+
+
+def _raised(settings: list[tuple[int, Overage]]) -> bool:
+    """Whether one of a month's allowances is larger than the one before it."""
+    limits = [_limit(p, o) for p, o in settings]
+    return any(b > a for a, b in pairwise(limits))
 
 
 def _limit(purchased: int, overage: str | int) -> float:
@@ -186,8 +194,10 @@ def capacity_use_accounted(r: Result) -> Violation | None:
 
 
 def capacity_denials_after_exhaustion(r: Result) -> Violation | None:
-    """A capacity_exhausted denial falls in a month that had run out by then (months with a
-    license change are skipped: a smaller allowance can run out without a unit charged)."""
+    """A capacity_exhausted denial falls in a month that had run out by then. A cut spends
+    a month at the change, so it is checked too; months a change raised are skipped, since
+    a raise opens a spent month again and its earlier denials precede the new
+    ``exhausted_at``."""
     s, c = r.sessions, r.capacity
     denied = s[s["denied_reason"] == "capacity_exhausted"]
     if denied.empty:
@@ -200,15 +210,15 @@ def capacity_denials_after_exhaustion(r: Result) -> Violation | None:
         }
     )
     months = c[["license", "month", "exhausted_at"]].astype({"license": "object"})
-    months["changed"] = [
-        len(_allowances(r.scenario, lic, m)) > 1
+    months["raised"] = [
+        _raised(_allowances(r.scenario, lic, m))
         for lic, m in zip(months["license"], months["month"], strict=True)
     ]
     found = key.merge(months, on=["license", "month"], how="left")
     found.index = denied.index
     exhausted_at = pd.to_datetime(found["exhausted_at"], utc=True)
-    changed = found["changed"].astype("boolean").fillna(False).astype(bool)
-    bad = ~changed & (exhausted_at.isna() | (denied["start"] < exhausted_at))
+    raised = found["raised"].astype("boolean").fillna(False).astype(bool)
+    bad = ~raised & (exhausted_at.isna() | (denied["start"] < exhausted_at))
     return violation_of(
         "capacity_denials_after_exhaustion",
         bad,

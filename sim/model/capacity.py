@@ -177,6 +177,24 @@ class CapacityLedger:
             f"{month.consumed:g} of {month.purchased} minutes used",
         )
 
+    def change(
+        self, t: float, li: int, purchased: int, overage: str | int, report: bool = True
+    ) -> None:
+        """License ``li``'s allowance changed at ``t`` (:meth:`CapacityMeter.change`): if
+        ``report``, a ``capacity_exhausted`` event for each month the change spent, when it
+        was spent."""
+        lic = self.world.licenses[li]
+        for m in lic.meter.change(t, purchased, overage):
+            if report and lic.has_capacity and m.exhausted_at is not None:
+                self.rec.event(
+                    m.exhausted_at,
+                    "capacity_exhausted",
+                    lic.id,
+                    None,
+                    None,
+                    f"{m.consumed:g} of {m.purchased} minutes used: the allowance was lowered",
+                )
+
     def report_spent_months(self) -> None:
         """A ``capacity_exhausted`` event for each month already spent (a purchase smaller than
         one unit, or minutes used before the run): at the start, and again at a remix."""

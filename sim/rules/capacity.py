@@ -117,20 +117,30 @@ class CapacityMeter:
             if m.consumed + self.unit > m.limit:
                 m.exhausted_at = m.start
 
-    def change(self, t: float, purchased: int, overage: str | int) -> None:
+    def change(self, t: float, purchased: int, overage: str | int) -> list[MonthRecord]:
         """A license change at ``t``: the new allowance holds from this month on.
 
         A raise that leaves room for another unit in a month already spent opens it again:
         the month runs out anew at the unit after which no further one fits, and that is
-        its ``exhausted_at``."""
+        its ``exhausted_at``. A cut that leaves no room for another unit spends the month
+        under way at ``t``, and a later month at its start if the new allowance is smaller
+        than one unit. Returns the months the change spent, each with its
+        ``exhausted_at``."""
         first = max(bisect_right(self.month_starts, t) - 1, 0)
         limit = _limit(purchased, overage)
+        spent: list[MonthRecord] = []
         for m in self.months[first:]:
+            was_spent = m.exhausted_at is not None
             m.purchased, m.limit = purchased, limit
             if m.start > t:
                 m.exhausted_at = m.start if limit < self.unit else None
             elif m.consumed + self.unit <= limit:
                 m.exhausted_at = None
+            elif m.exhausted_at is None:
+                m.exhausted_at = t
+            if not was_spent and m.exhausted_at is not None:
+                spent.append(m)
+        return spent
 
     def month_index(self, t: float) -> int:
         """The month ``t`` falls in, counted from the run's first month."""
