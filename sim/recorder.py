@@ -134,6 +134,70 @@ LAUNCH_COLUMNS = ("time", "desktop", "product", "user", "machine", "outcome", "d
 UNIT_COLUMNS = ("time", "license_id", "server_id", "user_id", "device")
 
 
+DENSE_KEYS = 1 << 22
+"""Up to this many (server, user, month) keys, units are counted in an array of every key
+(32 MB): one add per unit, where a batch's own counts need a sort of its keys."""
+
+
+class UnitCounts:
+    """Capacity units per (server, user, month index): the ``capacity_use`` table's counts.
+
+    Given the run's ``shape`` (servers, users, months) and at most :data:`DENSE_KEYS` keys,
+    they are counted in an array of every key. Otherwise each batch's keys, packed into
+    one integer, are counted with a sort and the counts summed at the end, so memory
+    follows the keys used, not the keys possible.
+    """
+
+    def __init__(self, shape: tuple[int, int, int] | None = None) -> None:
+        servers, self.users, self.months = shape or (0, 0, 0)
+        keys = servers * self.users * self.months
+        self.dense = (
+            np.zeros(keys, dtype=np.int64) if shape is not None and keys <= DENSE_KEYS else None
+        )
+        self.single: Counter[int] = Counter()
+        self.chunks: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, server: int, user: int, month: int) -> None:
+        """One unit."""
+        if self.dense is not None:
+            self.dense[(server * self.users + user) * self.months + month] += 1
+        else:
+            self.single[(server << _SERVER_SHIFT) | (user << _MONTH_BITS) | month] += 1
+
+    def add_many(self, server: np.ndarray, user: np.ndarray, month: np.ndarray) -> None:
+        """One unit per element."""
+        server, user, month = (a.astype(np.int64) for a in (server, user, month))
+        if self.dense is not None:
+            np.add.at(self.dense, (server * self.users + user) * self.months + month, 1)
+        else:
+            packed = (server << _SERVER_SHIFT) | (user << _MONTH_BITS) | month
+            self.chunks.append(np.unique(packed, return_counts=True))
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(server, user, month index, units) of every key that was charged, by key."""
+        if self.dense is not None:
+            key = np.flatnonzero(self.dense)
+            server, rest = np.divmod(key, self.users * self.months)
+            user, month = np.divmod(rest, self.months)
+            return server, user, month, self.dense[key]
+        keys = [k for k, _ in self.chunks]
+        counts = [n for _, n in self.chunks]
+        if self.single:
+            keys.append(np.fromiter(self.single.keys(), dtype=np.int64))
+            counts.append(np.fromiter(self.single.values(), dtype=np.int64))
+        if not keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, empty
+        packed, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        units = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+        return (
+            packed >> _SERVER_SHIFT,
+            (packed >> _MONTH_BITS) & ((1 << _USER_BITS) - 1),
+            packed & ((1 << _MONTH_BITS) - 1),
+            units,
+        )
+
+
 @dataclass
 class Recorder:
     """Rows of every result table, in the order things happened."""
@@ -148,13 +212,10 @@ class Recorder:
     units: list[tuple] | None = None
     """Every capacity unit charged, kept only when asked for (it is the largest table)."""
     unit_chunks: list[tuple] = field(default_factory=list)
-    capacity_use: Counter[int] = field(default_factory=Counter)
-    """Capacity units charged per packed (server, user, month index) key on the exact path,
-    always kept: the split by the month each unit starts in, which a session's total
-    cannot give (the server gives the license)."""
-    capacity_use_chunks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    """The fast path's (packed keys, units) of each batch, summed up by
-    :meth:`capacity_use_columns`."""
+    capacity_use: UnitCounts = field(default_factory=UnitCounts)
+    """Capacity units charged per (server, user, month), from both paths, always kept: the
+    split by the month each unit starts in, which a session's total cannot give (the
+    server gives the license)."""
 
     def take_session_columns(self) -> dict[str, np.ndarray]:
         """Every session row, from both paths, as one array per column of
@@ -197,7 +258,7 @@ class Recorder:
         self, time: float, month: int, license: int, server: int, user: int, device: int
     ) -> None:
         """One capacity unit charged (the exact path)."""
-        self.capacity_use[(server << _SERVER_SHIFT) | (user << _MONTH_BITS) | month] += 1
+        self.capacity_use.add(server, user, month)
         if self.units is not None:
             self.units.append((time, license, server, user, device))
 
@@ -213,34 +274,9 @@ class Recorder:
         """Capacity units charged together (the fast path), one array element per unit."""
         if not time.size:
             return
-        packed = (
-            (server.astype(np.int64) << _SERVER_SHIFT)
-            | (user.astype(np.int64) << _MONTH_BITS)
-            | month.astype(np.int64)
-        )
-        # One sort of plain integers per batch: far cheaper than a dict update per key.
-        self.capacity_use_chunks.append(np.unique(packed, return_counts=True))
+        self.capacity_use.add_many(server, user, month)
         if self.units is not None:
             self.unit_chunks.append((time, license, server, user, device))
-
-    def capacity_use_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(server, user, month index, units) of every key that was charged, by key."""
-        keys = [k for k, _ in self.capacity_use_chunks]
-        counts = [n for _, n in self.capacity_use_chunks]
-        if self.capacity_use:
-            keys.append(np.fromiter(self.capacity_use.keys(), dtype=np.int64))
-            counts.append(np.fromiter(self.capacity_use.values(), dtype=np.int64))
-        if not keys:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty, empty
-        key, inverse = np.unique(np.concatenate(keys), return_inverse=True)
-        units = np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
-        return (
-            key >> _SERVER_SHIFT,
-            (key >> _MONTH_BITS) & ((1 << _USER_BITS) - 1),
-            key & ((1 << _MONTH_BITS) - 1),
-            units,
-        )
 
 
 # A capacity_use key packs (server, user, month) into one int64: months below 2¹⁰ (a run is

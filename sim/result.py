@@ -291,7 +291,7 @@ def _capacity_use(world: World, rec: Recorder) -> pd.DataFrame:
     """Capacity units per license, server, user and UTC month the units started in, in
     the order month, license, server, user."""
     unit = unit_minutes(world.scenario.rules.capacity_unit)
-    si, ui, mi, units = rec.capacity_use_columns()
+    si, ui, mi, units = rec.capacity_use.columns()
     license_of = np.array([s.license for s in world.servers], dtype=np.int64)
     li = license_of[si] if si.size else si
     order = np.lexsort((ui, si, li, mi))

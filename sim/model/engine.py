@@ -46,7 +46,7 @@ from sim.model.session import AdminItem, HeldSlot, Session
 from sim.model.sources import SessionSources
 from sim.model.tokens import PassLedger, TokenResolver
 from sim.model.world import World, build_world
-from sim.recorder import At, Recorder
+from sim.recorder import At, Recorder, UnitCounts
 from sim.rules.access import CAPACITY
 from sim.rules.connectivity import LicenseState
 from sim.rules.parallel import ParallelSessions
@@ -87,7 +87,10 @@ class Engine:
     def __init__(self, world: World, record_units: bool = False, fast: bool = True) -> None:
         self.world = world
         sc = world.scenario
-        self.rec = Recorder(units=[] if record_units else None)
+        self.rec = Recorder(
+            units=[] if record_units else None,
+            capacity_use=UnitCounts((len(world.servers), len(world.user_names), len(world.months))),
+        )
         self.env = simpy.Environment()
         self.lookup = Lookup(world)
         self.scheduler = Scheduler()
