@@ -19,7 +19,7 @@ from sim.model.session import Session
 from sim.model.world import LicenseRuntime, World
 from sim.recorder import Recorder
 from sim.rules.anonymous import carried
-from sim.rules.capacity import unit_minutes
+from sim.rules.capacity import MonthRecord, unit_minutes
 
 
 class CapacityLedger:
@@ -58,7 +58,7 @@ class CapacityLedger:
                 lic.id,
                 server,
                 None,
-                f"{month.consumed:g} of {month.purchased} minutes used",
+                used(month),
             )
         return True
 
@@ -174,7 +174,7 @@ class CapacityLedger:
             lic.id,
             self.world.servers[server].id,
             None,
-            f"{month.consumed:g} of {month.purchased} minutes used",
+            used(month),
         )
 
     def change(
@@ -192,7 +192,7 @@ class CapacityLedger:
                     lic.id,
                     None,
                     None,
-                    f"{m.consumed:g} of {m.purchased} minutes used: the allowance was lowered",
+                    f"{used(m)}: the allowance was lowered",
                 )
 
     def report_spent_months(self) -> None:
@@ -207,7 +207,12 @@ class CapacityLedger:
                         lic.id,
                         None,
                         None,
-                        f"{m.consumed:g} of {m.purchased} minutes used before the start"
+                        f"{used(m)} before the start"
                         if m.consumed
                         else "the allowance is smaller than one unit",
                     )
+
+
+def used(month: MonthRecord) -> str:
+    """A ``capacity_exhausted`` event's account of the month: minutes used of those bought."""
+    return f"{month.consumed:g} of {month.purchased} minutes used"
