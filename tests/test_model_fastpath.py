@@ -86,7 +86,8 @@ def test_a_cut_below_what_was_used_spends_the_month_at_the_change() -> None:
     assert c.loc["2026-02", "exhausted_at"] == first_feb["start"]
     spent = a.events[a.events["kind"] == "capacity_exhausted"]
     assert spent["time"].tolist() == [cut, first_feb["start"]]
-    assert "lowered" in spent["detail"].iloc[0]
+    used = c.loc["2026-01", "used_minutes"]
+    assert spent["detail"].iloc[0] == f"{used:g} of 6 minutes used when the allowance changed"
 
 
 @settings(max_examples=30)

@@ -196,12 +196,10 @@ class Administration:
             month = meter.month(t)
             purchased = month.purchased if c.capacity_minutes is None else c.capacity_minutes
             overage = lic.overage if c.overage is None else c.overage
-            # A remix reports every spent month below, these among them.
-            self.capacity.change(t, item.license, purchased, overage, report=not c.remix)
+            self.capacity.change(t, item.license, purchased, overage)
         if c.remix:
             for pi in item.pools:
                 seats.allocate_by_name(t, pi)
-            self.capacity.report_spent_months()
         values = {k: v for k, v in c.model_dump().items() if k != "at" and v is not None}
         self.rec.event(
             t,

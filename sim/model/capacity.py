@@ -177,40 +177,31 @@ class CapacityLedger:
             used(month),
         )
 
-    def change(
-        self, t: float, li: int, purchased: int, overage: str | int, report: bool = True
-    ) -> None:
-        """License ``li``'s allowance changed at ``t`` (:meth:`CapacityMeter.change`): if
-        ``report``, a ``capacity_exhausted`` event for each month the change spent, when it
-        was spent."""
+    def change(self, t: float, li: int, purchased: int, overage: str | int) -> None:
+        """License ``li``'s allowance changed at ``t`` (:meth:`CapacityMeter.change`): a
+        ``capacity_exhausted`` event for each month the change spent, when it was spent."""
         lic = self.world.licenses[li]
         for m in lic.meter.change(t, purchased, overage):
-            if report and lic.has_capacity and m.exhausted_at is not None:
-                self.rec.event(
-                    m.exhausted_at,
-                    "capacity_exhausted",
-                    lic.id,
-                    None,
-                    None,
-                    f"{used(m)}: the allowance was lowered",
-                )
+            self._spent(lic, m, "when the allowance changed")
 
     def report_spent_months(self) -> None:
-        """A ``capacity_exhausted`` event for each month already spent (a purchase smaller than
-        one unit, or minutes used before the run): at the start, and again at a remix."""
+        """A ``capacity_exhausted`` event at the start for each month spent before any unit
+        (a purchase smaller than one unit, or minutes used before the run)."""
         for lic in self.world.licenses:
             for m in lic.meter.months:
-                if lic.has_capacity and m.exhausted_at is not None:
-                    self.rec.event(
-                        m.start,
-                        "capacity_exhausted",
-                        lic.id,
-                        None,
-                        None,
-                        f"{used(m)} before the start"
-                        if m.consumed
-                        else "the allowance is smaller than one unit",
-                    )
+                self._spent(lic, m, "before the start")
+
+    def _spent(self, lic: LicenseRuntime, m: MonthRecord, when: str) -> None:
+        # A month with no allowance at all (no minutes, no overage) has none to run out of.
+        if m.limit > 0 and m.exhausted_at is not None:
+            self.rec.event(
+                m.exhausted_at,
+                "capacity_exhausted",
+                lic.id,
+                None,
+                None,
+                f"{used(m)} {when}" if m.consumed else "the allowance is smaller than one unit",
+            )
 
 
 def used(month: MonthRecord) -> str:

@@ -298,7 +298,7 @@ class Engine:
         env = self.env
         for pi in range(len(w.pools)):
             self.seats.open_pool(pi)
-            self.capacity.report_spent_months()
+        self.capacity.report_spent_months()
         env.process(self._outages("backend", None, w.backend_outages))
         for si, srv in enumerate(w.servers):
             env.process(self._outages("link", srv.id, srv.outages))

@@ -53,6 +53,8 @@ class LicenseRuntime:
     activation: str
     meter: CapacityMeter
     has_capacity: bool
+    """Whether the license holds Analyzer Capacity at some time in the run: from the start,
+    or from a change (a purchase, or a remix of tokens into a key with minutes)."""
     copies: tuple[int, ...] = ()
     """The pools of an over-deployed LEF/SLD on several servers (each server's own copy of
     the seats); empty otherwise."""
@@ -168,6 +170,14 @@ def _random_outages(
         out.append((t, t + d, "random"))
         t += d + float(rng.exponential(spec.mtbf))
     return out
+
+
+def _holds_capacity(lic: License) -> bool:
+    """Minutes or overage, from the start or from one of the license's changes."""
+    settings = [(lic.capacity_minutes, lic.overage)] + [
+        (c.capacity_minutes or 0, c.overage or "none") for c in lic.changes
+    ]
+    return any(minutes > 0 or overage != "none" for minutes, overage in settings)
 
 
 def _random_address_changes(
@@ -305,7 +315,7 @@ def build_world(scenario: Scenario, replication: int = 0, seed: int | None = Non
                 month_offsets,
                 lic.capacity_used_at_start,
             ),
-            lic.capacity_minutes > 0 or lic.overage != "none",
+            _holds_capacity(lic),
         )
         for lic in scenario.licenses
     ]
